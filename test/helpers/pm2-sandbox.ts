@@ -1,0 +1,109 @@
+/**
+ * A private pm2 daemon for tests: its own temporary PM2_HOME, driven through the pm2 CLI installed
+ * as a devDependency, and killed (with every app it runs) by `dispose()`.
+ */
+import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+
+export const PM2_BIN = resolve(import.meta.dirname, '../../node_modules/pm2/bin/pm2');
+
+export interface Pm2Sandbox {
+  readonly home: string;
+  /** Environment for anything that must talk to this daemon (the CLI, apps, probes). */
+  readonly env: NodeJS.ProcessEnv;
+  /** Runs the pm2 CLI against this daemon; rejects on a non-zero exit. */
+  pm2(args: readonly string[], options?: { timeoutMs?: number }): Promise<string>;
+  /** The parsed `pm2 jlist` (full entries, test-side only). */
+  jlist(): Promise<JlistEntry[]>;
+  /** Waits until `predicate` holds for the list, polling; rejects after `timeoutMs`. */
+  waitFor(predicate: (list: JlistEntry[]) => boolean, timeoutMs?: number): Promise<JlistEntry[]>;
+  /** The daemon's pid, or null when none runs. */
+  daemonPid(): Promise<number | null>;
+  /** Kills the daemon and its apps, then removes the home directory. */
+  dispose(): Promise<void>;
+}
+
+export interface JlistEntry {
+  pid: number;
+  name: string;
+  pm_id: number;
+  monit: { memory: number; cpu: number };
+  pm2_env: Record<string, unknown> & { status: string; restart_time: number; unstable_restarts: number };
+}
+
+/** Environment without pm2 markers inherited from whoever runs the tests. */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(PM2_|pm_|NODE_APP_INSTANCE$|name$|namespace$|exec_mode$|instances$|instance_var$|autorestart$|unique_id$|status$|restart_time$|unstable_restarts$|VITEST)/.test(key)) continue;
+    env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+export async function createPm2Sandbox(prefix = 'pm2-self-test-'): Promise<Pm2Sandbox> {
+  const home = await mkdtemp(join(tmpdir(), prefix));
+  const env = cleanEnv({ PM2_HOME: home, PM2_SILENT: 'true' });
+
+  const pm2 = async (args: readonly string[], options: { timeoutMs?: number } = {}) => {
+    const result = await execa(process.execPath, [PM2_BIN, ...args], {
+      env,
+      extendEnv: false,
+      timeout: options.timeoutMs ?? 30_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return result.stdout;
+  };
+
+  const jlist = async (): Promise<JlistEntry[]> => {
+    const out = await pm2(['jlist', '-s']);
+    const start = out.indexOf('[');
+    return JSON.parse(out.slice(start)) as JlistEntry[];
+  };
+
+  const waitFor = async (predicate: (list: JlistEntry[]) => boolean, timeoutMs = 20_000) => {
+    const until = Date.now() + timeoutMs;
+    let last: JlistEntry[] = [];
+    while (Date.now() < until) {
+      last = await jlist();
+      if (predicate(last)) return last;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    throw new Error(`pm2 sandbox: condition not met within ${timeoutMs} ms; last list: ${JSON.stringify(last.map((p) => ({ name: p.name, pm_id: p.pm_id, pid: p.pid, status: p.pm2_env.status, restart_time: p.pm2_env.restart_time })))}`);
+  };
+
+  const daemonPid = async () => {
+    const file = join(home, 'pm2.pid');
+    if (!existsSync(file)) return null;
+    const pid = Number.parseInt(await readFile(file, 'utf8'), 10);
+    if (!Number.isInteger(pid) || pid <= 0) return null;
+    try {
+      process.kill(pid, 0);
+      return pid;
+    } catch {
+      return null;
+    }
+  };
+
+  const dispose = async () => {
+    const pid = await daemonPid();
+    if (pid !== null) {
+      try {
+        await pm2(['kill'], { timeoutMs: 20_000 });
+      } catch {
+        // fall through to the hard kill
+      }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await rm(home, { recursive: true, force: true });
+  };
+
+  return { home, env, pm2, jlist, waitFor, daemonPid, dispose };
+}
