@@ -1,0 +1,32 @@
+/**
+ * Every default of pm2-self, in one place. Doc comments elsewhere cite these with `@defaultValue`,
+ * and a test checks that they agree.
+ */
+export const DEFAULTS = {
+  /** Environment variable read for an explicitly configured process name. */
+  envVar: 'PM2_PROCESS_NAME',
+  /** Environment variable naming the pm2 CLI to run. */
+  binEnvVar: 'PM2_BIN',
+  /** Time limit for one daemon query (RPC call or `pm2 jlist`), in milliseconds. */
+  queryTimeoutMs: 5_000,
+  /** How long a daemon query result is reused, in milliseconds. */
+  cacheTtlMs: 1_000,
+  /** Largest `pm2 jlist` output accepted, in bytes. */
+  maxListBytes: 64 * 1024 * 1024,
+  /** Time budget for the pre-exit hooks, in milliseconds. */
+  hooksTimeoutMs: 5_000,
+  /** Margin kept below pm2's `kill_timeout` when draining on a signal, in milliseconds. */
+  killTimeoutMarginMs: 300,
+  /** Extra time waited past `min_uptime` before exiting, in milliseconds. */
+  minUptimeMarginMs: 100,
+  /** How long to wait for the daemon to kill this process after asking it to restart us, in milliseconds. */
+  daemonRestartGraceMs: 10_000,
+} as const;
+
+/** pm2's own defaults (node_modules/pm2/lib/God.js, constants.js) for settings absent from the env. */
+export const PM2_DEFAULTS = {
+  minUptimeMs: 1_000,
+  maxRestarts: 16,
+  killTimeoutMs: 1_600,
+  listenTimeoutMs: 3_000,
+} as const;

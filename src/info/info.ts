@@ -1,0 +1,85 @@
+import type { DaemonProblem } from '../daemon/daemon-query.js';
+import type { ManagedIdentity, NameSource } from '../identity/identity.js';
+import type { ExecMode } from '../identity/pm2-env.js';
+import type { Relation } from '../identity/relation.js';
+import type { ProcessEntry } from '../daemon/process-list.js';
+import type { RestartSettings, SettingsOrigin } from './restart-settings.js';
+
+/**
+ * A curated, typed snapshot of this process under pm2, meant for dashboards. It never contains an
+ * environment value.
+ */
+export interface Pm2Info {
+  readonly name: string;
+  readonly pmId: number;
+  /** This process's pid. */
+  readonly pid: number;
+  /** The pid pm2 tracks for the app (differs under a wrapper script or in a descendant). */
+  readonly trackedPid: number;
+  readonly relation: Relation;
+  readonly instance: number | null;
+  readonly namespace: string | null;
+  readonly execMode: ExecMode | null;
+  /** pm2's live status; null unless the daemon was asked (`live: true`). */
+  readonly status: string | null;
+  readonly restarts: number | null;
+  readonly unstableRestarts: number | null;
+  readonly uptimeMs: number;
+  /** Resident memory in bytes: this process's own, or the daemon's measure of the tracked pid. */
+  readonly memoryBytes: number;
+  /** CPU percent as the daemon measured it; null unless the daemon was asked. */
+  readonly cpuPercent: number | null;
+  readonly settings: RestartSettings;
+  /** Where each group of values came from. */
+  readonly sources: {
+    readonly name: NameSource;
+    readonly identity: 'pm2Env' | 'daemon';
+    readonly counters: 'pm2Env' | 'daemon';
+    readonly metrics: 'process' | 'daemon';
+    readonly settings: SettingsOrigin;
+  };
+  /** The daemon query's outcome when one was made: null when none was. */
+  readonly daemon: null | { readonly ok: true; readonly via: 'rpc' | 'cli'; readonly at: number } | { readonly ok: false; readonly problem: DaemonProblem };
+}
+
+/** Facts about this process measured by itself. */
+export interface SelfFacts {
+  readonly pid: number;
+  readonly uptimeMs: number;
+  readonly memoryBytes: number;
+}
+
+/** Builds a {@link Pm2Info}; with a daemon entry, live values replace the process's own. Pure. */
+export function buildInfo(
+  identity: ManagedIdentity,
+  name: { value: string; source: NameSource },
+  self: SelfFacts,
+  live: { entry: ProcessEntry | null; via: 'rpc' | 'cli'; at: number } | { problem: DaemonProblem } | null,
+): Pm2Info {
+  const entry = live !== null && 'entry' in live ? live.entry : null;
+  return {
+    name: name.value,
+    pmId: identity.pmId,
+    pid: self.pid,
+    trackedPid: entry?.pid || identity.trackedPid,
+    relation: identity.relation,
+    instance: identity.instance,
+    namespace: identity.namespace,
+    execMode: identity.execMode,
+    status: entry?.status ?? null,
+    restarts: entry ? entry.restarts : identity.restarts,
+    unstableRestarts: entry ? entry.unstableRestarts : identity.unstableRestarts,
+    uptimeMs: entry?.startedAt != null && live !== null && 'at' in live ? Math.max(0, live.at - entry.startedAt) : self.uptimeMs,
+    memoryBytes: entry?.memoryBytes ?? self.memoryBytes,
+    cpuPercent: entry?.cpuPercent ?? null,
+    settings: entry ? entry.settings : identity.settings,
+    sources: {
+      name: name.source,
+      identity: identity.source,
+      counters: entry ? 'daemon' : identity.source,
+      metrics: entry?.memoryBytes != null ? 'daemon' : 'process',
+      settings: entry ? 'daemon' : identity.settingsOrigin,
+    },
+    daemon: live === null ? null : 'problem' in live ? { ok: false, problem: live.problem } : { ok: true, via: live.via, at: live.at },
+  };
+}

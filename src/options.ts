@@ -1,0 +1,129 @@
+import { DEFAULTS } from './defaults.js';
+import { invalidOption } from './errors.js';
+import type { DaemonRoute } from './daemon/daemon-query.js';
+import type { Ports } from './ports/ports.js';
+import type { RestartMachine } from './restart/machine.js';
+import type { ExitHook } from './restart/run-hooks.js';
+import type { DeadlinePolicy } from './restart/machine.js';
+
+/** Options of {@link createPm2Self}. */
+export interface Pm2SelfOptions {
+  /** The process name to report, before anything else is tried. */
+  name?: string;
+  /**
+   * Environment variable holding an explicit process name.
+   * @defaultValue `'PM2_PROCESS_NAME'` (DEFAULTS.envVar)
+   */
+  envVar?: string;
+  /** The pm2 CLI to run for `pm2 jlist` (a path to a binary or to a JavaScript file). */
+  pm2Bin?: string;
+  /**
+   * Environment variable naming the pm2 CLI, read when `pm2Bin` is not given.
+   * @defaultValue `'PM2_BIN'` (DEFAULTS.binEnvVar)
+   */
+  binEnvVar?: string;
+  /**
+   * How the daemon's list is fetched: `'rpc'` (its socket), `'cli'` (`pm2 jlist -s`), or `'auto'`
+   * (the socket, then the CLI if the socket's answer is unusable).
+   * @defaultValue `'auto'`
+   */
+  route?: DaemonRoute;
+  /**
+   * Time limit for one daemon query; the CLI child is killed past it.
+   * @defaultValue `5000` (DEFAULTS.queryTimeoutMs)
+   */
+  queryTimeoutMs?: number;
+  /**
+   * How long a daemon answer is reused.
+   * @defaultValue `1000` (DEFAULTS.cacheTtlMs)
+   */
+  cacheTtlMs?: number;
+  /**
+   * Largest `pm2 jlist` output accepted, in bytes.
+   * @defaultValue `67108864` (DEFAULTS.maxListBytes)
+   */
+  maxListBytes?: number;
+  /** The restart-deferral machine; defaults to {@link restartMachine}. */
+  machine?: RestartMachine;
+  /** Replacements for the real clock, files, command runner, daemon client or process. */
+  ports?: Partial<Ports>;
+  /** Folder from which a local pm2 install is resolved. @defaultValue `process.cwd()` */
+  cwd?: string;
+}
+
+/** Options of {@link Pm2Self.gracefulRestart}. */
+export interface GracefulRestartOptions {
+  /** Why the restart is wanted; kept in events and in the restart record. @defaultValue `'requested'` */
+  reason?: string;
+  /** Longest wait for running tasks; null waits as long as they run. @defaultValue `null` */
+  deadlineMs?: number | null;
+  /** At the deadline: `'force'` restarts anyway, `'giveUp'` drops the request. @defaultValue `'force'` */
+  onDeadline?: DeadlinePolicy;
+  /** Refuse tasks begun while the restart waits. @defaultValue `false` */
+  refuseNewTasks?: boolean;
+  /** Run before the exit (after tasks end), e.g. to tell a hub and wait for the flush. */
+  beforeExit?: ExitHook | readonly ExitHook[];
+  /** Time budget of the `beforeExit` hooks. @defaultValue `5000` (DEFAULTS.hooksTimeoutMs) */
+  hooksTimeoutMs?: number;
+  /** Outside pm2 (or in a descendant), exit anyway instead of refusing. @defaultValue `false` */
+  allowPlainExit?: boolean;
+}
+
+/** Options of {@link Pm2Self.installShutdownHandler}. */
+export interface ShutdownHandlerOptions {
+  /** Refuse new tasks once pm2 asked to stop. @defaultValue `false` */
+  refuseNewTasks?: boolean;
+  /** Run before the exit, after tasks end or the budget is spent. */
+  beforeExit?: ExitHook | readonly ExitHook[];
+  /** Budget of the hooks, itself capped by pm2's kill_timeout. @defaultValue `5000` (DEFAULTS.hooksTimeoutMs) */
+  hooksTimeoutMs?: number;
+  /** Margin kept below pm2's kill_timeout. @defaultValue `300` (DEFAULTS.killTimeoutMarginMs) */
+  marginMs?: number;
+}
+
+export function checkDuration(name: string, value: unknown, allowNull = false): void {
+  if (value === undefined || (allowNull && value === null)) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 2_147_483_647) {
+    invalidOption(name, allowNull ? 'a non-negative number of milliseconds or null' : 'a non-negative number of milliseconds', value);
+  }
+}
+
+function checkString(name: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'string' || value === '')) invalidOption(name, 'a non-empty string', value);
+}
+
+/** Validates {@link Pm2SelfOptions}; throws `TypeError` on the first invalid one. */
+export function checkPm2SelfOptions(options: Pm2SelfOptions): void {
+  checkString('name', options.name);
+  checkString('envVar', options.envVar);
+  checkString('pm2Bin', options.pm2Bin);
+  checkString('binEnvVar', options.binEnvVar);
+  if (options.route !== undefined && !['auto', 'rpc', 'cli'].includes(options.route)) invalidOption('route', "'auto', 'rpc' or 'cli'", options.route);
+  checkDuration('queryTimeoutMs', options.queryTimeoutMs);
+  checkDuration('cacheTtlMs', options.cacheTtlMs);
+  if (options.maxListBytes !== undefined && (!Number.isSafeInteger(options.maxListBytes) || options.maxListBytes < 1024)) invalidOption('maxListBytes', 'an integer of at least 1024', options.maxListBytes);
+}
+
+/** Hooks as an array. */
+export function hookList(value: ExitHook | readonly ExitHook[] | undefined, name: string): ExitHook[] {
+  const list = value === undefined ? [] : typeof value === 'function' ? [value] : Array.isArray(value) ? [...value] : invalidOption(name, 'a function or an array of functions', value);
+  for (const hook of list) if (typeof hook !== 'function') invalidOption(name, 'a function or an array of functions', hook);
+  return list;
+}
+
+/** Validates and completes {@link GracefulRestartOptions}. */
+export function normalizeRestartOptions(options: GracefulRestartOptions) {
+  if (options.reason !== undefined && (typeof options.reason !== 'string' || options.reason.length === 0 || options.reason.length > 1024)) invalidOption('reason', 'a string of 1 to 1024 characters', options.reason);
+  checkDuration('deadlineMs', options.deadlineMs, true);
+  checkDuration('hooksTimeoutMs', options.hooksTimeoutMs);
+  if (options.onDeadline !== undefined && options.onDeadline !== 'force' && options.onDeadline !== 'giveUp') invalidOption('onDeadline', "'force' or 'giveUp'", options.onDeadline);
+  return {
+    reason: options.reason ?? 'requested',
+    deadlineMs: options.deadlineMs ?? null,
+    onDeadline: options.onDeadline ?? 'force',
+    refuseNewTasks: options.refuseNewTasks === true,
+    hooks: hookList(options.beforeExit, 'beforeExit'),
+    hooksTimeoutMs: options.hooksTimeoutMs ?? DEFAULTS.hooksTimeoutMs,
+    allowPlainExit: options.allowPlainExit === true,
+  };
+}

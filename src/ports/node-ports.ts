@@ -1,0 +1,121 @@
+import { mkdir, readFile, rm, stat, writeFile, rename } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname } from 'node:path';
+import { callDaemon, sendToDaemon } from '../daemon/rpc-client.js';
+import { createExecaRunner } from './execa-runner.js';
+import type { RpcResult } from '../daemon/rpc-client.js';
+import type { Clock, DaemonClient, FileSystem, Ports, ProcessPort, ShutdownSignal } from './ports.js';
+
+/** A clock over the real timers; every timer is unref'd. */
+export function createNodeClock(): Clock {
+  return {
+    now: () => Date.now(),
+    setTimeout(callback, delayMs) {
+      const timer = setTimeout(callback, Math.max(0, delayMs));
+      timer.unref();
+      return timer;
+    },
+    clearTimeout(handle) {
+      clearTimeout(handle as NodeJS.Timeout);
+    },
+  };
+}
+
+/** File access over `node:fs/promises`; failures are results, not exceptions. */
+export function createNodeFileSystem(): FileSystem {
+  return {
+    readText: (path) => readFile(path, 'utf8').catch(() => null),
+    exists: (path) => stat(path).then(() => true, () => false),
+    async writeText(path, text) {
+      try {
+        await mkdir(dirname(path), { recursive: true });
+        const temporary = `${path}.${process.pid}.tmp`;
+        await writeFile(temporary, text, { mode: 0o600 });
+        await rename(temporary, path);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    remove: (path) => rm(path, { force: true }).then(() => true, () => false),
+  };
+}
+
+async function parentPidOf(pid: number): Promise<number | null> {
+  if (process.platform !== 'linux') return null;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (stat === null) return null;
+  // Fields after the command name, which is in parentheses and may itself contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ppid = Number.parseInt(fields[1] ?? '', 10);
+  return Number.isInteger(ppid) && ppid > 0 ? ppid : null;
+}
+
+/** The running Node process. The one `process.exit` of pm2-self is here. */
+export function createNodeProcess(): ProcessPort {
+  return {
+    pid: process.pid,
+    get ppid() {
+      return process.ppid;
+    },
+    platform: process.platform,
+    env: process.env,
+    homedir,
+    uptimeSeconds: () => process.uptime(),
+    memoryUsage() {
+      const usage = process.memoryUsage();
+      return { rss: usage.rss, heapUsed: usage.heapUsed };
+    },
+    isAlive(pid) {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    },
+    parentPidOf,
+    exit(code) {
+      process.exit(code);
+    },
+    onShutdown(listener) {
+      const onSignal = (signal: ShutdownSignal) => listener(signal);
+      const onMessage = (message: unknown) => {
+        if (message === 'shutdown') listener('message');
+      };
+      const channelWasIdle = process.listenerCount('message') === 0;
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      process.on('message', onMessage);
+      // A 'message' listener refs the IPC channel; never let ours keep the process alive.
+      if (channelWasIdle) process.channel?.unref();
+      return () => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        process.off('message', onMessage);
+      };
+    },
+  };
+}
+
+/** The daemon's RPC socket; a call with `waitForReply: false` resolves once the request is written. */
+export function createSocketDaemonClient(): DaemonClient {
+  return {
+    call<T>(socketPath: string, method: string, arg: unknown, options: { timeoutMs: number; waitForReply?: boolean }) {
+      return options.waitForReply === false
+        ? (sendToDaemon(socketPath, method, arg, { timeoutMs: options.timeoutMs }) as Promise<RpcResult<T>>)
+        : callDaemon<T>(socketPath, method, arg, { timeoutMs: options.timeoutMs });
+    },
+  };
+}
+
+/** The real ports: timers, files, execa, the daemon socket and this process. */
+export function createNodePorts(): Ports {
+  return {
+    clock: createNodeClock(),
+    runner: createExecaRunner(),
+    daemon: createSocketDaemonClient(),
+    fs: createNodeFileSystem(),
+    process: createNodeProcess(),
+  };
+}

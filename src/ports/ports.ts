@@ -1,0 +1,97 @@
+/**
+ * The ports through which pm2-self touches the outside world. The core never reaches past them,
+ * so tests pass fakes and real apps get {@link createNodePorts}.
+ */
+
+/** An opaque timer handle. */
+export type TimerHandle = unknown;
+
+/** Time, as the restart machine and caches see it. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Schedules `callback` after `delayMs`; real timers are unref'd so they never keep a process alive. */
+  setTimeout(callback: () => void, delayMs: number): TimerHandle;
+  /** Cancels a timer made by {@link Clock.setTimeout}. */
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** Why a command did not produce usable output. */
+export type CommandFailureReason = 'notFound' | 'timeout' | 'exitCode' | 'outputTooLarge' | 'failed';
+
+/** The outcome of running a command. */
+export type CommandResult =
+  | { readonly ok: true; readonly stdout: string }
+  | { readonly ok: false; readonly reason: CommandFailureReason; readonly exitCode?: number; readonly message: string };
+
+/** Options for one command run. */
+export interface CommandOptions {
+  /** The complete environment of the child. */
+  env: Record<string, string | undefined>;
+  /** Kill the child (and fail with `timeout`) after this long. */
+  timeoutMs: number;
+  /** Fail with `outputTooLarge` past this many bytes of stdout. */
+  maxBufferBytes: number;
+}
+
+/** Runs a program without a shell and without blocking the event loop. */
+export interface CommandRunner {
+  run(file: string, args: readonly string[], options: CommandOptions): Promise<CommandResult>;
+}
+
+import type { RpcResult } from '../daemon/rpc-client.js';
+
+export type { RpcFailureReason, RpcResult } from '../daemon/rpc-client.js';
+
+/** Talks to the pm2 daemon's RPC socket; never starts a daemon. */
+export interface DaemonClient {
+  /** Calls `method` and waits for the reply (or, with `waitForReply: false`, only for the request to be written). */
+  call<T>(socketPath: string, method: string, arg: unknown, options: { timeoutMs: number; waitForReply?: boolean }): Promise<RpcResult<T>>;
+}
+
+/** Read-only file access. */
+export interface FileSystem {
+  /** The file's text, or null when it cannot be read. */
+  readText(path: string): Promise<string | null>;
+  /** True when something exists at `path`. */
+  exists(path: string): Promise<boolean>;
+  /** Writes a small text file (creating its folder); resolves false on failure. */
+  writeText(path: string, text: string): Promise<boolean>;
+  /** Removes a file; resolves false when it could not. */
+  remove(path: string): Promise<boolean>;
+}
+
+/** Signals pm2 sends when it stops or restarts an app. */
+export type ShutdownSignal = 'SIGINT' | 'SIGTERM';
+
+/** The running process, as far as pm2-self needs it. */
+export interface ProcessPort {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly platform: NodeJS.Platform;
+  /** The environment (read lazily by callers; never copied into results). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The home directory, for the default `PM2_HOME`. */
+  homedir(): string;
+  /** Seconds this process has run. */
+  uptimeSeconds(): number;
+  /** Resident set size and heap used, in bytes. */
+  memoryUsage(): { rss: number; heapUsed: number };
+  /** True when a process with this pid exists. */
+  isAlive(pid: number): boolean;
+  /** The parent pid of another process, or null where the platform cannot tell. */
+  parentPidOf(pid: number): Promise<number | null>;
+  /** Ends the process. The only exit pm2-self ever performs goes through here. */
+  exit(code: number): void;
+  /** Subscribes to a shutdown signal or pm2's `'shutdown'` IPC message; returns the unsubscribe. */
+  onShutdown(listener: (source: ShutdownSignal | 'message') => void): () => void;
+}
+
+/** All ports together. */
+export interface Ports {
+  clock: Clock;
+  runner: CommandRunner;
+  daemon: DaemonClient;
+  fs: FileSystem;
+  process: ProcessPort;
+}

@@ -1,0 +1,234 @@
+import { Pm2SelfError, type Pm2SelfErrorCode } from '../errors.js';
+import type { Clock, ProcessPort } from '../ports/ports.js';
+import { createEventHub, type RestartEventName, type RestartEvents } from './events.js';
+import type { DeadlinePolicy, RestartEffect, RestartEvent, RestartMachine, RestartState } from './machine.js';
+import type { RestartRecord } from './restart-record.js';
+import { runHooks, type ExitHook } from './run-hooks.js';
+import type { RestartPlan, RestartStrategy } from './strategy.js';
+
+/** What a restart request resolves with. Refusals are outcomes, not errors. */
+export type RestartOutcome =
+  | { readonly status: 'restarting'; readonly strategy: RestartStrategy; readonly why: string }
+  | { readonly status: 'deferred'; readonly tasks: number }
+  | { readonly status: 'alreadyPending'; readonly phase: RestartState['phase'] }
+  | { readonly status: 'refused'; readonly code: Pm2SelfErrorCode; readonly why: string };
+
+/** Options of one restart request. */
+export interface RestartRequestOptions {
+  reason: string;
+  deadlineMs: number | null;
+  onDeadline: DeadlinePolicy;
+  refuseNewTasks: boolean;
+  hooks: readonly ExitHook[];
+  hooksTimeoutMs: number;
+  allowPlainExit: boolean;
+}
+
+/** A task that was begun; `end()` it exactly once (later calls are ignored). */
+export interface TaskHandle {
+  readonly label: string | undefined;
+  readonly ended: boolean;
+  end(): void;
+}
+
+/** The side of the world the controller acts on. */
+export interface ControllerContext {
+  readonly machine: RestartMachine;
+  readonly clock: Clock;
+  readonly process: Pick<ProcessPort, 'exit' | 'pid'>;
+  /** Decides how to restart, from a fresh look at identity and settings. */
+  plan(allowPlainExit: boolean): Promise<{ plan: RestartPlan; minUptimeWaitMs: number; pmId: number | null; restarts: number | null }>;
+  /** Asks the daemon to restart a pm_id. */
+  requestDaemonRestart(pmId: number): Promise<{ ok: boolean; message?: string }>;
+  /** Persists the record for the next generation (best effort). */
+  writeRecord(record: RestartRecord): Promise<void>;
+  /** How long to stay alive after the daemon accepted our restart request, before giving up on it. */
+  readonly daemonRestartGraceMs: number;
+}
+
+/** The interpreter of the restart machine: it owns the state and performs the effects. */
+export interface RestartController {
+  readonly state: RestartState;
+  request(options: RestartRequestOptions): Promise<RestartOutcome>;
+  shutdown(source: string, options: { budgetMs: number; refuseNewTasks: boolean; hooks: readonly ExitHook[]; hooksTimeoutMs: number }): void;
+  cancel(): boolean;
+  beginTask(label?: string): TaskHandle;
+  on<K extends RestartEventName>(name: K, listener: (event: RestartEvents[K]) => void): () => void;
+}
+
+/** Creates a {@link RestartController} around a machine. */
+export function createRestartController(context: ControllerContext): RestartController {
+  const { machine, clock } = context;
+  const events = createEventHub();
+  let state = machine.initialState;
+  let deadline: { handle: unknown; at: number } | undefined;
+  let hooks: ExitHook[] = [];
+  let hooksTimeoutMs = 0;
+  let hardStopAt: number | null = null;
+  let plan: Extract<RestartPlan, { ok: true }> | undefined;
+  let planned: { pmId: number | null; restarts: number | null; minUptimeWaitMs: number } = { pmId: null, restarts: null, minUptimeWaitMs: 0 };
+  let taskRefused = false;
+
+  const dispatch = (event: RestartEvent): void => {
+    const next = machine.transition(state, event);
+    state = next.state;
+    for (const effect of next.effects) perform(effect);
+  };
+
+  const clearDeadline = () => {
+    if (deadline) clock.clearTimeout(deadline.handle);
+    deadline = undefined;
+  };
+
+  const perform = (effect: RestartEffect): void => {
+    switch (effect.type) {
+      case 'startDeadlineTimer': {
+        clearDeadline();
+        const at = clock.now() + effect.delayMs;
+        deadline = { at, handle: clock.setTimeout(() => dispatch({ type: 'deadlineReached', at: Math.max(clock.now(), at) }), effect.delayMs) };
+        return;
+      }
+      case 'cancelDeadlineTimer':
+        clearDeadline();
+        return;
+      case 'notify':
+        events.emit(effect.notice.type, effect.notice as never);
+        if (effect.notice.type === 'cancelled') hooks = [];
+        return;
+      case 'acceptTask':
+        taskRefused = false;
+        return;
+      case 'refuseTask':
+        taskRefused = true;
+        return;
+      case 'drain':
+        void drain();
+        return;
+      case 'exit':
+        void exit();
+        return;
+      case 'exitNow':
+        context.process.exit(0);
+        return;
+    }
+  };
+
+  const drain = async () => {
+    const request = state.request;
+    if (request === null) return;
+    if (request.kind === 'restart' && planned.minUptimeWaitMs > 0) {
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, planned.minUptimeWaitMs));
+    }
+    const budget = hardStopAt === null ? hooksTimeoutMs : Math.max(0, Math.min(hooksTimeoutMs, hardStopAt - clock.now()));
+    const current = state.request ?? request;
+    await runHooks(hooks, { reason: current.reason, kind: current.kind }, budget, clock, (message) => events.emit('hookFailed', { type: 'hookFailed', reason: current.reason, message }));
+    dispatch({ type: 'drainFinished', at: clock.now() });
+  };
+
+  const exit = async () => {
+    const request = state.request;
+    if (request === null) return;
+    const now = clock.now();
+    const strategy: RestartStrategy | { type: 'shutdown' } = request.kind === 'shutdown' ? { type: 'shutdown' } : (plan?.strategy ?? { type: 'plainExit', code: 0 });
+    const why = request.kind === 'shutdown' ? `pm2 asked this process to stop (${request.reason})` : (plan?.why ?? '');
+    if (strategy.type !== 'plainExit' && planned.pmId !== null) {
+      await context.writeRecord({
+        initiator: request.kind === 'shutdown' ? 'pm2' : 'self',
+        reason: request.reason,
+        pmId: planned.pmId,
+        previousPid: context.process.pid,
+        previousRestarts: planned.restarts,
+        requestedAt: request.requestedAt,
+        deferredMs: Math.max(0, now - request.requestedAt),
+        exitedAt: now,
+        strategy: strategy.type === 'shutdown' ? 'shutdown' : strategy.type,
+        forced: request.forced,
+        tasksCut: state.tasks,
+      });
+    }
+    events.emit('restarting', { type: 'restarting', reason: request.reason, strategy, why });
+    if (strategy.type !== 'daemon') {
+      context.process.exit(strategy.type === 'shutdown' ? 0 : strategy.code);
+      return;
+    }
+    const sent = await context.requestDaemonRestart(strategy.pmId);
+    if (!sent.ok) {
+      dispatch({ type: 'restartFailed', at: clock.now(), message: sent.message ?? 'the daemon did not accept the restart request' });
+      return;
+    }
+    // The daemon now stops this process (SIGINT, then SIGKILL after kill_timeout). If it never does, give up.
+    clock.setTimeout(() => dispatch({ type: 'restartFailed', at: clock.now(), message: 'the daemon accepted the restart request but did not restart this process' }), context.daemonRestartGraceMs);
+  };
+
+  const request = async (options: RestartRequestOptions): Promise<RestartOutcome> => {
+    if (state.phase !== 'idle') {
+      hooks.push(...options.hooks);
+      dispatch({ type: 'restartRequested', at: clock.now(), reason: options.reason, deadlineMs: options.deadlineMs, onDeadline: options.onDeadline, refuseNewTasks: options.refuseNewTasks });
+      return { status: 'alreadyPending', phase: state.phase };
+    }
+    const decided = await context.plan(options.allowPlainExit);
+    if (!decided.plan.ok) {
+      events.emit('refused', { type: 'refused', reason: options.reason, code: decided.plan.code, why: decided.plan.why });
+      return { status: 'refused', code: decided.plan.code, why: decided.plan.why };
+    }
+    if (state.phase !== 'idle') return request(options);
+    plan = decided.plan;
+    planned = decided;
+    hooks = [...options.hooks];
+    hooksTimeoutMs = options.hooksTimeoutMs;
+    hardStopAt = null;
+    dispatch({ type: 'restartRequested', at: clock.now(), reason: options.reason, deadlineMs: options.deadlineMs, onDeadline: options.onDeadline, refuseNewTasks: options.refuseNewTasks });
+    if ((state as RestartState).phase === 'deferred') return { status: 'deferred', tasks: state.tasks };
+    return { status: 'restarting', strategy: plan.strategy, why: plan.why };
+  };
+
+  const shutdown: RestartController['shutdown'] = (source, options) => {
+    if (state.phase === 'idle') {
+      hooks = [...options.hooks];
+      hooksTimeoutMs = options.hooksTimeoutMs;
+    } else {
+      hooks.push(...options.hooks);
+      hooksTimeoutMs = Math.max(hooksTimeoutMs, options.hooksTimeoutMs);
+    }
+    const at = clock.now();
+    hardStopAt = hardStopAt === null ? at + options.budgetMs : Math.min(hardStopAt, at + options.budgetMs);
+    dispatch({ type: 'shutdownRequested', at, source, budgetMs: options.budgetMs, refuseNewTasks: options.refuseNewTasks });
+  };
+
+  const cancel = (): boolean => {
+    const before = state.phase;
+    dispatch({ type: 'cancelRequested', at: clock.now() });
+    return before === 'deferred' && state.phase === 'idle';
+  };
+
+  const beginTask = (label?: string): TaskHandle => {
+    dispatch({ type: 'taskStarted', at: clock.now() });
+    if (taskRefused) {
+      taskRefused = false;
+      throw new Pm2SelfError('ERR_PM2SELF_NOT_ACCEPTING_TASKS', { context: { phase: state.phase, label } });
+    }
+    let ended = false;
+    return {
+      label,
+      get ended() {
+        return ended;
+      },
+      end() {
+        if (ended) return;
+        ended = true;
+        dispatch({ type: 'taskEnded', at: clock.now() });
+      },
+    };
+  };
+
+  return {
+    get state() {
+      return state;
+    },
+    request,
+    shutdown,
+    cancel,
+    beginTask,
+    on: events.on,
+  };
+}

@@ -1,0 +1,58 @@
+import type { Pm2SelfErrorCode } from '../errors.js';
+import type { MachineNotice } from './machine.js';
+import type { RestartStrategy } from './strategy.js';
+
+/** Every event a restart controller publishes, by name. */
+export interface RestartEvents {
+  /** A restart or shutdown was asked for; `coalesced` when one was already pending. */
+  requested: Extract<MachineNotice, { type: 'requested' }>;
+  /** The request waits for running tasks. */
+  deferred: Extract<MachineNotice, { type: 'deferred' }>;
+  /** A deferred restart was dropped (cleared, or its deadline passed with `giveUp`). */
+  cancelled: Extract<MachineNotice, { type: 'cancelled' }>;
+  /** A deferral outlived its deadline. */
+  deadlineReached: Extract<MachineNotice, { type: 'deadlineReached' }>;
+  /** Tasks are done (or the deadline forced it): hooks run next. */
+  draining: Extract<MachineNotice, { type: 'draining' }>;
+  /** The exit is being performed, with the strategy chosen. */
+  restarting: { readonly type: 'restarting'; readonly reason: string; readonly strategy: RestartStrategy | { readonly type: 'shutdown' }; readonly why: string };
+  /** A restart was refused; the process keeps running. */
+  refused: { readonly type: 'refused'; readonly reason: string; readonly code: Pm2SelfErrorCode; readonly why: string };
+  /** The restart could not be carried out at exit time; the process keeps running. */
+  failed: Extract<MachineNotice, { type: 'failed' }>;
+  /** A pre-exit hook threw, rejected or ran out of time; the exit goes on. */
+  hookFailed: { readonly type: 'hookFailed'; readonly reason: string; readonly message: string };
+}
+
+/** The name of a restart event. */
+export type RestartEventName = keyof RestartEvents;
+
+/** A small typed event hub; listener errors are swallowed so they never break the machine. */
+export interface EventHub {
+  on<K extends RestartEventName>(name: K, listener: (event: RestartEvents[K]) => void): () => void;
+  emit<K extends RestartEventName>(name: K, event: RestartEvents[K]): void;
+}
+
+/** Creates an {@link EventHub}. */
+export function createEventHub(): EventHub {
+  const listeners = new Map<RestartEventName, Set<(event: never) => void>>();
+  return {
+    on(name, listener) {
+      const set = listeners.get(name) ?? new Set();
+      set.add(listener as (event: never) => void);
+      listeners.set(name, set);
+      return () => {
+        set.delete(listener as (event: never) => void);
+      };
+    },
+    emit(name, event) {
+      for (const listener of [...(listeners.get(name) ?? [])]) {
+        try {
+          (listener as (event: unknown) => void)(event);
+        } catch {
+          // A listener's failure is its own; the restart goes on.
+        }
+      }
+    },
+  };
+}

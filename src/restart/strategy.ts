@@ -1,0 +1,51 @@
+import type { Identity } from '../identity/identity.js';
+import type { RestartSettings } from '../info/restart-settings.js';
+import type { Pm2SelfErrorCode } from '../errors.js';
+
+/**
+ * How a restart is carried out:
+ * - `exit`: exit with a code pm2 restarts (fastest: the new process runs ~0.1 s later);
+ * - `daemon`: ask the daemon to restart this pm_id (when an exit would leave the app stopped, or the
+ *   settings are unknown); the daemon stops and starts the app itself;
+ * - `plainExit`: not under pm2 (or not the tracked process) and the caller allowed a plain exit.
+ */
+export type RestartStrategy = { readonly type: 'exit'; readonly code: number } | { readonly type: 'daemon'; readonly pmId: number } | { readonly type: 'plainExit'; readonly code: number };
+
+/** A plan, or why a restart is refused. */
+export type RestartPlan =
+  | { readonly ok: true; readonly strategy: RestartStrategy; readonly why: string }
+  | { readonly ok: false; readonly code: Pm2SelfErrorCode; readonly why: string };
+
+/** Exit codes tried, in order, for the `exit` strategy (75 is EX_TEMPFAIL). */
+export const RESTART_EXIT_CODES: readonly number[] = [0, 75, 1, 70, 69, 64];
+
+/** The first exit code pm2 would restart after, or null when none of the candidates is safe. */
+export function restartableExitCode(settings: RestartSettings): number | null {
+  if (settings.autorestart !== true || settings.stopExitCodes === 'unknown') return null;
+  const stop = settings.stopExitCodes;
+  return RESTART_EXIT_CODES.find((code) => !stop.includes(code)) ?? null;
+}
+
+/**
+ * Chooses how to restart. Pure. `settings` are the most authoritative known (the daemon's when it
+ * answered); `daemonReachable` says whether a daemon restart request can be sent.
+ */
+export function chooseStrategy(identity: Identity, settings: RestartSettings | null, daemonReachable: boolean, allowPlainExit: boolean): RestartPlan {
+  if (!identity.managed) {
+    return allowPlainExit
+      ? { ok: true, strategy: { type: 'plainExit', code: 0 }, why: `not under pm2 (${identity.reason}); plain exit allowed` }
+      : { ok: false, code: 'ERR_PM2SELF_NOT_UNDER_PM2', why: identity.message };
+  }
+  if (identity.relation === 'descendant' || identity.relation === 'superseded') {
+    return allowPlainExit
+      ? { ok: true, strategy: { type: 'plainExit', code: 0 }, why: `${identity.relation} of pm2 process ${identity.trackedPid}; plain exit allowed` }
+      : { ok: false, code: 'ERR_PM2SELF_NOT_TRACKED', why: `this process is a ${identity.relation} of the process pm2 tracks (pid ${identity.trackedPid})` };
+  }
+  const code = settings === null ? null : restartableExitCode(settings);
+  if (code !== null) return { ok: true, strategy: { type: 'exit', code }, why: `autorestart is on and exit code ${code} is not a stop exit code` };
+  if (daemonReachable) {
+    const why = settings === null ? 'restart settings unknown' : settings.autorestart === false ? 'autorestart is off' : settings.autorestart === 'unknown' || settings.stopExitCodes === 'unknown' ? 'restart settings unknown' : 'every candidate exit code is a stop exit code';
+    return { ok: true, strategy: { type: 'daemon', pmId: identity.pmId }, why: `${why}: the daemon restarts pm_id ${identity.pmId}` };
+  }
+  return { ok: false, code: 'ERR_PM2SELF_DAEMON_UNREACHABLE', why: 'an exit would not be restarted (or the settings are unknown) and the pm2 daemon does not answer' };
+}
