@@ -1,0 +1,71 @@
+// npm run demo: a private pm2 daemon, a fork app and a 2-instance cluster app that report their
+// identities, then a restart deferred while a task runs. Leaves no daemon and no process behind.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+
+const root = resolve(import.meta.dirname, '..');
+const pm2Bin = join(root, 'node_modules/pm2/bin/pm2');
+const app = join(root, 'scripts/demo/app.mjs');
+const home = await mkdtemp(join(tmpdir(), 'pm2-self-demo-'));
+const events = join(home, 'events.jsonl');
+await writeFile(events, '');
+
+const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(PM2_|pm_|npm_)/.test(key)));
+Object.assign(env, { PM2_HOME: home, DEMO_EVENTS: events });
+const t0 = Date.now();
+const stamp = (at = Date.now()) => `+${((at - t0) / 1000).toFixed(2).padStart(5)}s`;
+const say = (text, at) => console.log(`${stamp(at)}  ${text}`);
+const pm2 = (...args) => execa(process.execPath, [pm2Bin, ...args], { env, extendEnv: false });
+const readEvents = async () => (await readFile(events, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line));
+const waitFor = async (predicate, what, timeoutMs = 20_000) => {
+  for (const until = Date.now() + timeoutMs; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+    const list = await readEvents();
+    if (predicate(list)) return list;
+  }
+  throw new Error(`demo: timed out waiting for ${what}`);
+};
+const describe = (e) => `${e.name.padEnd(13)} pm_id ${e.info.pmId}  pid ${e.pid}  ${e.info.execMode} mode, instance ${e.info.instance}, restarts ${e.info.restarts}, relation ${e.info.relation}`;
+
+let exitCode = 0;
+try {
+  console.log(`pm2-self demo: a private pm2 daemon in ${home}\n`);
+  console.log('1. Identities: every instance asks "who am I?" (no subprocess, no daemon query)');
+  await pm2('start', app, '--name', 'demo-fork', '-s');
+  await pm2('start', app, '--name', 'demo-cluster', '-i', '2', '-s');
+  const ids = await waitFor((l) => l.filter((e) => e.event === 'identity').length >= 3, 'three identities');
+  for (const e of ids.filter((x) => x.event === 'identity')) say(describe(e), e.at);
+
+  console.log('\n2. A restart requested while a task runs (a fork app that is busy when the hub asks)');
+  await pm2('delete', 'all', '-s');
+  await writeFile(events, '');
+  env.DEMO_RESTART = '1';
+  await pm2('start', app, '--name', 'demo-sidecar', '-s');
+  const story = await waitFor((l) => l.some((e) => e.event === 'identity' && e.info.restarts >= 1), 'the new generation');
+  const first = story.find((e) => e.event === 'identity');
+  for (const e of story) {
+    if (e.event === 'identity' && e === first) say(`generation with pid ${e.pid} starts (restarts ${e.info.restarts})`, e.at);
+    if (e.event === 'task-begun') say(`pid ${e.pid} begins task "${e.task}"`, e.at);
+    if (e.event === 'restart-requested') say(`hub asks for a restart -> ${e.outcome.status}${e.outcome.tasks ? ` (${e.outcome.tasks} task running)` : ''}`, e.at);
+    if (e.event === 'task-ended') say(`task "${e.task}" ends`, e.at);
+    if (e.event === 'hook') say(`before exit: ${e.note}`, e.at);
+    if (e.event === 'restarting') say(`restarting: strategy ${e.strategy.type}${e.strategy.code === undefined ? '' : ` (exit code ${e.strategy.code})`}: ${e.why}`, e.at);
+    if (e.event === 'identity' && e !== first) {
+      say(`back online: new pid ${e.pid} (was ${first.pid}), restarts ${e.info.restarts}`, e.at);
+      const r = e.lastRestart;
+      if (r) say(`it reads why: "${r.reason}", deferred ${r.deferredMs} ms, ${r.tasksCut} task cut`, e.at);
+    }
+  }
+  const list = JSON.parse((await pm2('jlist', '-s')).stdout);
+  const fork = list.find((p) => p.name === 'demo-sidecar');
+  say(`pm2 says: demo-sidecar ${fork.pm2_env.status}, pid ${fork.pid}, restarts ${fork.pm2_env.restart_time}, unstable ${fork.pm2_env.unstable_restarts}`);
+} catch (error) {
+  exitCode = 1;
+  console.error(String(error));
+} finally {
+  await pm2('kill', '-s').catch(() => {});
+  await rm(home, { recursive: true, force: true });
+  console.log(`\n3. Clean exit: private daemon killed, ${home} removed`);
+}
+process.exitCode = exitCode;
