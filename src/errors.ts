@@ -6,7 +6,6 @@ export const ERROR_MESSAGES = {
   ERR_PM2SELF_NOT_UNDER_PM2: 'This process is not managed by pm2.',
   ERR_PM2SELF_NOT_TRACKED: 'This process only inherited pm2 variables from a managed parent; exiting it would restart nothing.',
   ERR_PM2SELF_NOT_ACCEPTING_TASKS: 'A restart or shutdown is in progress; new tasks are not accepted.',
-  ERR_PM2SELF_TASK_ALREADY_ENDED: 'This task was already ended.',
   ERR_PM2SELF_DAEMON_UNREACHABLE: 'The pm2 daemon could not be reached to restart this process.',
 } as const;
 

@@ -8,6 +8,7 @@ export type { Pm2Info, SelfFacts } from './info/info.js';
 export type { RestartSettings, SettingsOrigin, Unknown } from './info/restart-settings.js';
 export type { Identity, ManagedIdentity, UnmanagedIdentity, NotManagedReason, NameSource } from './identity/identity.js';
 export type { Relation } from './identity/relation.js';
+export type { Pm2EnvProblem } from './identity/pm2-env.js';
 export type { ExecMode } from './identity/pm2-env.js';
 export type { DaemonRoute, DaemonProblem } from './daemon/daemon-query.js';
 export type { ProcessListProblem } from './daemon/process-list.js';

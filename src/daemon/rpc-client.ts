@@ -20,7 +20,7 @@ import { createAmpDecoder, encodeMessage } from './amp-codec.js';
  * Why a call failed.
  * - `noDaemon`: nothing listens on the socket (ENOENT, ECONNREFUSED, ENOTDIR).
  * - `accessDenied`: the socket belongs to someone else (EACCES, EPERM).
- * - `timeout`: no reply (or, for {@link sendToDaemon}, no flush) within `timeoutMs`.
+ * - `timeout`: no reply (or, for `sendToDaemon`, no flush) within `timeoutMs`.
  * - `protocol`: the peer sent something that is not a well-formed axon-rpc reply to this request.
  * - `remoteError`: the daemon answered with an error (unknown method, the method failed).
  * - `closed`: the connection ended or failed before a reply, or the caller's `signal` aborted; the

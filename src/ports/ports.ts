@@ -36,6 +36,7 @@ export interface CommandOptions {
 
 /** Runs a program without a shell and without blocking the event loop. */
 export interface CommandRunner {
+  /** Runs `file` with `args`; never rejects. */
   run(file: string, args: readonly string[], options: CommandOptions): Promise<CommandResult>;
 }
 

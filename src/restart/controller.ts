@@ -28,6 +28,7 @@ export interface RestartRequestOptions {
 export interface TaskHandle {
   readonly label: string | undefined;
   readonly ended: boolean;
+  /** Ends the task; a deferred restart proceeds when the last task ends. */
   end(): void;
 }
 

@@ -73,7 +73,9 @@ export interface Transition {
 
 /** A restart machine: the default is {@link restartMachine}; callers may pass their own or wrap it. */
 export interface RestartMachine {
+  /** The state a new controller starts in. */
   readonly initialState: RestartState;
+  /** The next state and effects for an event; must be pure. */
   transition(state: RestartState, event: RestartEvent): Transition;
 }
 
