@@ -75,7 +75,8 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
     const ping = await ports.daemon.call<unknown>(paths.rpcSocket, 'ping', {}, { timeoutMs: options.timeoutMs });
     if (!ping.ok) return { ok: false, problem: fromRpc(ping.reason), message: ping.message };
     const command = options.pm2Command();
-    const env = { ...ports.process.env, PM2_HOME: paths.home, PM2_SILENT: 'true' };
+    // pm2 prefers OVER_HOME to PM2_HOME: drop it so the CLI reaches the daemon that answered the ping.
+    const env = { ...ports.process.env, PM2_HOME: paths.home, OVER_HOME: undefined, PM2_SILENT: 'true' };
     const result = await ports.runner.run(command.file, [...command.prefixArgs, 'jlist', '-s'], {
       env,
       timeoutMs: options.timeoutMs,

@@ -33,7 +33,7 @@ export type RelationReading =
 export function isWrapperInterpreter(interpreter: string | null): boolean {
   if (interpreter === null) return false;
   const base = interpreter.split(/[\\/]/).pop() ?? '';
-  return base !== '' && !/^node(\.exe)?$/.test(base) && base !== 'none';
+  return base !== '' && !/^node(js)?(\.exe)?$/.test(base) && base !== 'none';
 }
 
 /** Classifies this process from the content of pm2's pid file: one small file read, no daemon query. */
