@@ -94,7 +94,8 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
   const liveEntry = async (identity: ManagedIdentity, fresh = false) => {
     const list = await daemon.list({ fresh });
     if (!list.ok) return { problem: list.problem };
-    return { entry: list.entries.find((entry) => entry.pmId === identity.pmId) ?? null, via: list.via, at: list.at };
+    // Match on the tracked pid too: during a cluster reload the pm_id's entry already shows the NEW worker.
+    return { entry: list.entries.find((entry) => entry.pmId === identity.pmId && entry.pid === identity.trackedPid) ?? null, via: list.via, at: list.at };
   };
 
   const recordPath = (identity: ManagedIdentity) => restartRecordPath(pm2HomePaths(identity.pm2Home, ports.process.platform).recordDir, identity.pmId);
@@ -137,6 +138,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
         refuseNewTasks: handlerOptions.refuseNewTasks === true,
         hooks,
         hooksTimeoutMs: handlerOptions.hooksTimeoutMs ?? DEFAULTS.hooksTimeoutMs,
+        record: managed && (managed.relation === 'tracked' || managed.relation === 'wrapper') ? { pmId: managed.pmId, restarts: managed.restarts } : null,
       });
     });
   };

@@ -84,7 +84,8 @@ function run<T>(socketPath: string, method: string, arg: unknown, options: RpcCa
     } catch (error) {
       return resolve({ ok: false, reason: 'noDaemon', message: `cannot connect to ${describe(socketPath)}: ${describe(error)}` });
     }
-    sock.unref();
+    // The socket stays referenced while the call is pending, so `await getInfo({ live: true })` completes
+    // in a script with nothing else to do; the timer (unref'd) bounds that to `timeoutMs`.
     const what = waitForReply ? 'reply' : 'flush';
     const timer = setTimeout(() => settle({ ok: false, reason: 'timeout', message: `no ${what} to ${method} within ${options.timeoutMs} ms` }), Math.max(0, options.timeoutMs));
     timer.unref();
@@ -135,9 +136,8 @@ function run<T>(socketPath: string, method: string, arg: unknown, options: RpcCa
  * that dereferences a null argument throws inside the daemon, which then exits and takes every app
  * with it.
  *
- * The socket and the timer are unref'd, so a pending call does not keep the process alive: in a
- * script with nothing else to do, `await callDaemon(...)` lets Node exit (code 13, unsettled
- * top-level await) before the reply arrives.
+ * A pending call keeps the process alive until the reply, the timeout or an abort, whichever comes
+ * first; nothing outlives the call (the socket is destroyed when it settles).
  * @example `await callDaemon<ProcessDescription[]>(join(home, 'rpc.sock'), 'getMonitorData', {}, { timeoutMs: 2000 })`
  */
 export function callDaemon<T>(socketPath: string, method: string, arg: unknown, options: RpcCallOptions): Promise<RpcResult<T>> {

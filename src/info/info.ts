@@ -25,9 +25,9 @@ export interface Pm2Info {
   readonly restarts: number | null;
   readonly unstableRestarts: number | null;
   readonly uptimeMs: number;
-  /** Resident memory in bytes: this process's own, or the daemon's measure of the tracked pid. */
+  /** Resident memory in bytes: this process's own, or (live, for the tracked process) the daemon's measure. */
   readonly memoryBytes: number;
-  /** CPU percent as the daemon measured it; null unless the daemon was asked. */
+  /** CPU percent as the daemon measured it; null unless the daemon was asked about the tracked process. */
   readonly cpuPercent: number | null;
   readonly settings: RestartSettings;
   /** Where each group of values came from. */
@@ -57,6 +57,8 @@ export function buildInfo(
   live: { entry: ProcessEntry | null; via: 'rpc' | 'cli'; at: number } | { problem: DaemonProblem } | null,
 ): Pm2Info {
   const entry = live !== null && 'entry' in live ? live.entry : null;
+  // The daemon measures the pid it tracks: under a wrapper or in a descendant, that is another process.
+  const measured = identity.relation === 'tracked' ? entry : null;
   return {
     name: name.value,
     pmId: identity.pmId,
@@ -69,15 +71,15 @@ export function buildInfo(
     status: entry?.status ?? null,
     restarts: entry ? entry.restarts : identity.restarts,
     unstableRestarts: entry ? entry.unstableRestarts : identity.unstableRestarts,
-    uptimeMs: entry?.startedAt != null && live !== null && 'at' in live ? Math.max(0, live.at - entry.startedAt) : self.uptimeMs,
-    memoryBytes: entry?.memoryBytes ?? self.memoryBytes,
-    cpuPercent: entry?.cpuPercent ?? null,
+    uptimeMs: measured?.startedAt != null && live !== null && 'at' in live ? Math.max(0, live.at - measured.startedAt) : self.uptimeMs,
+    memoryBytes: measured?.memoryBytes ?? self.memoryBytes,
+    cpuPercent: measured?.cpuPercent ?? null,
     settings: entry ? entry.settings : identity.settings,
     sources: {
       name: name.source,
       identity: identity.source,
       counters: entry ? 'daemon' : identity.source,
-      metrics: entry?.memoryBytes != null ? 'daemon' : 'process',
+      metrics: measured?.memoryBytes != null ? 'daemon' : 'process',
       settings: entry ? 'daemon' : identity.settingsOrigin,
     },
     daemon: live === null ? null : 'problem' in live ? { ok: false, problem: live.problem } : { ok: true, via: live.via, at: live.at },

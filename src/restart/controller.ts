@@ -51,7 +51,8 @@ export interface ControllerContext {
 export interface RestartController {
   readonly state: RestartState;
   request(options: RestartRequestOptions): Promise<RestartOutcome>;
-  shutdown(source: string, options: { budgetMs: number; refuseNewTasks: boolean; hooks: readonly ExitHook[]; hooksTimeoutMs: number }): void;
+  /** `record`: the pm_id and restart count to write the restart record for, when no restart was planned (null: none). */
+  shutdown(source: string, options: { budgetMs: number; refuseNewTasks: boolean; hooks: readonly ExitHook[]; hooksTimeoutMs: number; record?: { pmId: number; restarts: number | null } | null }): void;
   cancel(): boolean;
   beginTask(label?: string): TaskHandle;
   on<K extends RestartEventName>(name: K, listener: (event: RestartEvents[K]) => void): () => void;
@@ -69,6 +70,13 @@ export function createRestartController(context: ControllerContext): RestartCont
   let plan: Extract<RestartPlan, { ok: true }> | undefined;
   let planned: { pmId: number | null; restarts: number | null; minUptimeWaitMs: number } = { pmId: null, restarts: null, minUptimeWaitMs: 0 };
   let taskRefused = false;
+  let exited = false;
+  /** When `planned.minUptimeWaitMs` was measured: the wait counts from there, not from the drain. */
+  let plannedAt = 0;
+  /** Ends the drain's min_uptime wait early: only a self-initiated exit needs it, not pm2's stop. */
+  let endMinUptimeWait: (() => void) | undefined;
+  /** Aborted to cut running hooks when a pm2 stop's budget ends before theirs. */
+  let hooksStop: AbortController | undefined;
 
   const dispatch = (event: RestartEvent): void => {
     const next = machine.transition(state, event);
@@ -81,7 +89,19 @@ export function createRestartController(context: ControllerContext): RestartCont
     deadline = undefined;
   };
 
+  /** Exits once. The exit port may return (a test spy, a custom exit): then nothing else acts after it. */
+  const exitProcess = (code: number): void => {
+    if (exited) return;
+    exited = true;
+    // A drain in flight runs no further hook, and hooks added later land in a list nothing runs.
+    hooks.length = 0;
+    hooks = [];
+    clearDeadline();
+    context.process.exit(code);
+  };
+
   const perform = (effect: RestartEffect): void => {
+    if (exited && effect.type !== 'acceptTask' && effect.type !== 'refuseTask') return;
     switch (effect.type) {
       case 'startDeadlineTimer': {
         clearDeadline();
@@ -109,7 +129,7 @@ export function createRestartController(context: ControllerContext): RestartCont
         void exit();
         return;
       case 'exitNow':
-        context.process.exit(0);
+        exitProcess(0);
         return;
     }
   };
@@ -117,12 +137,31 @@ export function createRestartController(context: ControllerContext): RestartCont
   const drain = async () => {
     const request = state.request;
     if (request === null) return;
-    if (request.kind === 'restart' && planned.minUptimeWaitMs > 0) {
-      await new Promise<void>((resolve) => clock.setTimeout(resolve, planned.minUptimeWaitMs));
+    const minUptimeWaitMs = planned.minUptimeWaitMs - (clock.now() - plannedAt);
+    if (request.kind === 'restart' && minUptimeWaitMs > 0) {
+      await new Promise<void>((resolve) => {
+        const handle = clock.setTimeout(resolve, minUptimeWaitMs);
+        endMinUptimeWait = () => {
+          clock.clearTimeout(handle);
+          resolve();
+        };
+      });
+      endMinUptimeWait = undefined;
     }
     const budget = hardStopAt === null ? hooksTimeoutMs : Math.max(0, Math.min(hooksTimeoutMs, hardStopAt - clock.now()));
     const current = state.request ?? request;
-    await runHooks(hooks, { reason: current.reason, kind: current.kind }, budget, clock, (message) => events.emit('hookFailed', { type: 'hookFailed', reason: current.reason, message }));
+    hooksStop = new AbortController();
+    await runHooks(
+      hooks,
+      { reason: current.reason, kind: current.kind },
+      budget,
+      clock,
+      (message) => {
+        if (!exited) events.emit('hookFailed', { type: 'hookFailed', reason: current.reason, message });
+      },
+      hooksStop.signal,
+    );
+    hooksStop = undefined;
     dispatch({ type: 'drainFinished', at: clock.now() });
   };
 
@@ -147,9 +186,10 @@ export function createRestartController(context: ControllerContext): RestartCont
         tasksCut: state.tasks,
       });
     }
+    if (exited) return;
     events.emit('restarting', { type: 'restarting', reason: request.reason, strategy, why });
     if (strategy.type !== 'daemon') {
-      context.process.exit(strategy.type === 'shutdown' ? 0 : strategy.code);
+      exitProcess(strategy.type === 'shutdown' ? 0 : strategy.code);
       return;
     }
     const sent = await context.requestDaemonRestart(strategy.pmId);
@@ -175,6 +215,7 @@ export function createRestartController(context: ControllerContext): RestartCont
     if (state.phase !== 'idle') return request(options);
     plan = decided.plan;
     planned = decided;
+    plannedAt = clock.now();
     hooks = [...options.hooks];
     hooksTimeoutMs = options.hooksTimeoutMs;
     hardStopAt = null;
@@ -187,6 +228,8 @@ export function createRestartController(context: ControllerContext): RestartCont
     if (state.phase === 'idle') {
       hooks = [...options.hooks];
       hooksTimeoutMs = options.hooksTimeoutMs;
+      // No restart was planned: the record of this pm2-initiated stop needs the pm_id from the caller.
+      planned = { pmId: options.record?.pmId ?? null, restarts: options.record?.restarts ?? null, minUptimeWaitMs: 0 };
     } else {
       hooks.push(...options.hooks);
       hooksTimeoutMs = Math.max(hooksTimeoutMs, options.hooksTimeoutMs);
@@ -194,6 +237,9 @@ export function createRestartController(context: ControllerContext): RestartCont
     const at = clock.now();
     hardStopAt = hardStopAt === null ? at + options.budgetMs : Math.min(hardStopAt, at + options.budgetMs);
     dispatch({ type: 'shutdownRequested', at, source, budgetMs: options.budgetMs, refuseNewTasks: options.refuseNewTasks });
+    if (state.request?.kind === 'shutdown') endMinUptimeWait?.();
+    const stop = hooksStop;
+    if (stop) clock.setTimeout(() => stop.abort(), Math.max(0, hardStopAt - at));
   };
 
   const cancel = (): boolean => {

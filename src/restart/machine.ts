@@ -110,10 +110,25 @@ function onRestartRequested(state: RestartState, event: Extract<RestartEvent, { 
   const current = state.request as PendingRequest;
   const coalesced = notify({ type: 'requested', kind: 'restart', reason: event.reason, coalesced: true });
   if (state.phase !== 'deferred') return { state, effects: [coalesced] };
-  const tighter = earlier(current.deadlineAt, deadlineAt);
-  if (tighter === current.deadlineAt) return { state, effects: [coalesced] };
-  const request: PendingRequest = { ...current, deadlineAt: tighter, onDeadline: event.onDeadline };
-  return { state: { ...state, request }, effects: [coalesced, { type: 'startDeadlineTimer', delayMs: Math.max(0, (tighter as number) - event.at) }] };
+  const merged = mergeDeadlines(current, { deadlineAt, onDeadline: event.onDeadline });
+  if (merged.deadlineAt === current.deadlineAt && merged.onDeadline === current.onDeadline) return { state, effects: [coalesced] };
+  const request: PendingRequest = { ...current, ...merged };
+  const timer: RestartEffect = merged.deadlineAt === null ? { type: 'cancelDeadlineTimer' } : { type: 'startDeadlineTimer', delayMs: Math.max(0, merged.deadlineAt - event.at) };
+  return { state: { ...state, request }, effects: [coalesced, timer] };
+}
+
+type Deadline = Pick<PendingRequest, 'deadlineAt' | 'onDeadline'>;
+
+/**
+ * The deadline of coalesced requests, so that no caller's request is dropped early: the earliest
+ * forcing deadline wins; else a request without deadline keeps waiting; else (all give up) the latest
+ * give-up deadline.
+ */
+export function mergeDeadlines(a: Deadline, b: Deadline): Deadline {
+  const forcing = [a, b].filter((d) => d.onDeadline === 'force' && d.deadlineAt !== null).map((d) => d.deadlineAt as number);
+  if (forcing.length > 0) return { deadlineAt: Math.min(...forcing), onDeadline: 'force' };
+  if (a.deadlineAt === null || b.deadlineAt === null) return { deadlineAt: null, onDeadline: a.deadlineAt === null ? a.onDeadline : b.onDeadline };
+  return { deadlineAt: Math.max(a.deadlineAt, b.deadlineAt), onDeadline: 'giveUp' };
 }
 
 function onShutdownRequested(state: RestartState, event: Extract<RestartEvent, { type: 'shutdownRequested' }>): Transition {

@@ -15,16 +15,21 @@ export type ExitHook = (context: HookContext) => void | Promise<void>;
 /**
  * Runs hooks one after another within one time budget; a hook that throws, rejects or overruns is
  * reported through `onFailure` and the rest still run. Resolves when all are done or the budget is out.
+ * Aborting `stop` ends the budget early (pm2's kill budget arrived while the hooks ran).
  */
-export async function runHooks(hooks: readonly ExitHook[], context: Omit<HookContext, 'signal'>, budgetMs: number, clock: Clock, onFailure: (message: string) => void): Promise<void> {
+export async function runHooks(hooks: readonly ExitHook[], context: Omit<HookContext, 'signal'>, budgetMs: number, clock: Clock, onFailure: (message: string) => void, stop?: AbortSignal): Promise<void> {
   const controller = new AbortController();
   let timer: unknown;
+  let expire = (): void => undefined;
   const outOfTime = new Promise<'timeout'>((resolve) => {
-    timer = clock.setTimeout(() => {
+    expire = () => {
       controller.abort(new Error('hook budget exhausted'));
       resolve('timeout');
-    }, budgetMs);
+    };
+    timer = clock.setTimeout(expire, budgetMs);
   });
+  stop?.addEventListener('abort', expire);
+  if (stop?.aborted) expire();
   try {
     for (const hook of hooks) {
       if (controller.signal.aborted) {
@@ -42,5 +47,6 @@ export async function runHooks(hooks: readonly ExitHook[], context: Omit<HookCon
     }
   } finally {
     clock.clearTimeout(timer);
+    stop?.removeEventListener('abort', expire);
   }
 }

@@ -107,3 +107,70 @@ export async function createPm2Sandbox(prefix = 'pm2-self-test-'): Promise<Pm2Sa
 
   return { home, env, pm2, jlist, waitFor, daemonPid, dispose };
 }
+
+/** Polls until `path` holds parseable JSON (bounded); resolves with the raw text and the value. */
+export async function waitForJsonFile<T = unknown>(path: string, timeoutMs = 20_000): Promise<{ text: string; value: T }> {
+  const until = Date.now() + timeoutMs;
+  let lastError: unknown = null;
+  while (Date.now() < until) {
+    try {
+      const text = await readFile(path, 'utf8');
+      return { text, value: JSON.parse(text) as T };
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no JSON in ${path} within ${timeoutMs} ms (${String(lastError)})`);
+}
+
+/** True when a process with this pid exists and is not a zombie. */
+export async function isProcessAlive(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/s.test(await readFile(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+
+/**
+ * Every running pm2 God daemon, from `ps -ww -eo pid,args`. Its title names its PM2_HOME, but Linux
+ * truncates a title to the length of the original command line, so `home` is read from the
+ * daemon's initial environment (`/proc/<pid>/environ`, where pm2's Client always puts PM2_HOME).
+ */
+export async function listGodDaemons(): Promise<{ pid: number; args: string; home: string | null }[]> {
+  const { stdout } = await execa('ps', ['-ww', '-eo', 'pid,args']);
+  const daemons = stdout
+    .split('\n')
+    .filter((line) => line.includes('God Daemon'))
+    .map((line) => {
+      const match = /^\s*(\d+)\s+(.*)$/.exec(line);
+      return { pid: Number(match?.[1] ?? 0), args: match?.[2] ?? line };
+    });
+  return Promise.all(
+    daemons.map(async (daemon) => {
+      const environ = await readFile(`/proc/${daemon.pid}/environ`, 'utf8').catch(() => '');
+      const home = environ.split('\0').find((entry) => entry.startsWith('PM2_HOME='))?.slice('PM2_HOME='.length) ?? null;
+      return { ...daemon, home };
+    }),
+  );
+}
+
+/**
+ * Runs the pm2 CLI against `sandbox` with extra environment variables; `pm2 start` hands the CLI's
+ * environment to the app, so this is how an app gets its settings (e.g. `REPORT_FILE`).
+ */
+export async function pm2WithEnv(sandbox: Pm2Sandbox, args: readonly string[], extraEnv: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<string> {
+  const result = await execa(process.execPath, [PM2_BIN, ...args], {
+    env: { ...sandbox.env, ...extraEnv },
+    extendEnv: false,
+    timeout: timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return result.stdout;
+}

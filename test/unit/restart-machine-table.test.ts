@@ -1,0 +1,324 @@
+import { describe, expect, it } from 'vitest';
+import { mergeDeadlines, restartMachine, transition, type MachineNotice, type PendingRequest, type RestartEffect, type RestartEvent, type RestartPhase, type RestartState } from '../../src/restart/machine.js';
+
+type EventType = RestartEvent['type'];
+type EffectType = RestartEffect['type'] | `notify:${MachineNotice['type']}`;
+
+// Exhaustive by type: adding a phase or an event to the machine's unions fails `tsc` here until the
+// lists (and the table below, typed as a full Record) have it; the runtime check then sees the new row.
+const PHASES = { idle: true, deferred: true, draining: true, exiting: true } as const satisfies Record<RestartPhase, true>;
+const EVENT_TYPES = {
+  restartRequested: true,
+  shutdownRequested: true,
+  taskStarted: true,
+  taskEnded: true,
+  cancelRequested: true,
+  deadlineReached: true,
+  drainFinished: true,
+  restartFailed: true,
+} as const satisfies Record<EventType, true>;
+
+const T0 = 1_000_000;
+
+const restartRequest = (overrides: Partial<PendingRequest> = {}): PendingRequest => ({
+  kind: 'restart',
+  reason: 'update',
+  requestedAt: T0,
+  deadlineAt: T0 + 5_000,
+  onDeadline: 'force',
+  refuseNewTasks: false,
+  forced: false,
+  ...overrides,
+});
+
+/** One representative state per phase. */
+const STATES: Record<RestartPhase, RestartState> = {
+  idle: { phase: 'idle', tasks: 1, request: null },
+  deferred: { phase: 'deferred', tasks: 2, request: restartRequest() },
+  // Forced past one running task, so `taskEnded` has something to count down.
+  draining: { phase: 'draining', tasks: 1, request: restartRequest({ forced: true }) },
+  exiting: { phase: 'exiting', tasks: 0, request: restartRequest() },
+};
+
+const AT = T0 + 1_000;
+
+/** One event of each type; `deadlineReached` comes exactly at the deferred request's deadline. */
+const EVENTS: { [K in EventType]: Extract<RestartEvent, { type: K }> } = {
+  restartRequested: { type: 'restartRequested', at: AT, reason: 'config', deadlineMs: 3_000, onDeadline: 'force', refuseNewTasks: false },
+  shutdownRequested: { type: 'shutdownRequested', at: AT, source: 'SIGINT', budgetMs: 1_300, refuseNewTasks: false },
+  taskStarted: { type: 'taskStarted', at: AT },
+  taskEnded: { type: 'taskEnded', at: AT },
+  cancelRequested: { type: 'cancelRequested', at: AT },
+  deadlineReached: { type: 'deadlineReached', at: T0 + 5_000 },
+  drainFinished: { type: 'drainFinished', at: AT },
+  restartFailed: { type: 'restartFailed', at: AT, message: 'daemon refused' },
+};
+
+/** `null`: no transition (the very same state back, no effects). */
+type Expected = { phase: RestartPhase; tasks: number; effects: EffectType[] } | null;
+
+const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
+  idle: {
+    restartRequested: { phase: 'deferred', tasks: 1, effects: ['notify:requested', 'startDeadlineTimer', 'notify:deferred'] },
+    shutdownRequested: { phase: 'deferred', tasks: 1, effects: ['notify:requested', 'startDeadlineTimer', 'notify:deferred'] },
+    taskStarted: { phase: 'idle', tasks: 2, effects: ['acceptTask'] },
+    taskEnded: { phase: 'idle', tasks: 0, effects: [] },
+    cancelRequested: null,
+    deadlineReached: null,
+    drainFinished: null,
+    restartFailed: null,
+  },
+  deferred: {
+    restartRequested: { phase: 'deferred', tasks: 2, effects: ['notify:requested', 'startDeadlineTimer'] },
+    shutdownRequested: { phase: 'deferred', tasks: 2, effects: ['notify:requested', 'startDeadlineTimer', 'notify:deferred'] },
+    taskStarted: { phase: 'deferred', tasks: 3, effects: ['acceptTask'] },
+    taskEnded: { phase: 'deferred', tasks: 1, effects: [] },
+    cancelRequested: { phase: 'idle', tasks: 2, effects: ['cancelDeadlineTimer', 'notify:cancelled'] },
+    deadlineReached: { phase: 'draining', tasks: 2, effects: ['notify:deadlineReached', 'notify:draining', 'drain'] },
+    drainFinished: null,
+    restartFailed: null,
+  },
+  draining: {
+    restartRequested: { phase: 'draining', tasks: 1, effects: ['notify:requested'] },
+    shutdownRequested: { phase: 'draining', tasks: 1, effects: ['notify:requested'] },
+    taskStarted: { phase: 'draining', tasks: 1, effects: ['refuseTask'] },
+    taskEnded: { phase: 'draining', tasks: 0, effects: [] },
+    cancelRequested: null,
+    deadlineReached: null,
+    drainFinished: { phase: 'exiting', tasks: 1, effects: ['exit'] },
+    restartFailed: null,
+  },
+  exiting: {
+    restartRequested: { phase: 'exiting', tasks: 0, effects: ['notify:requested'] },
+    shutdownRequested: { phase: 'exiting', tasks: 0, effects: ['exitNow'] },
+    taskStarted: { phase: 'exiting', tasks: 0, effects: ['refuseTask'] },
+    taskEnded: null,
+    cancelRequested: null,
+    deadlineReached: null,
+    drainFinished: null,
+    restartFailed: { phase: 'idle', tasks: 0, effects: ['notify:failed'] },
+  },
+};
+
+const effectType = (effect: RestartEffect): EffectType => (effect.type === 'notify' ? `notify:${effect.notice.type}` : effect.type);
+const notices = (effects: readonly RestartEffect[]): MachineNotice[] => effects.flatMap((effect) => (effect.type === 'notify' ? [effect.notice] : []));
+const timers = (effects: readonly RestartEffect[]) => effects.flatMap((effect) => (effect.type === 'startDeadlineTimer' ? [effect.delayMs] : []));
+
+const ROWS = (Object.keys(TABLE) as RestartPhase[]).flatMap((phase) =>
+  (Object.keys(TABLE[phase]) as EventType[]).map((event) => ({ phase, event, expected: TABLE[phase][event] })),
+);
+
+describe('restart machine transition table', () => {
+  it('has exactly one row per phase x event', () => {
+    const phases = Object.keys(PHASES);
+    const events = Object.keys(EVENT_TYPES);
+    const keys = ROWS.map((row) => `${row.phase}/${row.event}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.sort()).toEqual(phases.flatMap((phase) => events.map((event) => `${phase}/${event}`)).sort());
+    expect(Object.keys(STATES).sort()).toEqual([...phases].sort());
+    expect(Object.keys(EVENTS).sort()).toEqual([...events].sort());
+    expect(restartMachine.initialState).toEqual({ phase: 'idle', tasks: 0, request: null });
+  });
+
+  it.each(ROWS)('$phase + $event', ({ phase, event, expected }) => {
+    const before = STATES[phase];
+    const snapshot = structuredClone(before);
+    const next = transition(before, EVENTS[event]);
+    expect(before).toEqual(snapshot);
+    if (expected === null) {
+      expect(next.state).toBe(before);
+      expect(next.effects).toEqual([]);
+      return;
+    }
+    expect({ phase: next.state.phase, tasks: next.state.tasks, effects: next.effects.map(effectType) }).toEqual(expected);
+    if (next.state.phase === 'idle') expect(next.state.request).toBeNull();
+    else expect(next.state.request).not.toBeNull();
+  });
+
+  it('the default machine uses the default transition', () => {
+    expect(restartMachine.transition).toBe(transition);
+  });
+});
+
+describe('restart machine: focused cases', () => {
+  const idle = restartMachine.initialState;
+  const request = (at: number, extra: Partial<Extract<RestartEvent, { type: 'restartRequested' }>> = {}): RestartEvent => ({
+    type: 'restartRequested',
+    at,
+    reason: 'update',
+    deadlineMs: null,
+    onDeadline: 'force',
+    refuseNewTasks: false,
+    ...extra,
+  });
+  const shutdown = (at: number, budgetMs = 1_300, refuseNewTasks = false): RestartEvent => ({ type: 'shutdownRequested', at, source: 'SIGINT', budgetMs, refuseNewTasks });
+  const run = (state: RestartState, ...events: RestartEvent[]): RestartState => events.reduce((current, event) => transition(current, event).state, state);
+  const busy = run(idle, { type: 'taskStarted', at: T0 });
+
+  it('an idle request with no task drains at once, and cancels any deadline timer', () => {
+    const next = transition(idle, request(T0, { deadlineMs: 1_000 }));
+    expect(next.state.phase).toBe('draining');
+    expect(next.effects.map(effectType)).toEqual(['notify:requested', 'cancelDeadlineTimer', 'notify:draining', 'drain']);
+    expect(notices(next.effects)).toContainEqual({ type: 'draining', kind: 'restart', reason: 'update', forced: false, tasks: 0 });
+  });
+
+  it('a busy request defers with a timer for its deadline', () => {
+    const next = transition(busy, request(T0, { deadlineMs: 2_500 }));
+    expect(next.state).toMatchObject({ phase: 'deferred', tasks: 1, request: { deadlineAt: T0 + 2_500, requestedAt: T0, kind: 'restart' } });
+    expect(timers(next.effects)).toEqual([2_500]);
+    expect(notices(next.effects)).toContainEqual({ type: 'deferred', reason: 'update', tasks: 1 });
+  });
+
+  it('a request without deadline defers without a timer', () => {
+    const next = transition(busy, request(T0));
+    expect(next.state.phase).toBe('deferred');
+    expect(timers(next.effects)).toEqual([]);
+  });
+
+  it('coalesces a second request: alreadyPending notice, no second drain', () => {
+    const deferred = run(busy, request(T0, { deadlineMs: 1_000 }));
+    const second = transition(deferred, request(T0 + 10, { reason: 'again', deadlineMs: 5_000 }));
+    expect(second.state).toBe(deferred);
+    expect(second.effects).toEqual([{ type: 'notify', notice: { type: 'requested', kind: 'restart', reason: 'again', coalesced: true } }]);
+
+    const draining = run(idle, request(T0));
+    const third = transition(draining, request(T0 + 10));
+    expect(third.effects.map(effectType)).toEqual(['notify:requested']);
+    expect(third.effects.some((effect) => effect.type === 'drain')).toBe(false);
+    expect(notices(third.effects)[0]).toMatchObject({ coalesced: true });
+  });
+
+  it('coalesced deadlines never drop a request early: force beats giveUp, no deadline beats giveUp, giveUps keep the latest', () => {
+    expect(mergeDeadlines({ deadlineAt: null, onDeadline: 'force' }, { deadlineAt: 100, onDeadline: 'giveUp' })).toEqual({ deadlineAt: null, onDeadline: 'force' });
+    expect(mergeDeadlines({ deadlineAt: 200, onDeadline: 'giveUp' }, { deadlineAt: 1_000, onDeadline: 'force' })).toEqual({ deadlineAt: 1_000, onDeadline: 'force' });
+    expect(mergeDeadlines({ deadlineAt: 300, onDeadline: 'force' }, { deadlineAt: 100, onDeadline: 'force' })).toEqual({ deadlineAt: 100, onDeadline: 'force' });
+    expect(mergeDeadlines({ deadlineAt: 300, onDeadline: 'giveUp' }, { deadlineAt: 100, onDeadline: 'giveUp' })).toEqual({ deadlineAt: 300, onDeadline: 'giveUp' });
+    expect(mergeDeadlines({ deadlineAt: 300, onDeadline: 'force' }, { deadlineAt: null, onDeadline: 'giveUp' })).toEqual({ deadlineAt: 300, onDeadline: 'force' });
+
+    // A deferred request without deadline survives a coalesced 100 ms give-up.
+    const waiting = run(busy, request(T0));
+    const withGiveUp = transition(waiting, request(T0 + 10, { deadlineMs: 100, onDeadline: 'giveUp' }));
+    expect(withGiveUp.state).toBe(waiting);
+    const atDeadline = transition(withGiveUp.state, { type: 'deadlineReached', at: T0 + 500 });
+    expect(atDeadline.state.phase).toBe('deferred');
+  });
+
+  it('a tighter deadline replaces the timer; a looser one is ignored', () => {
+    const deferred = run(busy, request(T0, { deadlineMs: 10_000 }));
+    const tighter = transition(deferred, request(T0 + 1_000, { deadlineMs: 2_000 }));
+    expect(timers(tighter.effects)).toEqual([2_000]);
+    expect(tighter.state.request).toMatchObject({ deadlineAt: T0 + 3_000, reason: 'update', requestedAt: T0 });
+    const looser = transition(tighter.state, request(T0 + 1_500, { deadlineMs: 60_000 }));
+    expect(timers(looser.effects)).toEqual([]);
+    expect(looser.state).toBe(tighter.state);
+
+    const noDeadline = run(busy, request(T0));
+    const first = transition(noDeadline, request(T0 + 5, { deadlineMs: 100 }));
+    expect(timers(first.effects)).toEqual([100]);
+  });
+
+  it('deadline with giveUp: back to idle, cancelled with cause deadline', () => {
+    const deferred = run(busy, request(T0, { deadlineMs: 1_000, onDeadline: 'giveUp' }));
+    const next = transition(deferred, { type: 'deadlineReached', at: T0 + 1_000 });
+    expect(next.state).toEqual({ phase: 'idle', tasks: 1, request: null });
+    expect(notices(next.effects)).toEqual([
+      { type: 'deadlineReached', reason: 'update', policy: 'giveUp', tasks: 1 },
+      { type: 'cancelled', reason: 'update', cause: 'deadline' },
+    ]);
+    expect(next.effects.some((effect) => effect.type === 'drain')).toBe(false);
+  });
+
+  it('deadline with force: draining with forced, tasks still counted', () => {
+    const deferred = run(busy, request(T0, { deadlineMs: 1_000 }));
+    const next = transition(deferred, { type: 'deadlineReached', at: T0 + 1_200 });
+    expect(next.state).toMatchObject({ phase: 'draining', tasks: 1, request: { forced: true } });
+    expect(notices(next.effects)).toContainEqual({ type: 'draining', kind: 'restart', reason: 'update', forced: true, tasks: 1 });
+    expect(next.effects.at(-1)).toEqual({ type: 'drain' });
+  });
+
+  it('a stale deadline (before the current deadlineAt) is ignored', () => {
+    const deferred = run(busy, request(T0, { deadlineMs: 1_000 }));
+    const next = transition(deferred, { type: 'deadlineReached', at: T0 + 999 });
+    expect(next.state).toBe(deferred);
+    expect(next.effects).toEqual([]);
+    const noDeadline = run(busy, request(T0));
+    expect(transition(noDeadline, { type: 'deadlineReached', at: T0 + 1e9 }).state).toBe(noDeadline);
+  });
+
+  it('a shutdown during a deferred restart upgrades the kind and keeps the earlier deadline', () => {
+    const deferred = run(busy, request(T0, { deadlineMs: 10_000, refuseNewTasks: false }));
+    const next = transition(deferred, shutdown(T0 + 500, 1_300, true));
+    expect(next.state).toMatchObject({ phase: 'deferred', request: { kind: 'shutdown', reason: 'update', requestedAt: T0, deadlineAt: T0 + 1_800, onDeadline: 'force', refuseNewTasks: true } });
+    expect(notices(next.effects)[0]).toEqual({ type: 'requested', kind: 'shutdown', reason: 'SIGINT', coalesced: true });
+    expect(timers(next.effects)).toEqual([1_300]);
+
+    const tight = run(busy, request(T0, { deadlineMs: 200, onDeadline: 'giveUp' }));
+    const upgraded = transition(tight, shutdown(T0 + 100, 5_000));
+    expect(upgraded.state.request).toMatchObject({ kind: 'shutdown', deadlineAt: T0 + 200, onDeadline: 'force' });
+    // A shutdown is never given up: its deadline forces the exit.
+    const reached = transition(upgraded.state, { type: 'deadlineReached', at: T0 + 200 });
+    expect(reached.state).toMatchObject({ phase: 'draining', request: { forced: true, kind: 'shutdown' } });
+  });
+
+  it('a shutdown while idle and busy defers until the budget, then forces', () => {
+    const next = transition(busy, shutdown(T0));
+    expect(next.state).toMatchObject({ phase: 'deferred', request: { kind: 'shutdown', reason: 'SIGINT', deadlineAt: T0 + 1_300, onDeadline: 'force' } });
+    expect(notices(next.effects)[0]).toEqual({ type: 'requested', kind: 'shutdown', reason: 'SIGINT', coalesced: false });
+    // pm2's shutdown cannot be cancelled.
+    expect(transition(next.state, { type: 'cancelRequested', at: T0 + 1 }).state).toBe(next.state);
+  });
+
+  it('a second shutdown exits now, whatever the phase', () => {
+    const deferred = run(busy, shutdown(T0));
+    expect(transition(deferred, shutdown(T0 + 1)).effects).toEqual([{ type: 'exitNow' }]);
+    const draining = run(idle, shutdown(T0));
+    expect(draining.phase).toBe('draining');
+    expect(transition(draining, shutdown(T0 + 1)).effects).toEqual([{ type: 'exitNow' }]);
+  });
+
+  it('a shutdown during a restart drain switches the kind without exitNow', () => {
+    const draining = run(idle, request(T0));
+    const next = transition(draining, shutdown(T0 + 5));
+    expect(next.state).toMatchObject({ phase: 'draining', request: { kind: 'shutdown', reason: 'update' } });
+    expect(next.effects).toEqual([{ type: 'notify', notice: { type: 'requested', kind: 'shutdown', reason: 'SIGINT', coalesced: true } }]);
+    // ... and the next signal is a second one.
+    expect(transition(next.state, shutdown(T0 + 6)).effects).toEqual([{ type: 'exitNow' }]);
+  });
+
+  it('refuseNewTasks refuses tasks while deferred; otherwise they are accepted', () => {
+    const refusing = run(busy, request(T0, { refuseNewTasks: true }));
+    const next = transition(refusing, { type: 'taskStarted', at: T0 + 1 });
+    expect(next).toEqual({ state: refusing, effects: [{ type: 'refuseTask' }] });
+    const accepting = run(busy, request(T0));
+    expect(transition(accepting, { type: 'taskStarted', at: T0 + 1 })).toEqual({ state: { ...accepting, tasks: 2 }, effects: [{ type: 'acceptTask' }] });
+  });
+
+  it('tasks are refused while draining and exiting', () => {
+    const draining = run(idle, request(T0));
+    const exiting = run(draining, { type: 'drainFinished', at: T0 + 1 });
+    expect(exiting.phase).toBe('exiting');
+    for (const state of [draining, exiting]) expect(transition(state, { type: 'taskStarted', at: T0 + 2 })).toEqual({ state, effects: [{ type: 'refuseTask' }] });
+  });
+
+  it('taskEnded at 0 tasks is ignored in every phase', () => {
+    for (const phase of Object.keys(PHASES) as RestartPhase[]) {
+      const state = { ...STATES[phase], tasks: 0 };
+      const next = transition(state, { type: 'taskEnded', at: AT });
+      expect(next.state).toBe(state);
+      expect(next.effects).toEqual([]);
+    }
+  });
+
+  it('the last task end drains a deferred request and cancels its timer', () => {
+    const deferred = run(busy, request(T0, { deadlineMs: 1_000 }));
+    const next = transition(deferred, { type: 'taskEnded', at: T0 + 10 });
+    expect(next.state).toMatchObject({ phase: 'draining', tasks: 0 });
+    expect(next.effects.map(effectType)).toEqual(['cancelDeadlineTimer', 'notify:draining', 'drain']);
+  });
+
+  it('restartFailed returns an exiting restart to idle, but not an exiting shutdown', () => {
+    const exitingShutdown = run(idle, shutdown(T0), { type: 'drainFinished', at: T0 + 1 });
+    expect(exitingShutdown).toMatchObject({ phase: 'exiting', request: { kind: 'shutdown' } });
+    expect(transition(exitingShutdown, { type: 'restartFailed', at: T0 + 2, message: 'x' }).state).toBe(exitingShutdown);
+  });
+});
