@@ -1,0 +1,136 @@
+'use strict';
+/**
+ * One app program for the real-pm2 restart tests (test/pm2/restart-*.test.ts) and the downtime
+ * measurement (measure-downtime.mjs). It loads the BUILT package from PM2_SELF_DIST and appends one
+ * JSON line per event to EVENTS_FILE: { pid, gen, event, at, ...data } where `gen` is pm2's
+ * `restart_time` of this generation (null outside pm2).
+ *
+ * SCENARIO (acted out by generation 0 only, unless noted):
+ * - busy:      a task of TASK_MS, then gracefulRestart({ reason: 'update', beforeExit: hook }).
+ * - idle:      gracefulRestart({ reason: 'idle' }) with no task running.
+ * - early:     like idle, but START_DELAY_MS after start (default here: 200), inside min_uptime.
+ * - coalesce:  a task of TASK_MS, then three gracefulRestart() calls.
+ * - clear:     a task of TASK_MS, gracefulRestart(), then clearPendingRestart().
+ * - tasks:     back-to-back tasks of TASK_MS forever (so one always runs); SHUTDOWN_HANDLER=1
+ *              installs installShutdownHandler() in every generation.
+ * - refuse:    (outside pm2) gracefulRestart(), print the outcome as a JSON line on stdout, then
+ *              stay alive until a line `quit` arrives on stdin, answer `bye` and end by itself.
+ * - bare-exit: process.exit(0) at once in EVERY generation, without loading the library (control).
+ * - measure-graceful / measure-exit: every generation below MEASURE_RUNS records `request` then
+ *              restarts (gracefulRestart() / bare process.exit(0)) START_DELAY_MS after start.
+ * - measure-cli: only records `started` (the measuring script runs `pm2 restart`).
+ */
+const startedAt = Date.now();
+const fs = require('node:fs');
+
+const env = process.env;
+const scenario = env.SCENARIO ?? 'idle';
+if (scenario === 'bare-exit') process.exit(0);
+
+const gen = env.restart_time ?? null;
+const eventsFile = env.EVENTS_FILE;
+if (!eventsFile || !env.PM2_SELF_DIST) throw new Error('EVENTS_FILE and PM2_SELF_DIST are required');
+const record = (event, data = {}) => fs.appendFileSync(eventsFile, `${JSON.stringify({ pid: process.pid, gen, event, at: Date.now(), ...data })}\n`);
+const number = (name, fallback) => (env[name] === undefined ? fallback : Number(env[name]));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const lib = require(env.PM2_SELF_DIST);
+const self = lib.getDefaultPm2Self();
+for (const name of ['requested', 'deferred', 'cancelled', 'deadlineReached', 'draining', 'restarting', 'refused', 'failed', 'hookFailed']) {
+  self.on(name, (detail) => record(name, { detail }));
+}
+process.on('exit', (code) => record('exit', { code }));
+if (env.SHUTDOWN_HANDLER === '1') self.installShutdownHandler();
+const keepAlive = setInterval(() => {}, 60_000);
+
+const beginTimedTask = (label, ms) => {
+  const task = self.beginTask(label);
+  record('task-begun', { label });
+  return new Promise((resolve) =>
+    setTimeout(() => {
+      record('task-ended', { label });
+      task.end();
+      resolve();
+    }, ms),
+  );
+};
+
+const scenarios = {
+  async busy() {
+    void beginTimedTask('job', number('TASK_MS', 800));
+    const outcome = await lib.gracefulRestart({ reason: 'update', beforeExit: () => record('hook-ran') });
+    record('outcome', { outcome });
+  },
+  async idle() {
+    record('outcome', { outcome: await lib.gracefulRestart({ reason: 'idle' }) });
+  },
+  async early() {
+    record('outcome', { outcome: await lib.gracefulRestart({ reason: 'early' }) });
+  },
+  async coalesce() {
+    void beginTimedTask('job', number('TASK_MS', 800));
+    const outcomes = [];
+    for (const reason of ['first', 'second', 'third']) outcomes.push(await lib.gracefulRestart({ reason }));
+    record('outcomes', { outcomes });
+  },
+  async clear() {
+    const done = beginTimedTask('job', number('TASK_MS', 800));
+    const outcome = await lib.gracefulRestart({ reason: 'to-be-cleared' });
+    const cleared = lib.clearPendingRestart();
+    record('cleared', { outcome, cleared, pendingAfter: lib.hasPendingRestart() });
+    await done;
+    record('after-task', { pending: lib.hasPendingRestart(), phase: self.restartState.phase });
+  },
+  async tasks() {
+    for (let n = 1; ; n++) {
+      try {
+        await beginTimedTask(`task-${n}`, number('TASK_MS', 1000));
+      } catch (error) {
+        record('task-refused', { code: error.code ?? String(error) });
+        return;
+      }
+    }
+  },
+  async refuse() {
+    const outcome = await lib.gracefulRestart({ reason: 'outside' });
+    record('outcome', { outcome });
+    process.stdout.write(`${JSON.stringify({ outcome })}\n`);
+    let buffer = '';
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (chunk) => {
+      buffer += chunk;
+      if (!buffer.split('\n').includes('quit')) return;
+      record('alive', { pending: lib.hasPendingRestart() });
+      process.stdout.write('bye\n');
+      clearInterval(keepAlive);
+      process.stdin.destroy();
+    });
+  },
+  async measure() {
+    if (Number(gen) >= number('MEASURE_RUNS', 5)) return;
+    const requestAt = Date.now();
+    record('request', { requestAt });
+    if (scenario === 'measure-exit') process.exit(0);
+    record('outcome', { outcome: await lib.gracefulRestart({ reason: 'measure' }) });
+  },
+};
+
+async function main() {
+  const lastRestart = await self.getLastRestart();
+  record('started', { startedAt, lastRestart, exitCodeEnv: env.exit_code ?? null });
+  if (scenario === 'measure-cli') return;
+  if (scenario === 'measure-graceful' || scenario === 'measure-exit') {
+    await sleep(number('START_DELAY_MS', 1200));
+    return scenarios.measure();
+  }
+  if (scenario !== 'refuse' && gen !== '0') return;
+  const delay = number('START_DELAY_MS', scenario === 'early' ? 200 : scenario === 'tasks' || scenario === 'refuse' ? 0 : 1200);
+  await sleep(Math.max(0, delay - (Date.now() - startedAt)));
+  const run = scenarios[scenario];
+  if (!run) throw new Error(`unknown SCENARIO ${scenario}`);
+  await run();
+}
+
+main().catch((error) => {
+  record('error', { message: error instanceof Error ? error.stack : String(error) });
+});
