@@ -1,36 +1,16 @@
-import { Pm2SelfError, type Pm2SelfErrorCode } from '../errors.js';
+import { Pm2SelfError } from '../errors.js';
 import type { Clock, ProcessPort } from '../ports/ports.js';
 import { createEventHub, type RestartEventName, type RestartEvents } from './events.js';
-import type { DeadlinePolicy, RestartEffect, RestartEvent, RestartMachine, RestartState } from './machine.js';
-import type { RestartRecord } from './restart-record.js';
+import type { RestartEffect, RestartEvent, RestartMachine, RestartState } from './machine.js';
+import { describeRestart, type RestartRecord } from './restart-record.js';
+import { cancellableDelay } from './cancellable-delay.js';
+import { createTaskHandle, type TaskHandle } from './task-handle.js';
 import { runHooks, type ExitHook } from './run-hooks.js';
 import type { RestartPlan, RestartStrategy } from './strategy.js';
+import type { RestartOutcome, RestartRequestOptions } from './restart-outcome.js';
 
-/** What a restart request resolves with. Refusals are outcomes, not errors. */
-export type RestartOutcome =
-  | { readonly status: 'restarting'; readonly strategy: RestartStrategy; readonly why: string }
-  | { readonly status: 'deferred'; readonly tasks: number }
-  | { readonly status: 'alreadyPending'; readonly phase: RestartState['phase'] }
-  | { readonly status: 'refused'; readonly code: Pm2SelfErrorCode; readonly why: string };
-
-/** Options of one restart request. */
-export interface RestartRequestOptions {
-  reason: string;
-  deadlineMs: number | null;
-  onDeadline: DeadlinePolicy;
-  refuseNewTasks: boolean;
-  hooks: readonly ExitHook[];
-  hooksTimeoutMs: number;
-  allowPlainExit: boolean;
-}
-
-/** A task that was begun; `end()` it exactly once (later calls are ignored). */
-export interface TaskHandle {
-  readonly label: string | undefined;
-  readonly ended: boolean;
-  /** Ends the task; a deferred restart proceeds when the last task ends. */
-  end(): void;
-}
+export type { TaskHandle } from './task-handle.js';
+export type { RestartOutcome, RestartRequestOptions } from './restart-outcome.js';
 
 /** The side of the world the controller acts on. */
 export interface ControllerContext {
@@ -139,13 +119,9 @@ export function createRestartController(context: ControllerContext): RestartCont
     if (request === null) return;
     const minUptimeWaitMs = planned.minUptimeWaitMs - (clock.now() - plannedAt);
     if (request.kind === 'restart' && minUptimeWaitMs > 0) {
-      await new Promise<void>((resolve) => {
-        const handle = clock.setTimeout(resolve, minUptimeWaitMs);
-        endMinUptimeWait = () => {
-          clock.clearTimeout(handle);
-          resolve();
-        };
-      });
+      const wait = cancellableDelay(clock, minUptimeWaitMs);
+      endMinUptimeWait = wait.end;
+      await wait.done;
       endMinUptimeWait = undefined;
     }
     const budget = hardStopAt === null ? hooksTimeoutMs : Math.max(0, Math.min(hooksTimeoutMs, hardStopAt - clock.now()));
@@ -172,19 +148,7 @@ export function createRestartController(context: ControllerContext): RestartCont
     const strategy: RestartStrategy | { type: 'shutdown' } = request.kind === 'shutdown' ? { type: 'shutdown' } : (plan?.strategy ?? { type: 'plainExit', code: 0 });
     const why = request.kind === 'shutdown' ? `pm2 asked this process to stop (${request.reason})` : (plan?.why ?? '');
     if (strategy.type !== 'plainExit' && planned.pmId !== null) {
-      await context.writeRecord({
-        initiator: request.kind === 'shutdown' ? 'pm2' : 'self',
-        reason: request.reason,
-        pmId: planned.pmId,
-        previousPid: context.process.pid,
-        previousRestarts: planned.restarts,
-        requestedAt: request.requestedAt,
-        deferredMs: Math.max(0, now - request.requestedAt),
-        exitedAt: now,
-        strategy: strategy.type === 'shutdown' ? 'shutdown' : strategy.type,
-        forced: request.forced,
-        tasksCut: state.tasks,
-      });
+      await context.writeRecord(describeRestart({ request, strategy, pmId: planned.pmId, restarts: planned.restarts, pid: context.process.pid, now, tasks: state.tasks }));
     }
     if (exited) return;
     events.emit('restarting', { type: 'restarting', reason: request.reason, strategy, why });
@@ -254,18 +218,7 @@ export function createRestartController(context: ControllerContext): RestartCont
       taskRefused = false;
       throw new Pm2SelfError('ERR_PM2SELF_NOT_ACCEPTING_TASKS', { context: { phase: state.phase, label } });
     }
-    let ended = false;
-    return {
-      label,
-      get ended() {
-        return ended;
-      },
-      end() {
-        if (ended) return;
-        ended = true;
-        dispatch({ type: 'taskEnded', at: clock.now() });
-      },
-    };
+    return createTaskHandle(label, () => dispatch({ type: 'taskEnded', at: clock.now() }));
   };
 
   return {

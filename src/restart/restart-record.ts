@@ -1,3 +1,4 @@
+import type { PendingRequest } from './machine.js';
 import { join } from 'node:path';
 import { parseCount, parseName } from '../identity/parse-values.js';
 
@@ -61,4 +62,34 @@ export function parseRestartRecord(text: string | null, expected: { pmId: number
 /** True when `name` is usable as a reason (non-empty, printable, at most 1024 characters). */
 export function isValidReason(name: unknown): name is string {
   return parseName(name, 1024) !== undefined;
+}
+
+/** What {@link describeRestart} records. */
+export interface RestartFacts {
+  readonly request: PendingRequest;
+  readonly strategy: { readonly type: 'exit' | 'daemon' | 'shutdown' };
+  readonly pmId: number;
+  readonly restarts: number | null;
+  readonly pid: number;
+  readonly now: number;
+  /** Tasks still running at the exit. */
+  readonly tasks: number;
+}
+
+/** The record this generation leaves for the next one. Pure. */
+export function describeRestart(facts: RestartFacts): RestartRecord {
+  const { request } = facts;
+  return {
+    initiator: request.kind === 'shutdown' ? 'pm2' : 'self',
+    reason: request.reason,
+    pmId: facts.pmId,
+    previousPid: facts.pid,
+    previousRestarts: facts.restarts,
+    requestedAt: request.requestedAt,
+    deferredMs: Math.max(0, facts.now - request.requestedAt),
+    exitedAt: facts.now,
+    strategy: facts.strategy.type,
+    forced: request.forced,
+    tasksCut: facts.tasks,
+  };
 }
