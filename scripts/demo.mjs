@@ -29,6 +29,14 @@ const waitFor = async (predicate, what, timeoutMs = 20_000) => {
 const describe = (e) => `${e.name.padEnd(13)} pm_id ${e.info.pmId}  pid ${e.pid}  ${e.info.execMode} mode, instance ${e.info.instance}, restarts ${e.info.restarts}, relation ${e.info.relation}`;
 
 let exitCode = 0;
+const isAlive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 try {
   console.log(`pm2-self demo: a private pm2 daemon in ${home}\n`);
   console.log('1. Identities: every instance asks "who am I?" (no subprocess, no daemon query)');
@@ -64,8 +72,15 @@ try {
   exitCode = 1;
   console.error(String(error));
 } finally {
+  const daemonPid = Number.parseInt(await readFile(join(home, 'pm2.pid'), 'utf8').catch(() => ''), 10);
+  const appPids = [...new Set((await readEvents().catch(() => [])).map((e) => e.pid))];
   await pm2('kill', '-s').catch(() => {});
   await rm(home, { recursive: true, force: true });
-  console.log(`\n3. Clean exit: private daemon killed, ${home} removed`);
+  const stillAlive = () => [daemonPid, ...appPids].filter((pid) => Number.isInteger(pid) && isAlive(pid));
+  for (let i = 0; i < 50 && stillAlive().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  const alive = stillAlive();
+  console.log(`\n3. Clean exit: private daemon (pid ${daemonPid}) killed, ${home} removed`);
+  console.log(alive.length === 0 ? `   checked: the daemon and all ${appPids.length} app processes are gone` : `   STILL RUNNING: ${alive.join(', ')}`);
+  if (alive.length > 0) exitCode = 1;
 }
 process.exitCode = exitCode;
