@@ -18,7 +18,12 @@ const t0 = Date.now();
 const stamp = (at = Date.now()) => `+${((at - t0) / 1000).toFixed(2).padStart(5)}s`;
 const say = (text, at) => console.log(`${stamp(at)}  ${text}`);
 const pm2 = (...args) => execa(process.execPath, [pm2Bin, ...args], { env, extendEnv: false });
-const readEvents = async () => (await readFile(events, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line));
+const seenPids = new Set();
+const readEvents = async () => {
+  const list = (await readFile(events, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  for (const e of list) seenPids.add(e.pid);
+  return list;
+};
 const waitFor = async (predicate, what, timeoutMs = 20_000) => {
   for (const until = Date.now() + timeoutMs; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
     const list = await readEvents();
@@ -73,7 +78,8 @@ try {
   console.error(String(error));
 } finally {
   const daemonPid = Number.parseInt(await readFile(join(home, 'pm2.pid'), 'utf8').catch(() => ''), 10);
-  const appPids = [...new Set((await readEvents().catch(() => [])).map((e) => e.pid))];
+  await readEvents().catch(() => []);
+  const appPids = [...seenPids];
   await pm2('kill', '-s').catch(() => {});
   await rm(home, { recursive: true, force: true });
   const stillAlive = () => [daemonPid, ...appPids].filter((pid) => Number.isInteger(pid) && isAlive(pid));
