@@ -13,7 +13,7 @@
  * Windows here and it is untested.
  * @module
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { createAmpDecoder, encodeMessage } from './amp-codec.js';
 
 /**
@@ -61,7 +61,11 @@ function describe(value: unknown): string {
   }
 }
 
-function run<T>(socketPath: string, method: string, arg: unknown, options: RpcCallOptions, waitForReply: boolean): Promise<RpcResult<T>> {
+// node:net is loaded on the first call, not at import: importing pm2-self stays cheap.
+let net: Promise<typeof import('node:net')> | undefined;
+
+async function run<T>(socketPath: string, method: string, arg: unknown, options: RpcCallOptions, waitForReply: boolean): Promise<RpcResult<T>> {
+  const { connect } = await (net ??= import('node:net'));
   return new Promise((resolve) => {
     const { signal } = options;
     const id = `${process.pid}:${sequence++}`;

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, stat, writeFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import { callDaemon, sendToDaemon } from '../daemon/rpc-client.js';
@@ -21,29 +21,36 @@ export function createNodeClock(): Clock {
   };
 }
 
-/** File access over `node:fs/promises`; failures are results, not exceptions. */
+/** Reads a text file; null when it cannot be read. Callback `node:fs`, already loaded by Node itself. */
+function readText(path: string): Promise<string | null> {
+  return new Promise((resolve) => readFile(path, 'utf8', (error, text) => resolve(error ? null : text)));
+}
+
+/** Runs a callback-style fs operation; resolves whether it succeeded. */
+function succeeded(operation: (done: (error: NodeJS.ErrnoException | null) => void) => void): Promise<boolean> {
+  return new Promise((resolve) => operation((error) => resolve(!error)));
+}
+
+/** File access over `node:fs`; failures are results, not exceptions. */
 export function createNodeFileSystem(): FileSystem {
   return {
-    readText: (path) => readFile(path, 'utf8').catch(() => null),
-    exists: (path) => stat(path).then(() => true, () => false),
+    readText,
+    exists: (path) => succeeded((done) => stat(path, done)),
     async writeText(path, text) {
-      try {
-        await mkdir(dirname(path), { recursive: true });
-        const temporary = `${path}.${process.pid}.tmp`;
-        await writeFile(temporary, text, { mode: 0o600 });
-        await rename(temporary, path);
-        return true;
-      } catch {
-        return false;
-      }
+      const temporary = `${path}.${process.pid}.tmp`;
+      return (
+        (await succeeded((done) => mkdir(dirname(path), { recursive: true }, done))) &&
+        (await succeeded((done) => writeFile(temporary, text, { mode: 0o600 }, done))) &&
+        (await succeeded((done) => rename(temporary, path, done)))
+      );
     },
-    remove: (path) => rm(path, { force: true }).then(() => true, () => false),
+    remove: (path) => succeeded((done) => rm(path, { force: true }, done)),
   };
 }
 
 async function parentPidOf(pid: number): Promise<number | null> {
   if (process.platform !== 'linux') return null;
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  const stat = await readText(`/proc/${pid}/stat`);
   if (stat === null) return null;
   // Fields after the command name, which is in parentheses and may itself contain spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
