@@ -117,6 +117,11 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       const minUptimeWaitMs = Math.max(0, startedAt + minUptime + DEFAULTS.minUptimeMarginMs - ports.clock.now());
       return { plan, minUptimeWaitMs, pmId: identity.pmId, restarts: identity.restarts };
     },
+    async stillTracked() {
+      managed = undefined;
+      const identity = await getIdentity();
+      return identity.managed && (identity.relation === 'tracked' || identity.relation === 'wrapper');
+    },
     async requestDaemonRestart(pmId) {
       const sent = await daemon.requestRestart(pmId);
       return sent.ok ? { ok: true } : { ok: false, message: sent.message };
@@ -160,9 +165,9 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       const identity = await getIdentity();
       if (!identity.managed) return null;
       const name = explicitName() ?? { value: identity.name, source: identity.source };
-      const memory = ports.process.memoryUsage();
-      const self = { pid: ports.process.pid, uptimeMs: Math.round(ports.process.uptimeSeconds() * 1000), memoryBytes: memory.rss };
-      return buildInfo(identity, name, self, infoOptions.live ? await liveEntry(identity) : null);
+      const live = infoOptions.live ? await liveEntry(identity) : null;
+      const self = { pid: ports.process.pid, uptimeMs: Math.round(ports.process.uptimeSeconds() * 1000), memoryBytes: ports.process.residentMemoryBytes() };
+      return buildInfo(identity, name, self, live);
     },
     getIdentity,
     async getLastRestart() {

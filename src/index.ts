@@ -25,6 +25,7 @@ export {
   type RequestKind,
   type DeadlinePolicy,
   type MachineNotice,
+  type RestartFailureCause,
 } from './restart/machine.js';
 export type { RestartOutcome, TaskHandle } from './restart/controller.js';
 export type { RestartEvents, RestartEventName } from './restart/events.js';

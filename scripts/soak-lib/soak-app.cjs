@@ -55,7 +55,7 @@ self.installShutdownHandler({
 self.on('requested', (event) => {
   if (event.kind === 'shutdown') append({ e: 'sigint', reason: event.reason, coalesced: event.coalesced });
 });
-self.on('failed', (event) => append({ e: 'failed', reason: event.reason, message: event.message }));
+self.on('failed', (event) => append({ e: 'failed', reason: event.reason, cause: event.cause, message: event.message }));
 self.on('cancelled', (event) => append({ e: 'cancelledEvent', reason: event.reason, cause: event.cause }));
 self.on('hookFailed', (event) => append({ e: 'hookFailed', reason: event.reason, message: event.message }));
 

@@ -70,11 +70,21 @@ export async function resolveIdentity(context: ResolveIdentityContext): Promise<
   const pidFileText = env.pidFilePath === null ? null : await context.fs.readText(env.pidFilePath);
   const quick = classifyRelation({ pid: context.process.pid, ppid: context.process.ppid, pidFileText, daemonPid: null, interpreter: context.process.env.exec_interpreter ?? null });
   if (!quick.ok) return fromDaemonList(context, `pm2 pid file ${quick.problem}`);
-  let { relation } = quick;
+  let { relation, trackedPid } = quick;
   if (relation === 'descendant') {
     const daemonPid = await context.daemon.daemonPid();
     const full = classifyRelation({ pid: context.process.pid, ppid: context.process.ppid, pidFileText, daemonPid, interpreter: context.process.env.exec_interpreter ?? null });
     if (full.ok) relation = full.relation;
+  }
+  if (relation === 'superseded') {
+    // The pid file can also be stale: an old worker respawned during a reload rewrites it. The
+    // daemon's entry for this pm_id settles who is tracked now.
+    const list = await context.daemon.list({ fresh: true });
+    const current = list.ok ? list.entries.find((entry) => entry.pmId === env.pmId) : undefined;
+    if (current !== undefined && current.pid === context.process.pid) {
+      relation = 'tracked';
+      trackedPid = current.pid;
+    }
   }
   const identity: ManagedIdentity = {
     managed: true,
@@ -84,7 +94,7 @@ export async function resolveIdentity(context: ResolveIdentityContext): Promise<
     execMode: env.execMode,
     instance: env.instance,
     relation,
-    trackedPid: quick.trackedPid,
+    trackedPid,
     startedAt: env.startedAt,
     restarts: env.restarts,
     unstableRestarts: env.unstableRestarts,

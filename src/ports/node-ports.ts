@@ -69,10 +69,7 @@ export function createNodeProcess(): ProcessPort {
     env: process.env,
     homedir,
     uptimeSeconds: () => process.uptime(),
-    memoryUsage() {
-      const usage = process.memoryUsage();
-      return { rss: usage.rss, heapUsed: usage.heapUsed };
-    },
+    residentMemoryBytes: () => process.memoryUsage.rss(),
     isAlive(pid) {
       try {
         process.kill(pid, 0);

@@ -76,8 +76,8 @@ export interface ProcessPort {
   homedir(): string;
   /** Seconds this process has run. */
   uptimeSeconds(): number;
-  /** Resident set size and heap used, in bytes. */
-  memoryUsage(): { rss: number; heapUsed: number };
+  /** Resident set size, in bytes (`process.memoryUsage.rss()`: no heap statistics gathered). */
+  residentMemoryBytes(): number;
   /** True when a process with this pid exists. */
   isAlive(pid: number): boolean;
   /** The parent pid of another process, or null where the platform cannot tell. */

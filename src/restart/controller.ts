@@ -19,6 +19,8 @@ export interface ControllerContext {
   readonly process: Pick<ProcessPort, 'exit' | 'pid'>;
   /** Decides how to restart, from a fresh look at identity and settings. */
   plan(allowPlainExit: boolean): Promise<{ plan: RestartPlan; minUptimeWaitMs: number; pmId: number | null; restarts: number | null }>;
+  /** Re-checks, just before an exit, that pm2 still tracks this process (or its wrapper). */
+  stillTracked(): Promise<boolean>;
   /** Asks the daemon to restart a pm_id. */
   requestDaemonRestart(pmId: number): Promise<{ ok: boolean; message?: string }>;
   /** Persists the record for the next generation (best effort). */
@@ -151,6 +153,12 @@ export function createRestartController(context: ControllerContext): RestartCont
       await context.writeRecord(describeRestart({ request, strategy, pmId: planned.pmId, restarts: planned.restarts, pid: context.process.pid, now, tasks: state.tasks }));
     }
     if (exited) return;
+    if (strategy.type === 'exit' && !(await context.stillTracked())) {
+      // A cluster reload replaced this worker after the plan: pm2 stops it itself; an exit now would
+      // make pm2 respawn the old worker beside the new one.
+      dispatch({ type: 'restartFailed', at: clock.now(), cause: 'superseded', message: 'this process is no longer the one pm2 tracks (replaced by a reload); pm2 will stop it' });
+      return;
+    }
     events.emit('restarting', { type: 'restarting', reason: request.reason, strategy, why });
     if (strategy.type !== 'daemon') {
       exitProcess(strategy.type === 'shutdown' ? 0 : strategy.code);
@@ -158,11 +166,11 @@ export function createRestartController(context: ControllerContext): RestartCont
     }
     const sent = await context.requestDaemonRestart(strategy.pmId);
     if (!sent.ok) {
-      dispatch({ type: 'restartFailed', at: clock.now(), message: sent.message ?? 'the daemon did not accept the restart request' });
+      dispatch({ type: 'restartFailed', at: clock.now(), cause: 'daemonRefused', message: sent.message ?? 'the daemon did not accept the restart request' });
       return;
     }
     // The daemon now stops this process (SIGINT, then SIGKILL after kill_timeout). If it never does, give up.
-    clock.setTimeout(() => dispatch({ type: 'restartFailed', at: clock.now(), message: 'the daemon accepted the restart request but did not restart this process' }), context.daemonRestartGraceMs);
+    clock.setTimeout(() => dispatch({ type: 'restartFailed', at: clock.now(), cause: 'daemonTimedOut', message: 'the daemon accepted the restart request but did not restart this process' }), context.daemonRestartGraceMs);
   };
 
   const request = async (options: RestartRequestOptions): Promise<RestartOutcome> => {

@@ -43,7 +43,14 @@ export type RestartEvent =
   | { readonly type: 'cancelRequested'; readonly at: number }
   | { readonly type: 'deadlineReached'; readonly at: number }
   | { readonly type: 'drainFinished'; readonly at: number }
-  | { readonly type: 'restartFailed'; readonly at: number; readonly message: string };
+  | { readonly type: 'restartFailed'; readonly at: number; readonly cause: RestartFailureCause; readonly message: string };
+
+/**
+ * Why a restart did not happen at exit time (the process keeps running): `superseded`, a reload
+ * replaced this process and pm2 stops it itself; `daemonRefused`, the daemon did not take the restart
+ * request; `daemonTimedOut`, it took it but never restarted this process.
+ */
+export type RestartFailureCause = 'superseded' | 'daemonRefused' | 'daemonTimedOut';
 
 /** Notifications the machine asks the controller to publish. */
 export type MachineNotice =
@@ -52,7 +59,7 @@ export type MachineNotice =
   | { readonly type: 'cancelled'; readonly reason: string; readonly cause: 'cleared' | 'deadline' }
   | { readonly type: 'deadlineReached'; readonly reason: string; readonly policy: DeadlinePolicy; readonly tasks: number }
   | { readonly type: 'draining'; readonly kind: RequestKind; readonly reason: string; readonly forced: boolean; readonly tasks: number }
-  | { readonly type: 'failed'; readonly reason: string; readonly message: string };
+  | { readonly type: 'failed'; readonly reason: string; readonly cause: RestartFailureCause; readonly message: string };
 
 /** Work for the controller, returned as data. */
 export type RestartEffect =
@@ -185,7 +192,7 @@ export function transition(state: RestartState, event: RestartEvent): Transition
       return state.phase === 'draining' ? { state: { ...state, phase: 'exiting' }, effects: [{ type: 'exit' }] } : stay(state);
     case 'restartFailed':
       if (state.phase !== 'exiting' || state.request?.kind !== 'restart') return stay(state);
-      return { state: { ...state, phase: 'idle', request: null }, effects: [notify({ type: 'failed', reason: state.request.reason, message: event.message })] };
+      return { state: { ...state, phase: 'idle', request: null }, effects: [notify({ type: 'failed', reason: state.request.reason, cause: event.cause, message: event.message })] };
   }
 }
 

@@ -39,7 +39,7 @@ export function chooseStrategy(identity: Identity, settings: RestartSettings | n
   if (identity.relation === 'descendant' || identity.relation === 'superseded') {
     return allowPlainExit
       ? { ok: true, strategy: { type: 'plainExit', code: 0 }, why: `${identity.relation} of pm2 process ${identity.trackedPid}; plain exit allowed` }
-      : { ok: false, code: 'ERR_PM2SELF_NOT_TRACKED', why: `this process is a ${identity.relation} of the process pm2 tracks (pid ${identity.trackedPid})` };
+      : { ok: false, code: 'ERR_PM2SELF_NOT_TRACKED', why: `${identity.relation === 'descendant' ? 'this process descends from' : 'this process was replaced by'} the process pm2 tracks (pid ${identity.trackedPid})` };
   }
   const code = settings === null ? null : restartableExitCode(settings);
   if (code !== null) return { ok: true, strategy: { type: 'exit', code }, why: `autorestart is on and exit code ${code} is not a stop exit code` };

@@ -181,7 +181,7 @@ export function createFakeProcess(options: FakeProcessOptions = {}): FakeProcess
     rss: options.rss ?? 40_000_000,
     homedir: () => options.homedir ?? '/home/tester',
     uptimeSeconds: () => proc.uptimeMs / 1000,
-    memoryUsage: () => ({ rss: proc.rss, heapUsed: Math.floor(proc.rss / 2) }),
+    residentMemoryBytes: () => proc.rss,
     isAlive: (pid) => pid === proc.pid || proc.alive.has(pid),
     parentPidOf: async (pid) => proc.parents.get(pid) ?? null,
     exit(code) {

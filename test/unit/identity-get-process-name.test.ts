@@ -138,11 +138,17 @@ describe('getIdentity: relation to the process pm2 tracks', () => {
     expectNoDaemonTraffic(ports);
   });
 
-  it('a daemon child whose pid file names a newer worker is superseded', async () => {
+  it('a daemon child whose pid file names a newer worker, and the daemon agrees, is superseded', async () => {
     const ports = portsForEnvFixture('cluster-0', { liveDaemon: true, daemon: rpcAnswers });
     ports.fs.files.set(envFixture('cluster-0').env.pm_pid_path as string, '9999');
+    ports.daemon.script.getMonitorData = { ok: true, value: LIST.map((entry) => ((entry as { pm_id: number }).pm_id === 1 ? { ...(entry as object), pid: 9999 } : entry)) };
     expect(await managedIdentity(ports)).toMatchObject({ relation: 'superseded', trackedPid: 9999 });
-    expectNoDaemonTraffic(ports);
+  });
+
+  it('a stale pid file (rewritten by a respawned old worker) does not demote the worker the daemon tracks', async () => {
+    const ports = portsForEnvFixture('cluster-0', { liveDaemon: true, daemon: rpcAnswers });
+    ports.fs.files.set(envFixture('cluster-0').env.pm_pid_path as string, '9999');
+    expect(await managedIdentity(ports)).toMatchObject({ relation: 'tracked', trackedPid: 7454 });
   });
 
   it('no pm2 variables, daemon lists our parent run by bash: wrapper', async () => {

@@ -72,6 +72,8 @@ interface World {
   readonly files: Map<string, string>;
   readonly exits: Array<{ code: number; at: number }>;
   readonly daemonCalls: DaemonCall[];
+  /** The daemon's list as served (mutable: edit it to change what the daemon answers next). */
+  readonly list: JlistEntry[];
   readonly events: Array<{ name: RestartEventName; event: RestartEvents[RestartEventName] }>;
   readonly self: Pm2Self;
   /** Delivers a shutdown signal to the listeners registered through `onShutdown`. */
@@ -123,7 +125,7 @@ function createWorld(options: WorldOptions = {}): World {
     env: { ...snapshot?.env, ...options.envPatch },
     homedir: () => '/home/tester',
     uptimeSeconds: () => 30,
-    memoryUsage: () => ({ rss: 1, heapUsed: 1 }),
+    residentMemoryBytes: () => 1,
     isAlive: (other) => other === pid || other === DAEMON_PID,
     parentPidOf: async () => null,
     exit: (code) => exits.push({ code, at: clock.now() }),
@@ -146,6 +148,7 @@ function createWorld(options: WorldOptions = {}): World {
     files,
     exits,
     daemonCalls,
+    list,
     events,
     self,
     signal(source = 'SIGINT') {
@@ -287,6 +290,20 @@ describe('gracefulRestart while tasks run', () => {
     expect(world.exits).toEqual([{ code: 0, at: FORK_STARTED_AT + 70_000 }]);
     expect(readRecord(world, 0)).toMatchObject({ reason: 'idle later', deferredMs: 10_000, strategy: 'exit', forced: false, tasksCut: 0 });
     expect(world.eventNames()).toEqual(['requested', 'deferred', 'draining', 'restarting']);
+  });
+
+  it('does not exit when a reload replaced this process while the restart was deferred (pm2 stops it itself)', async () => {
+    const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
+    const task = world.self.beginTask('job');
+    expect(await world.self.gracefulRestart({ reason: 'update' })).toEqual({ status: 'deferred', tasks: 1 });
+    // A reload: pm2 started a new process for pm_id 0 and rewrote the pid file; the daemon agrees.
+    world.files.set(FORK.env.pm_pid_path as string, '424242');
+    (world.list.find((entry) => entry.pm_id === 0) as JlistEntry).pid = 424242;
+    task.end();
+    await world.clock.advance(1_000);
+    expect(world.exits).toEqual([]);
+    expect(eventsOf(world, 'failed')).toMatchObject([{ reason: 'update', cause: 'superseded' }]);
+    expect(world.self.hasPendingRestart()).toBe(false);
   });
 
   it('still respects min_uptime when the tasks end early', async () => {
@@ -463,7 +480,7 @@ describe('strategies', () => {
     await world.clock.advance(DEFAULTS.daemonRestartGraceMs - 1);
     expect(eventsOf(world, 'failed')).toEqual([]);
     await world.clock.advance(1);
-    expect(eventsOf(world, 'failed')).toEqual([{ type: 'failed', reason: 'reload', message: expect.any(String) }]);
+    expect(eventsOf(world, 'failed')).toEqual([{ type: 'failed', reason: 'reload', cause: 'daemonTimedOut', message: expect.any(String) }]);
     expect(world.self.hasPendingRestart()).toBe(false);
     expect(world.exits).toEqual([]);
   });

@@ -51,7 +51,7 @@ const EVENTS: { [K in EventType]: Extract<RestartEvent, { type: K }> } = {
   cancelRequested: { type: 'cancelRequested', at: AT },
   deadlineReached: { type: 'deadlineReached', at: T0 + 5_000 },
   drainFinished: { type: 'drainFinished', at: AT },
-  restartFailed: { type: 'restartFailed', at: AT, message: 'daemon refused' },
+  restartFailed: { type: 'restartFailed', at: AT, cause: 'daemonRefused', message: 'daemon refused' },
 };
 
 /** `null`: no transition (the very same state back, no effects). */
@@ -319,6 +319,6 @@ describe('restart machine: focused cases', () => {
   it('restartFailed returns an exiting restart to idle, but not an exiting shutdown', () => {
     const exitingShutdown = run(idle, shutdown(T0), { type: 'drainFinished', at: T0 + 1 });
     expect(exitingShutdown).toMatchObject({ phase: 'exiting', request: { kind: 'shutdown' } });
-    expect(transition(exitingShutdown, { type: 'restartFailed', at: T0 + 2, message: 'x' }).state).toBe(exitingShutdown);
+    expect(transition(exitingShutdown, { type: 'restartFailed', at: T0 + 2, cause: 'daemonRefused', message: 'x' }).state).toBe(exitingShutdown);
   });
 });
