@@ -1,10 +1,10 @@
 import { DEFAULTS, PM2_DEFAULTS } from './defaults.js';
-import { createDaemonQuery } from './daemon/daemon-query.js';
+import { createDaemonQuery, type DaemonListResult } from './daemon/daemon-query.js';
 import { findPm2Command, type Pm2Command } from './daemon/find-pm2-bin.js';
 import { pm2HomePaths, resolvePm2Home } from './daemon/pm2-home.js';
 import type { Identity, ManagedIdentity, NameSource } from './identity/identity.js';
 import { resolveIdentity } from './identity/resolve-identity.js';
-import { buildInfo, type Pm2Info } from './info/info.js';
+import { buildInfo, freezeInfo, type Pm2Info } from './info/info.js';
 import { checkPm2SelfOptions, hookList, normalizeRestartOptions, checkDuration, type GracefulRestartOptions, type Pm2SelfOptions, type ShutdownHandlerOptions } from './options.js';
 import { createNodeClock, createNodeFileSystem, createNodeProcess, createSocketDaemonClient } from './ports/node-ports.js';
 import { createExecaRunner } from './ports/execa-runner.js';
@@ -21,7 +21,10 @@ export interface Pm2Self {
   getProcessName(): Promise<string | null>;
   /** pm2's live status of this app (one daemon query, cached briefly); null outside pm2 or without an answer. */
   getStatus(): Promise<string | null>;
-  /** A curated snapshot for dashboards; `live: true` adds the daemon's status and measurements. Null outside pm2. */
+  /**
+   * A curated snapshot for dashboards; `live: true` adds the daemon's status and measurements (callers
+   * served by the same daemon answer share one frozen snapshot). Null outside pm2.
+   */
   getInfo(options?: { live?: boolean }): Promise<Pm2Info | null>;
   /** The full identity answer, including why a process is not under pm2. */
   getIdentity(): Promise<Identity>;
@@ -91,12 +94,14 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     return fromEnv ? { value: fromEnv, source: 'envVar' } : null;
   };
 
-  const liveEntry = async (identity: ManagedIdentity, fresh = false) => {
-    const list = await daemon.list({ fresh });
+  const liveEntry = async (identity: ManagedIdentity, fresh = false) => entryOf(identity, await daemon.list({ fresh }));
+  const entryOf = (identity: ManagedIdentity, list: DaemonListResult) => {
     if (!list.ok) return { problem: list.problem };
     // Match on the tracked pid too: during a cluster reload the pm_id's entry already shows the NEW worker.
     return { entry: list.entries.find((entry) => entry.pmId === identity.pmId && entry.pid === identity.trackedPid) ?? null, via: list.via, at: list.at };
   };
+
+  let shared: { list: DaemonListResult; identity: ManagedIdentity; info: Pm2Info } | undefined;
 
   const recordPath = (identity: ManagedIdentity) => restartRecordPath(pm2HomePaths(identity.pm2Home, ports.process.platform).recordDir, identity.pmId);
 
@@ -165,9 +170,14 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       const identity = await getIdentity();
       if (!identity.managed) return null;
       const name = explicitName() ?? { value: identity.name, source: identity.source };
-      const live = infoOptions.live ? await liveEntry(identity) : null;
+      const list = infoOptions.live ? await daemon.list() : null;
+      // Callers served by the same daemon answer (shared query or cache) share one frozen snapshot.
+      if (list !== null && shared?.list === list && shared.identity === identity && shared.info.name === name.value) return shared.info;
       const self = { pid: ports.process.pid, uptimeMs: Math.round(ports.process.uptimeSeconds() * 1000), memoryBytes: ports.process.residentMemoryBytes() };
-      return buildInfo(identity, name, self, live);
+      const info = buildInfo(identity, name, self, list === null ? null : entryOf(identity, list));
+      if (list === null) return info;
+      shared = { list, identity, info: freezeInfo(info) };
+      return shared.info;
     },
     getIdentity,
     async getLastRestart() {

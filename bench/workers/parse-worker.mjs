@@ -45,7 +45,7 @@ const fakeProcess = (env) => ({
   env,
   homedir: () => '/nonexistent',
   uptimeSeconds: () => 60,
-  memoryUsage: () => ({ rss: 1, heapUsed: 1 }),
+  residentMemoryBytes: () => 1,
   isAlive: () => true,
   parentPidOf: async () => null,
   exit: (code) => {

@@ -5,7 +5,6 @@
  * `j:`; any other argument is an opaque blob. Pure: no I/O, nothing here throws from `push`.
  * @module
  */
-import { Buffer } from 'node:buffer';
 
 const VERSION = 1;
 /** Largest frame (header included) a decoder accepts unless told otherwise: 64 MiB. */

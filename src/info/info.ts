@@ -85,3 +85,10 @@ export function buildInfo(
     daemon: live === null ? null : 'problem' in live ? { ok: false, problem: live.problem } : { ok: true, via: live.via, at: live.at },
   };
 }
+
+/** Freezes a {@link Pm2Info} and everything in it, so one snapshot can be handed to many callers. */
+export function freezeInfo(info: Pm2Info): Pm2Info {
+  if (Array.isArray(info.settings.stopExitCodes)) Object.freeze(info.settings.stopExitCodes);
+  for (const part of [info.settings, info.sources, info.daemon]) if (part !== null) Object.freeze(part);
+  return Object.freeze(info);
+}

@@ -206,3 +206,21 @@ describe('getInfo leaks no environment value', () => {
     }
   });
 });
+
+describe('getInfo({ live: true }) with many callers', () => {
+  it('callers served by one daemon answer share one frozen snapshot; a new answer gives a new one', async () => {
+    const ports = portsForEnvFixture('fork', { liveDaemon: true, daemon: rpcAnswers });
+    const self = createPm2Self({ ports, cacheTtlMs: 1_000 });
+    const infos = await Promise.all(Array.from({ length: 100 }, () => self.getInfo({ live: true })));
+    expect(ports.daemon.methods()).toEqual(['getMonitorData']);
+    expect(new Set(infos).size).toBe(1);
+    const info = infos[0] as Pm2Info;
+    expect(Object.isFrozen(info) && Object.isFrozen(info.settings) && Object.isFrozen(info.sources)).toBe(true);
+    expect(info.status).toBe('online');
+
+    ports.clock.advance(1_001);
+    const later = await self.getInfo({ live: true });
+    expect(ports.daemon.methods()).toEqual(['getMonitorData', 'getMonitorData']);
+    expect(later).not.toBe(info);
+  });
+});
