@@ -145,6 +145,7 @@ export async function run({ quick, log }) {
   ];
   const notes = [
     `Import cost: ${runs} fresh processes per variant, interleaved, 2 warm-up rounds discarded. "Over bare" = median over rounds of (wall of the variant - wall of the same \`-e\` program without the load, run just before it). require('pm2') wall includes its ~150 ms exit delay (an open socket); the in-process figure does not.`,
+    'ESM gap: `node --input-type=module -e "await import(file)"` pays the ESM loader\'s start-up on the first import() whatever the file (the empty-module row); the package\'s own share of the ESM load is the "over import() of an empty module" row. Loading execa and pm2 lazily already keeps them out of it; the rest is the loader, which any ESM import of a file pays.',
   ];
   const details = Object.fromEntries(variants.map((v) => [v.label, { wall: summary(samples[v.key].wall), load: samples[v.key].load.length ? summary(samples[v.key].load) : null }]));
   return { rows, notes, details };
