@@ -3,6 +3,7 @@ import { createDaemonQuery, type DaemonListResult } from './daemon/daemon-query.
 import { findPm2Command, type Pm2Command } from './daemon/find-pm2-bin.js';
 import { pm2HomePaths, resolvePm2Home } from './daemon/pm2-home.js';
 import type { Identity, ManagedIdentity, NameSource } from './identity/identity.js';
+import { createIdentityCache } from './identity/identity-cache.js';
 import { resolveIdentity } from './identity/resolve-identity.js';
 import { buildInfo, freezeInfo, type Pm2Info } from './info/info.js';
 import { checkPm2SelfOptions, hookList, normalizeRestartOptions, checkDuration, type GracefulRestartOptions, type Pm2SelfOptions, type ShutdownHandlerOptions } from './options.js';
@@ -13,7 +14,7 @@ import { createRestartController, type RestartOutcome, type TaskHandle } from '.
 import type { RestartEventName, RestartEvents } from './restart/events.js';
 import { restartMachine, type RestartState } from './restart/machine.js';
 import { parseRestartRecord, restartRecordPath, type RestartRecord } from './restart/restart-record.js';
-import { chooseStrategy } from './restart/strategy.js';
+import { planRestart } from './restart/plan-restart.js';
 
 /** A pm2-self instance: identity discovery and graceful self-restart over one set of ports. */
 export interface Pm2Self {
@@ -73,20 +74,8 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       (pm2Command ??= findPm2Command({ explicit: options.pm2Bin, env, binEnvVar: options.binEnvVar ?? DEFAULTS.binEnvVar, cwd: options.cwd ?? process.cwd(), execPath: process.execPath })),
   });
 
-  let managed: ManagedIdentity | undefined;
-  let unmanaged: { identity: Identity; at: number } | undefined;
-  let resolving: Promise<Identity> | undefined;
-  const getIdentity = (): Promise<Identity> => {
-    if (managed) return Promise.resolve(managed);
-    if (unmanaged && ports.clock.now() - unmanaged.at < (options.cacheTtlMs ?? DEFAULTS.cacheTtlMs)) return Promise.resolve(unmanaged.identity);
-    resolving ??= resolveIdentity({ process: ports.process, fs: ports.fs, daemon, pm2Home }).then((identity) => {
-      resolving = undefined;
-      if (identity.managed) managed = identity;
-      else unmanaged = { identity, at: ports.clock.now() };
-      return identity;
-    });
-    return resolving;
-  };
+  const identities = createIdentityCache(() => resolveIdentity({ process: ports.process, fs: ports.fs, daemon, pm2Home }), ports.clock, options.cacheTtlMs ?? DEFAULTS.cacheTtlMs);
+  const getIdentity = () => identities.get();
 
   const explicitName = (): { value: string; source: NameSource } | null => {
     if (options.name) return { value: options.name, source: 'option' };
@@ -111,20 +100,13 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     process: ports.process,
     daemonRestartGraceMs: DEFAULTS.daemonRestartGraceMs,
     async plan(allowPlainExit) {
-      managed = undefined;
-      const identity = await getIdentity();
-      if (!identity.managed) return { plan: chooseStrategy(identity, null, false, allowPlainExit), minUptimeWaitMs: 0, pmId: null, restarts: null };
-      const live = await liveEntry(identity, true);
-      const settings = 'entry' in live && live.entry ? live.entry.settings : identity.source === 'daemon' || identity.settingsOrigin === 'clusterEnv' ? identity.settings : null;
-      const plan = chooseStrategy(identity, settings ?? identity.settings, 'entry' in live, allowPlainExit);
-      const minUptime = settings && settings.minUptimeMs !== 'unknown' ? settings.minUptimeMs : PM2_DEFAULTS.minUptimeMs;
-      const startedAt = identity.startedAt ?? ports.clock.now() - ports.process.uptimeSeconds() * 1000;
-      const minUptimeWaitMs = Math.max(0, startedAt + minUptime + DEFAULTS.minUptimeMarginMs - ports.clock.now());
-      return { plan, minUptimeWaitMs, pmId: identity.pmId, restarts: identity.restarts };
+      const identity = await identities.refresh();
+      const live = identity.managed ? await liveEntry(identity, true) : null;
+      const entry = live !== null && 'entry' in live ? live.entry : undefined;
+      return planRestart({ identity, entry, allowPlainExit, now: ports.clock.now(), uptimeMs: ports.process.uptimeSeconds() * 1000 });
     },
     async stillTracked() {
-      managed = undefined;
-      const identity = await getIdentity();
+      const identity = await identities.refresh();
       return identity.managed && (identity.relation === 'tracked' || identity.relation === 'wrapper');
     },
     async requestDaemonRestart(pmId) {
@@ -132,6 +114,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       return sent.ok ? { ok: true } : { ok: false, message: sent.message };
     },
     async writeRecord(record) {
+      const managed = identities.current;
       if (managed) await ports.fs.writeText(recordPath(managed), JSON.stringify(record));
     },
   });
@@ -142,6 +125,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     const hooks = hookList(handlerOptions.beforeExit, 'beforeExit');
     void getIdentity();
     return ports.process.onShutdown((source) => {
+      const managed = identities.current;
       const killTimeout = managed && managed.settings.killTimeoutMs !== 'unknown' ? managed.settings.killTimeoutMs : PM2_DEFAULTS.killTimeoutMs;
       controller.shutdown(source, {
         budgetMs: Math.max(0, killTimeout - (handlerOptions.marginMs ?? DEFAULTS.killTimeoutMarginMs)),

@@ -1,0 +1,44 @@
+import type { Clock } from '../ports/ports.js';
+import type { Identity, ManagedIdentity } from './identity.js';
+
+/** Identity resolution with one in-flight resolution shared by all callers. */
+export interface IdentityCache {
+  /** A managed identity is kept for the life of the process; a "not under pm2" answer for `ttlMs`. */
+  get(): Promise<Identity>;
+  /** Resolves anew (before a restart decision), sharing a resolution already in flight. */
+  refresh(): Promise<Identity>;
+  /** The last managed identity, without waiting; undefined before one was resolved. */
+  readonly current: ManagedIdentity | undefined;
+}
+
+/** Creates an {@link IdentityCache} over a resolver. */
+export function createIdentityCache(resolve: () => Promise<Identity>, clock: Clock, ttlMs: number): IdentityCache {
+  let managed: ManagedIdentity | undefined;
+  let unmanaged: { identity: Identity; at: number } | undefined;
+  let resolving: Promise<Identity> | undefined;
+
+  const refresh = (): Promise<Identity> =>
+    (resolving ??= resolve().then((identity) => {
+      resolving = undefined;
+      if (identity.managed) {
+        managed = identity;
+        unmanaged = undefined;
+      } else {
+        managed = undefined;
+        unmanaged = { identity, at: clock.now() };
+      }
+      return identity;
+    }));
+
+  return {
+    get() {
+      if (managed) return Promise.resolve(managed);
+      if (unmanaged && clock.now() - unmanaged.at < ttlMs) return Promise.resolve(unmanaged.identity);
+      return refresh();
+    },
+    refresh,
+    get current() {
+      return managed;
+    },
+  };
+}
