@@ -107,7 +107,11 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     },
     async stillTracked() {
       const identity = await identities.refresh();
-      return identity.managed && (identity.relation === 'tracked' || identity.relation === 'wrapper');
+      if (!identity.managed || (identity.relation !== 'tracked' && identity.relation !== 'wrapper')) return false;
+      // A reload renames the old worker in the daemon before the new one rewrites the pid file: the
+      // daemon's list (when it answers) must still show our pid under our pm_id.
+      const list = await daemon.list({ fresh: true });
+      return !list.ok || list.entries.some((entry) => entry.pmId === identity.pmId && entry.pid === identity.trackedPid);
     },
     async requestDaemonRestart(pmId) {
       const sent = await daemon.requestRestart(pmId);

@@ -306,6 +306,17 @@ describe('gracefulRestart while tasks run', () => {
     expect(world.self.hasPendingRestart()).toBe(false);
   });
 
+  it('does not exit when the daemon already moved our pm_id to a new worker, before the pid file says so', async () => {
+    const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
+    const task = world.self.beginTask('job');
+    expect(await world.self.gracefulRestart({ reason: 'update' })).toEqual({ status: 'deferred', tasks: 1 });
+    (world.list.find((entry) => entry.pm_id === 0) as JlistEntry).pid = 434343;
+    task.end();
+    await world.clock.advance(1_000);
+    expect(world.exits).toEqual([]);
+    expect(eventsOf(world, 'failed')).toMatchObject([{ reason: 'update', cause: 'superseded' }]);
+  });
+
   it('still respects min_uptime when the tasks end early', async () => {
     const world = createWorld();
     const task = world.self.beginTask();
