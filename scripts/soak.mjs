@@ -385,6 +385,6 @@ for (const inv of r.invariants) console.log(`INVARIANT ${inv.key} ${inv.ok ? 'PA
 for (const a of r.anomalies) if (a.count > 0) console.log(`ANOMALY ${a.key} ${a.count} - ${a.detail}`);
 const anomalyCount = r.anomalies.reduce((n, a) => n + a.count, 0);
 const ok = r.ok && !driver.error && !(args.strict && anomalyCount > 0);
-console.log(`SOAK-RESULT ${JSON.stringify({ ok, anomalies: Object.fromEntries(r.anomalies.map((a) => [a.key, a.count])), seed, short: args.short, durationMs, tasks: t, requests: r.requests, groups: g, libraryRestartsObserved: r.libraryRestartsObserved, libraryRestartsExpected: r.libraryRestartsExpected, generations: r.generations, causes: r.causes, cli: driver.cli.length, kills: driver.kills.length, invariants: Object.fromEntries(r.invariants.map((i) => [i.key, i.ok])), error: driver.error ?? null })}`);
+console.log(`SOAK-RESULT ${JSON.stringify({ ok, anomalies: Object.fromEntries(r.anomalies.map((a) => [a.key, a.count])), seed, short: args.short, durationMs, tasks: t, requests: r.requests, groups: g, failures: r.failures, libraryRestartsObserved: r.libraryRestartsObserved, libraryRestartsExpected: r.libraryRestartsExpected, generations: r.generations, causes: r.causes, cli: driver.cli.length, kills: driver.kills.length, invariants: Object.fromEntries(r.invariants.map((i) => [i.key, i.ok])), error: driver.error ?? null })}`);
 if (args.keep) console.log(`kept: ${sandbox.home}`);
 process.exitCode = ok ? 0 : 1;

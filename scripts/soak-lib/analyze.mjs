@@ -231,6 +231,7 @@ export function analyze({ lines, corrupt, driver }) {
   ];
 
   return {
+    failures: { unexpected: unexpectedFailures, handedToReload: groups.failed - unexpectedFailures },
     anomalies,
     generations: Object.fromEntries(generations),
     causes: Object.fromEntries(causes),
