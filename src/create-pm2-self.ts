@@ -121,6 +121,10 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       const managed = identities.current;
       if (managed) await ports.fs.writeText(recordPath(managed), JSON.stringify(record));
     },
+    async discardRecord(pmId) {
+      const managed = identities.current;
+      if (managed) await ports.fs.remove(restartRecordPath(pm2HomePaths(managed.pm2Home, ports.process.platform).recordDir, pmId));
+    },
   });
 
   const installShutdownHandler = (handlerOptions: ShutdownHandlerOptions = {}): (() => void) => {

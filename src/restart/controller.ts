@@ -25,6 +25,8 @@ export interface ControllerContext {
   requestDaemonRestart(pmId: number): Promise<{ ok: boolean; message?: string }>;
   /** Persists the record for the next generation (best effort). */
   writeRecord(record: RestartRecord): Promise<void>;
+  /** Removes a record written for a restart that then did not happen (best effort). */
+  discardRecord(pmId: number): Promise<void>;
   /** How long to stay alive after the daemon accepted our restart request, before giving up on it. */
   readonly daemonRestartGraceMs: number;
 }
@@ -146,19 +148,18 @@ export function createRestartController(context: ControllerContext): RestartCont
   const exit = async () => {
     const request = state.request;
     if (request === null) return;
-    const now = clock.now();
     const strategy: RestartStrategy | { type: 'shutdown' } = request.kind === 'shutdown' ? { type: 'shutdown' } : (plan?.strategy ?? { type: 'plainExit', code: 0 });
     const why = request.kind === 'shutdown' ? `pm2 asked this process to stop (${request.reason})` : (plan?.why ?? '');
-    if (strategy.type !== 'plainExit' && planned.pmId !== null) {
-      await context.writeRecord(describeRestart({ request, strategy, pmId: planned.pmId, restarts: planned.restarts, pid: context.process.pid, now, tasks: state.tasks }));
-    }
-    if (exited) return;
     if (strategy.type === 'exit' && !(await context.stillTracked())) {
       // A cluster reload replaced this worker after the plan: pm2 stops it itself; an exit now would
       // make pm2 respawn the old worker beside the new one.
       dispatch({ type: 'restartFailed', at: clock.now(), cause: 'superseded', message: 'this process is no longer the one pm2 tracks (replaced by a reload); pm2 will stop it' });
       return;
     }
+    if (exited) return;
+    const record = strategy.type !== 'plainExit' && planned.pmId !== null ? describeRestart({ request, strategy, pmId: planned.pmId, restarts: planned.restarts, pid: context.process.pid, now: clock.now(), tasks: state.tasks }) : null;
+    if (record !== null) await context.writeRecord(record);
+    if (exited) return;
     events.emit('restarting', { type: 'restarting', reason: request.reason, strategy, why });
     if (strategy.type !== 'daemon') {
       exitProcess(strategy.type === 'shutdown' ? 0 : strategy.code);
@@ -166,6 +167,8 @@ export function createRestartController(context: ControllerContext): RestartCont
     }
     const sent = await context.requestDaemonRestart(strategy.pmId);
     if (!sent.ok) {
+      // No restart follows: the next generation must not read this one's record as its reason.
+      if (record !== null) await context.discardRecord(record.pmId);
       dispatch({ type: 'restartFailed', at: clock.now(), cause: 'daemonRefused', message: sent.message ?? 'the daemon did not accept the restart request' });
       return;
     }

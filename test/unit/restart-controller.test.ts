@@ -65,6 +65,8 @@ interface WorldOptions {
   readonly files?: Map<string, string>;
   readonly pid?: number;
   readonly machine?: RestartMachine;
+  /** The daemon's answer to restartProcessId (default: accepted). */
+  readonly restartAnswer?: RpcResult<unknown>;
 }
 
 interface World {
@@ -113,6 +115,7 @@ function createWorld(options: WorldOptions = {}): World {
     async call<T>(_socketPath: string, method: string, arg: unknown, callOptions: { timeoutMs: number; waitForReply?: boolean }): Promise<RpcResult<T>> {
       daemonCalls.push({ method, arg, options: callOptions });
       if (method === 'getMonitorData') return { ok: true, value: structuredClone(list) as T };
+      if (method === 'restartProcessId' && options.restartAnswer) return options.restartAnswer as RpcResult<T>;
       if (method === 'ping' || method === 'restartProcessId') return { ok: true, value: undefined as T };
       return { ok: false, reason: 'remoteError', message: `unexpected ${method}` };
     },
@@ -304,6 +307,7 @@ describe('gracefulRestart while tasks run', () => {
     expect(world.exits).toEqual([]);
     expect(eventsOf(world, 'failed')).toMatchObject([{ reason: 'update', cause: 'superseded' }]);
     expect(world.self.hasPendingRestart()).toBe(false);
+    expect(world.files.has(recordFile(0))).toBe(false);
   });
 
   it('does not exit when the daemon already moved our pm_id to a new worker, before the pid file says so', async () => {
@@ -315,6 +319,16 @@ describe('gracefulRestart while tasks run', () => {
     await world.clock.advance(1_000);
     expect(world.exits).toEqual([]);
     expect(eventsOf(world, 'failed')).toMatchObject([{ reason: 'update', cause: 'superseded' }]);
+    expect(world.files.has(recordFile(0))).toBe(false);
+  });
+
+  it('a daemon that refuses the restart request leaves no restart record behind', async () => {
+    const world = createWorld({ env: 'eco-fork', now: ECO_STARTED_AT + 60_000, restartAnswer: { ok: false, reason: 'remoteError', message: 'refused' } });
+    expect(await world.self.gracefulRestart({ reason: 'update' })).toMatchObject({ status: 'restarting', strategy: { type: 'daemon' } });
+    await world.clock.advance(1_000);
+    expect(world.exits).toEqual([]);
+    expect(eventsOf(world, 'failed')).toMatchObject([{ reason: 'update', cause: 'daemonRefused' }]);
+    expect(world.files.has(recordFile(4))).toBe(false);
   });
 
   it('still respects min_uptime when the tasks end early', async () => {

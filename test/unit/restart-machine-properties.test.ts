@@ -78,6 +78,7 @@ async function simulate(config: { minUptimeWaitMs: number; hooksTimeoutMs: numbe
     process: { pid: 4242, exit: exitSpy },
     plan: async () => ({ plan: { ok: true, strategy: { type: 'exit', code: 0 }, why: 'test' }, minUptimeWaitMs: config.minUptimeWaitMs, pmId: 0, restarts: 0 }),
     stillTracked: async () => true,
+    discardRecord: async () => {},
     requestDaemonRestart: async () => ({ ok: true }),
     writeRecord: async () => undefined,
     daemonRestartGraceMs: 10_000,
