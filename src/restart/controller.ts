@@ -133,7 +133,13 @@ export function createRestartController(context: ControllerContext): RestartCont
     hooksStop = new AbortController();
     await runHooks(
       hooks,
-      { reason: current.reason, kind: current.kind },
+      {
+        reason: current.reason,
+        // Read at each hook's start: a pm2 signal during the hooks turns the restart into a shutdown.
+        get kind() {
+          return state.request?.kind ?? current.kind;
+        },
+      },
       budget,
       clock,
       (message) => {

@@ -199,6 +199,22 @@ describe('gracefulRestart when idle', () => {
     expect(world.exits).toEqual([{ code: 0, at: FORK_STARTED_AT + 60_000 }]);
   });
 
+  it('a hook that starts after a pm2 signal arrived during the hooks is told kind shutdown', async () => {
+    const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
+    world.self.installShutdownHandler();
+    const kinds: string[] = [];
+    const hook = async (context: { kind: string }) => {
+      kinds.push(context.kind);
+      await new Promise<void>((resolve) => world.clock.setTimeout(resolve, 50));
+    };
+    await world.self.gracefulRestart({ reason: 'deploy', beforeExit: [hook, hook] });
+    await world.clock.advance(10);
+    world.signal('SIGINT');
+    await world.clock.advance(100);
+    expect(kinds).toEqual(['restart', 'shutdown']);
+    expect(world.exits).toHaveLength(1);
+  });
+
   it('runs the beforeExit hooks, in order, before the exit', async () => {
     const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
     const calls: string[] = [];
