@@ -26,6 +26,7 @@ const BENCHMARKS = {
   eventloop: { title: 'Event-loop blocking', load: () => import('./event-loop.mjs') },
   restart: { title: 'Restart downtime', load: () => import('./restart-downtime.mjs') },
   parse: { title: 'Parsing a 200-process list', load: () => import('./parse-list.mjs') },
+  nodaemon: { title: 'No pm2 daemon', load: () => import('./no-daemon.mjs') },
 };
 
 function parseArgs(argv) {
@@ -38,7 +39,7 @@ function parseArgs(argv) {
     else if (arg === '--out') args.out = argv[++i];
     else if (arg.startsWith('--out=')) args.out = arg.slice(6);
     else if (arg === '--help' || arg === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--only import,identity,daemon,eventloop,restart,parse] [--out RESULTS.md]');
+      console.log('usage: node bench/run.mjs [--quick] [--only import,identity,daemon,eventloop,restart,parse,nodaemon] [--out RESULTS.md]');
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
   }

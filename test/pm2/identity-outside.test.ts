@@ -100,7 +100,6 @@ describe('identity outside pm2', () => {
 
       const routes = Object.entries(report.routes).map(([route, answer]) => `${route} ${answer.elapsedMs.toFixed(2)} ms`).join(', ');
       console.log(`no daemon: getProcessName + getInfo + getIdentity answered in ${report.elapsedMs.toFixed(2)} ms (per route, 4 calls each: ${routes})`);
-      expect(report.elapsedMs).toBeLessThan(2_000);
     } finally {
       await rm(emptyHome, { recursive: true, force: true });
       await rm(emptyUserHome, { recursive: true, force: true });
