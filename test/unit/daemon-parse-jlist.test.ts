@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseJlistOutput, readProcessList, type ProcessEntry } from '../../src/daemon/process-list.js';
 import { FIXTURE_SECRET, jlistFixture } from '../helpers/fake-ports.js';
+import { PM2_DEFAULT_SETTINGS } from '../helpers/expected-settings.js';
 
 const FULL = jlistFixture('full.json');
 
@@ -48,17 +49,7 @@ describe('parseJlistOutput over recorded pm2 output', () => {
 
   it('reads default settings for apps started without options', () => {
     const fork = entriesOf(FULL)[0];
-    expect(fork?.settings).toEqual({
-      autorestart: true,
-      stopExitCodes: [],
-      minUptimeMs: 1000,
-      maxRestarts: 16,
-      killTimeoutMs: 1600,
-      restartDelayMs: 0,
-      expBackoffRestartDelayMs: null,
-      shutdownWithMessage: false,
-      waitReady: false,
-    });
+    expect(fork?.settings).toEqual(PM2_DEFAULT_SETTINGS);
   });
 
   it.each(['eco-fork', 'eco-cluster'])('reads the ecosystem settings of %s from the daemon', (name) => {

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { readPm2Env, type Pm2EnvIdentity } from '../../src/identity/pm2-env.js';
 import { ENV_FIXTURES, envFixture, FIXTURE_SECRET } from '../helpers/fake-ports.js';
+import { PM2_DEFAULT_SETTINGS } from '../helpers/expected-settings.js';
 
 const HOME = '/tmp/pm2-self-fixtures-QiHm0b/.pm2';
-const DEFAULT_SETTINGS = {
-  autorestart: true,
-  minUptimeMs: 1000,
-  maxRestarts: 16,
-  killTimeoutMs: 1600,
-  restartDelayMs: 0,
-  expBackoffRestartDelayMs: null,
-  shutdownWithMessage: false,
-  waitReady: false,
-};
+const { stopExitCodes: _stop, ...DEFAULT_SETTINGS } = PM2_DEFAULT_SETTINGS;
 const ECO_SETTINGS = { ...DEFAULT_SETTINGS, autorestart: false, minUptimeMs: 2000, maxRestarts: 5, killTimeoutMs: 3000, restartDelayMs: 100 };
 
 function identityOf(env: Record<string, string | undefined>): Pm2EnvIdentity {

@@ -10,6 +10,7 @@ import {
   portsForEnvFixture,
   type DaemonScript,
 } from '../helpers/fake-ports.js';
+import { PM2_DEFAULT_SETTINGS } from '../helpers/expected-settings.js';
 
 const LIST = JSON.parse(jlistFixture('full.json')) as Array<Record<string, unknown>>;
 const rpcAnswers: DaemonScript = { getMonitorData: { ok: true, value: LIST }, ping: { ok: true, value: 'pong' } };
@@ -123,17 +124,7 @@ describe('getInfo', () => {
       uptimeMs: NOW - FORK_STARTED,
       memoryBytes: 54136832,
       cpuPercent: 0,
-      settings: {
-        autorestart: true,
-        stopExitCodes: [],
-        minUptimeMs: 1000,
-        maxRestarts: 16,
-        killTimeoutMs: 1600,
-        restartDelayMs: 0,
-        expBackoffRestartDelayMs: null,
-        shutdownWithMessage: false,
-        waitReady: false,
-      },
+      settings: PM2_DEFAULT_SETTINGS,
       sources: { name: 'pm2Env', identity: 'pm2Env', counters: 'daemon', metrics: 'daemon', settings: 'daemon' },
       daemon: { ok: true, via: 'rpc', at: NOW },
     } satisfies Pm2Info);
