@@ -4,6 +4,7 @@ import { findPm2Command, type Pm2Command } from './daemon/find-pm2-bin.js';
 import { pm2HomePaths, resolvePm2Home } from './daemon/pm2-home.js';
 import type { Identity, ManagedIdentity, NameSource } from './identity/identity.js';
 import { createIdentityCache } from './identity/identity-cache.js';
+import { isTrackedByPm2 } from './identity/relation.js';
 import { resolveIdentity } from './identity/resolve-identity.js';
 import { buildInfo, freezeInfo, type Pm2Info } from './info/info.js';
 import { checkPm2SelfOptions, hookList, normalizeRestartOptions, checkDuration, type GracefulRestartOptions, type Pm2SelfOptions, type ShutdownHandlerOptions } from './options.js';
@@ -92,7 +93,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
 
   let shared: { list: DaemonListResult; identity: ManagedIdentity; info: Pm2Info } | undefined;
 
-  const recordPath = (identity: ManagedIdentity) => restartRecordPath(pm2HomePaths(identity.pm2Home, ports.process.platform).recordDir, identity.pmId);
+  const recordFile = (pmId: number) => restartRecordPath(paths.recordDir, pmId);
 
   const controller = createRestartController({
     machine: options.machine ?? restartMachine,
@@ -107,23 +108,21 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     },
     async stillTracked() {
       const identity = await identities.refresh();
-      if (!identity.managed || (identity.relation !== 'tracked' && identity.relation !== 'wrapper')) return false;
+      if (!identity.managed || !isTrackedByPm2(identity.relation)) return false;
       // A reload renames the old worker in the daemon before the new one rewrites the pid file: the
       // daemon's list (when it answers) must still show our pid under our pm_id.
-      const list = await daemon.list({ fresh: true });
-      return !list.ok || list.entries.some((entry) => entry.pmId === identity.pmId && entry.pid === identity.trackedPid);
+      const live = await liveEntry(identity, true);
+      return 'problem' in live || live.entry !== null;
     },
     async requestDaemonRestart(pmId) {
       const sent = await daemon.requestRestart(pmId);
       return sent.ok ? { ok: true } : { ok: false, message: sent.message };
     },
     async writeRecord(record) {
-      const managed = identities.current;
-      if (managed) await ports.fs.writeText(recordPath(managed), JSON.stringify(record));
+      await ports.fs.writeText(recordFile(record.pmId), JSON.stringify(record));
     },
     async discardRecord(pmId) {
-      const managed = identities.current;
-      if (managed) await ports.fs.remove(restartRecordPath(pm2HomePaths(managed.pm2Home, ports.process.platform).recordDir, pmId));
+      await ports.fs.remove(recordFile(pmId));
     },
   });
 
@@ -140,7 +139,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
         refuseNewTasks: handlerOptions.refuseNewTasks === true,
         hooks,
         hooksTimeoutMs: handlerOptions.hooksTimeoutMs ?? DEFAULTS.hooksTimeoutMs,
-        record: managed && (managed.relation === 'tracked' || managed.relation === 'wrapper') ? { pmId: managed.pmId, restarts: managed.restarts } : null,
+        record: managed && isTrackedByPm2(managed.relation) ? { pmId: managed.pmId, restarts: managed.restarts } : null,
       });
     });
   };
@@ -175,7 +174,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     async getLastRestart() {
       const identity = await getIdentity();
       if (!identity.managed) return null;
-      const record = parseRestartRecord(await ports.fs.readText(recordPath(identity)), { pmId: identity.pmId, pid: ports.process.pid });
+      const record = parseRestartRecord(await ports.fs.readText(recordFile(identity.pmId)), { pmId: identity.pmId, pid: ports.process.pid });
       if (record === null) return null;
       const fresh = record.previousRestarts === null || identity.restarts === null || record.previousRestarts + 1 === identity.restarts;
       return fresh ? record : null;

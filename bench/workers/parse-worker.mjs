@@ -33,7 +33,6 @@ const PID_FILE = `${HOME}/pids/app-${SELF_PM_ID}.pid`;
 
 const fakeFs = {
   readText: async (path) => (path === `${HOME}/pm2.pid` ? '4242\n' : path === PID_FILE ? String(SELF_PID) : null),
-  exists: async () => true,
   writeText: async () => true,
   remove: async () => true,
 };

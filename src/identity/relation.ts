@@ -12,6 +12,11 @@ import { parseCount } from './parse-values.js';
  */
 export type Relation = 'tracked' | 'wrapper' | 'descendant' | 'superseded';
 
+/** True when exiting this process makes pm2 react: it is the tracked process, or runs under its wrapper. */
+export function isTrackedByPm2(relation: Relation): boolean {
+  return relation === 'tracked' || relation === 'wrapper';
+}
+
 /** What {@link classifyRelation} needs to know. */
 export interface RelationFacts {
   readonly pid: number;

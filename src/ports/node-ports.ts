@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import { callDaemon, sendToDaemon } from '../daemon/rpc-client.js';
@@ -35,7 +35,6 @@ function succeeded(operation: (done: (error: NodeJS.ErrnoException | null) => vo
 export function createNodeFileSystem(): FileSystem {
   return {
     readText,
-    exists: (path) => succeeded((done) => stat(path, done)),
     async writeText(path, text) {
       const temporary = `${path}.${process.pid}.tmp`;
       return (

@@ -54,8 +54,6 @@ export interface DaemonClient {
 export interface FileSystem {
   /** The file's text, or null when it cannot be read. */
   readText(path: string): Promise<string | null>;
-  /** True when something exists at `path`. */
-  exists(path: string): Promise<boolean>;
   /** Writes a small text file (creating its folder); resolves false on failure. */
   writeText(path: string, text: string): Promise<boolean>;
   /** Removes a file; resolves false when it could not. */

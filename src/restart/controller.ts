@@ -1,5 +1,5 @@
 import { Pm2SelfError } from '../errors.js';
-import type { Clock, ProcessPort } from '../ports/ports.js';
+import type { Clock, ProcessPort, TimerHandle } from '../ports/ports.js';
 import { createEventHub, type RestartEventName, type RestartEvents } from './events.js';
 import type { RestartEffect, RestartEvent, RestartMachine, RestartState } from './machine.js';
 import { describeRestart, type RestartRecord } from './restart-record.js';
@@ -47,7 +47,7 @@ export function createRestartController(context: ControllerContext): RestartCont
   const { machine, clock } = context;
   const events = createEventHub();
   let state = machine.initialState;
-  let deadline: { handle: unknown; at: number } | undefined;
+  let deadline: TimerHandle | undefined;
   let hooks: ExitHook[] = [];
   let hooksTimeoutMs = 0;
   let hardStopAt: number | null = null;
@@ -69,7 +69,7 @@ export function createRestartController(context: ControllerContext): RestartCont
   };
 
   const clearDeadline = () => {
-    if (deadline) clock.clearTimeout(deadline.handle);
+    if (deadline !== undefined) clock.clearTimeout(deadline);
     deadline = undefined;
   };
 
@@ -90,7 +90,7 @@ export function createRestartController(context: ControllerContext): RestartCont
       case 'startDeadlineTimer': {
         clearDeadline();
         const at = clock.now() + effect.delayMs;
-        deadline = { at, handle: clock.setTimeout(() => dispatch({ type: 'deadlineReached', at: Math.max(clock.now(), at) }), effect.delayMs) };
+        deadline = clock.setTimeout(() => dispatch({ type: 'deadlineReached', at: Math.max(clock.now(), at) }), effect.delayMs);
         return;
       }
       case 'cancelDeadlineTimer':

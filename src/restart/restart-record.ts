@@ -1,6 +1,6 @@
 import type { PendingRequest } from './machine.js';
 import { join } from 'node:path';
-import { parseCount, parseName } from '../identity/parse-values.js';
+import { parseCount } from '../identity/parse-values.js';
 
 /** What a generation leaves for the next one: why and how it restarted. */
 export interface RestartRecord {
@@ -57,11 +57,6 @@ export function parseRestartRecord(text: string | null, expected: { pmId: number
   const previousRestarts = r.previousRestarts === null ? null : parseCount(r.previousRestarts);
   if (previousRestarts === undefined) return null;
   return { initiator, reason, pmId, previousPid, previousRestarts, requestedAt, deferredMs, exitedAt, strategy, forced: r.forced, tasksCut };
-}
-
-/** True when `name` is usable as a reason (non-empty, printable, at most 1024 characters). */
-export function isValidReason(name: unknown): name is string {
-  return parseName(name, 1024) !== undefined;
 }
 
 /** What {@link describeRestart} records. */

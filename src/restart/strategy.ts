@@ -1,4 +1,5 @@
 import type { Identity } from '../identity/identity.js';
+import { isTrackedByPm2 } from '../identity/relation.js';
 import type { RestartSettings } from '../info/restart-settings.js';
 import type { Pm2SelfErrorCode } from '../errors.js';
 
@@ -36,7 +37,7 @@ export function chooseStrategy(identity: Identity, settings: RestartSettings | n
       ? { ok: true, strategy: { type: 'plainExit', code: 0 }, why: `not under pm2 (${identity.reason}); plain exit allowed` }
       : { ok: false, code: 'ERR_PM2SELF_NOT_UNDER_PM2', why: identity.message };
   }
-  if (identity.relation === 'descendant' || identity.relation === 'superseded') {
+  if (!isTrackedByPm2(identity.relation)) {
     return allowPlainExit
       ? { ok: true, strategy: { type: 'plainExit', code: 0 }, why: `${identity.relation} of pm2 process ${identity.trackedPid}; plain exit allowed` }
       : { ok: false, code: 'ERR_PM2SELF_NOT_TRACKED', why: `${identity.relation === 'descendant' ? 'this process descends from' : 'this process was replaced by'} the process pm2 tracks (pid ${identity.trackedPid})` };

@@ -61,7 +61,6 @@ export function createFakeFileSystem(files: Record<string, string> = {}): FakeFi
       reads.push(path);
       return map.get(path) ?? null;
     },
-    exists: async (path) => map.has(path),
     async writeText(path, text) {
       map.set(path, text);
       return true;

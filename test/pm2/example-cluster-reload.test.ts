@@ -4,25 +4,14 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port.js';
 import { createPm2Sandbox, PM2_BIN, type JlistEntry, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
 
 const EXAMPLE = resolve(import.meta.dirname, '../../examples/cluster-reload');
 const DIST = resolve(import.meta.dirname, '../../dist/index.js');
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /** The log as `[pid, step, detail]` rows, in file order. */
 async function readRows(path: string): Promise<[number, string, string][]> {

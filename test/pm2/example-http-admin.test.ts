@@ -4,26 +4,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port.js';
 import { cleanEnv, createPm2Sandbox, PM2_BIN, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
 
 const EXAMPLE = resolve(import.meta.dirname, '../../examples/http-admin');
 const DIST = resolve(import.meta.dirname, '../../dist/index.js');
 const TOKEN = randomBytes(24).toString('base64url');
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 interface Answer {
   status: number;

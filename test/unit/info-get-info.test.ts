@@ -88,17 +88,7 @@ describe('getInfo', () => {
       uptimeMs: 12_346,
       memoryBytes: 40_000_000,
       cpuPercent: null,
-      settings: {
-        autorestart: true,
-        stopExitCodes: 'unknown',
-        minUptimeMs: 1000,
-        maxRestarts: 16,
-        killTimeoutMs: 1600,
-        restartDelayMs: 0,
-        expBackoffRestartDelayMs: null,
-        shutdownWithMessage: false,
-        waitReady: false,
-      },
+      settings: { ...PM2_DEFAULT_SETTINGS, stopExitCodes: 'unknown' },
       sources: { name: 'pm2Env', identity: 'pm2Env', counters: 'pm2Env', metrics: 'process', settings: 'forkEnv' },
       daemon: null,
     } satisfies Pm2Info);

@@ -103,7 +103,6 @@ function createWorld(options: WorldOptions = {}): World {
 
   const fs: FileSystem = {
     readText: async (path) => files.get(path) ?? null,
-    exists: async (path) => files.has(path),
     async writeText(path, text) {
       files.set(path, text);
       return true;
