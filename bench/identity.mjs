@@ -45,9 +45,22 @@ export async function run({ quick, log }) {
       alt: 'new children in /proc',
       altValue: String(result.newChildPids.length),
       target: '0 / 0',
-      pass: result.spawnedDuringLoops === 0 && result.connectsDuringLoops === 0 && result.newChildPids.length === 0,
+      pass:
+        result.spawnedDuringLoops === 0 &&
+        result.connectsDuringLoops === 0 &&
+        result.newChildPids.length === 0,
     },
-    { bench, measure: 'first getProcessName() of the process (cold instance)', value: result.coldMs, unit: 'ms', alt: 'first call on a 2nd fresh instance', altValue: result.secondColdMs, ratio: result.coldMs / result.secondColdMs, target: 'info', pass: null },
+    {
+      bench,
+      measure: 'first getProcessName() of the process (cold instance)',
+      value: result.coldMs,
+      unit: 'ms',
+      alt: 'first call on a 2nd fresh instance',
+      altValue: result.secondColdMs,
+      ratio: result.coldMs / result.secondColdMs,
+      target: 'info',
+      pass: null,
+    },
   ];
   const notes = [
     `Identity: ${result.nameCalls} getProcessName() calls and ${result.infoCalls} getInfo() calls per repetition, ${s.nameCallsPerSec.length} repetitions (median); identity source ${result.identitySource}, relation ${result.relation}; ${dispose.killedByForce.length} process(es) needed a SIGKILL at cleanup.`,

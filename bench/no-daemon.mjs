@@ -31,9 +31,11 @@ export async function run({ quick, log }) {
   try {
     for (let i = 0; i < runs; i++) {
       const result = await runTimed(process.execPath, ['-e', program], { env: cleanEnv({ PM2_HOME: home }) });
-      if (result.code !== 0) throw new Error(`probe exited with ${result.code}: ${result.stderr.slice(0, 300)}`);
+      if (result.code !== 0)
+        throw new Error(`probe exited with ${result.code}: ${result.stderr.slice(0, 300)}`);
       const report = JSON.parse(result.stdout);
-      if (report.name !== null || report.info !== null) throw new Error(`expected "not under pm2", got ${result.stdout.slice(0, 200)}`);
+      if (report.name !== null || report.info !== null)
+        throw new Error(`expected "not under pm2", got ${result.stdout.slice(0, 200)}`);
       answers.push(report.answerMs);
       requires.push(report.requireMs);
       reasons.add(report.reason);
@@ -42,10 +44,31 @@ export async function run({ quick, log }) {
     const left = await readdir(home);
     const bench = 'No pm2 daemon';
     const rows = [
-      { bench, measure: 'first getProcessName() + getInfo() answering "not under pm2", in a fresh process', value: median(answers), unit: 'ms', alt: 'require() of the package in the same process', altValue: median(requires), ratio: median(answers) / median(requires), target: '< 50 ms', pass: median(answers) < 50 },
-      { bench, measure: 'files created in the empty PM2_HOME (a daemon would create pm2.pid, rpc.sock, ...)', value: left.length, unit: '', alt: `reason reported`, altValue: [...reasons].join(', '), target: '0', pass: left.length === 0 },
+      {
+        bench,
+        measure: 'first getProcessName() + getInfo() answering "not under pm2", in a fresh process',
+        value: median(answers),
+        unit: 'ms',
+        alt: 'require() of the package in the same process',
+        altValue: median(requires),
+        ratio: median(answers) / median(requires),
+        target: '< 50 ms',
+        pass: median(answers) < 50,
+      },
+      {
+        bench,
+        measure: 'files created in the empty PM2_HOME (a daemon would create pm2.pid, rpc.sock, ...)',
+        value: left.length,
+        unit: '',
+        alt: `reason reported`,
+        altValue: [...reasons].join(', '),
+        target: '0',
+        pass: left.length === 0,
+      },
     ];
-    const notes = [`No daemon: ${runs} fresh processes, each with no pm2 variables and an empty PM2_HOME; identity reason(s): ${[...reasons].join(', ')}.`];
+    const notes = [
+      `No daemon: ${runs} fresh processes, each with no pm2 variables and an empty PM2_HOME; identity reason(s): ${[...reasons].join(', ')}.`,
+    ];
     return { rows, notes, details: { answerMs: summary(answers), requireMs: summary(requires) } };
   } finally {
     await rm(home, { recursive: true, force: true });

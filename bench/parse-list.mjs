@@ -14,8 +14,11 @@ const WORKER = join(ROOT, 'bench', 'workers', 'parse-worker.mjs');
 const VARIANTS = ['jsonParse', 'libOnly', 'endToEnd', 'fromList'];
 
 async function worker(file, args) {
-  const result = await runTimed(process.execPath, ['--expose-gc', WORKER, file, ...args], { env: cleanEnv() });
-  if (result.code !== 0) throw new Error(`parse worker ${args.join(' ')} failed: ${result.stderr.slice(0, 800)}`);
+  const result = await runTimed(process.execPath, ['--expose-gc', WORKER, file, ...args], {
+    env: cleanEnv(),
+  });
+  if (result.code !== 0)
+    throw new Error(`parse worker ${args.join(' ')} failed: ${result.stderr.slice(0, 800)}`);
   return JSON.parse(result.stdout);
 }
 
@@ -47,16 +50,78 @@ export async function run({ quick, log }) {
   const MB = 1024 * 1024;
   const bench = `Parse ${entries}-process list (${(bytes / 1e6).toFixed(2)} MB)`;
   const rows = [
-    { bench, measure: 'JSON.parse of the text alone', value: t('jsonParse'), unit: 'ms', target: 'baseline', pass: null },
-    { bench, measure: 'getInfo({live:true}), list already parsed (library share)', value: t('libOnly'), unit: 'ms', alt: 'JSON.parse alone', altValue: t('jsonParse'), ratio: t('libOnly') / t('jsonParse'), target: 'info', pass: null },
-    { bench, measure: 'getInfo({live:true}) incl. JSON.parse', value: t('endToEnd'), unit: 'ms', alt: 'JSON.parse alone', altValue: t('jsonParse'), ratio: t('endToEnd') / t('jsonParse'), target: '< 30 ms', pass: t('endToEnd') < 30 },
-    { bench, measure: 'no pm2 env: match own pid in the list + getInfo({live:true})', value: t('fromList'), unit: 'ms', alt: 'JSON.parse alone', altValue: t('jsonParse'), ratio: t('fromList') / t('jsonParse'), target: '< 30 ms', pass: t('fromList') < 30 },
-    { bench, measure: 'heapUsed growth, one cold getInfo({live:true}) incl. parse', value: mem('endToEnd', 'heapUsedDelta') / MB, unit: 'MiB', alt: 'JSON.parse alone', altValue: mem('jsonParse', 'heapUsedDelta') / MB, ratio: mem('endToEnd', 'heapUsedDelta') / mem('jsonParse', 'heapUsedDelta'), target: 'info', pass: null },
-    { bench, measure: 'peak RSS growth, one cold getInfo({live:true}) incl. parse', value: mem('endToEnd', 'peakRssDelta') / MB, unit: 'MiB', alt: 'JSON.parse alone', altValue: mem('jsonParse', 'peakRssDelta') / MB, ratio: mem('endToEnd', 'peakRssDelta') / mem('jsonParse', 'peakRssDelta'), target: 'info', pass: null },
+    {
+      bench,
+      measure: 'JSON.parse of the text alone',
+      value: t('jsonParse'),
+      unit: 'ms',
+      target: 'baseline',
+      pass: null,
+    },
+    {
+      bench,
+      measure: 'getInfo({live:true}), list already parsed (library share)',
+      value: t('libOnly'),
+      unit: 'ms',
+      alt: 'JSON.parse alone',
+      altValue: t('jsonParse'),
+      ratio: t('libOnly') / t('jsonParse'),
+      target: 'info',
+      pass: null,
+    },
+    {
+      bench,
+      measure: 'getInfo({live:true}) incl. JSON.parse',
+      value: t('endToEnd'),
+      unit: 'ms',
+      alt: 'JSON.parse alone',
+      altValue: t('jsonParse'),
+      ratio: t('endToEnd') / t('jsonParse'),
+      target: '< 30 ms',
+      pass: t('endToEnd') < 30,
+    },
+    {
+      bench,
+      measure: 'no pm2 env: match own pid in the list + getInfo({live:true})',
+      value: t('fromList'),
+      unit: 'ms',
+      alt: 'JSON.parse alone',
+      altValue: t('jsonParse'),
+      ratio: t('fromList') / t('jsonParse'),
+      target: '< 30 ms',
+      pass: t('fromList') < 30,
+    },
+    {
+      bench,
+      measure: 'heapUsed growth, one cold getInfo({live:true}) incl. parse',
+      value: mem('endToEnd', 'heapUsedDelta') / MB,
+      unit: 'MiB',
+      alt: 'JSON.parse alone',
+      altValue: mem('jsonParse', 'heapUsedDelta') / MB,
+      ratio: mem('endToEnd', 'heapUsedDelta') / mem('jsonParse', 'heapUsedDelta'),
+      target: 'info',
+      pass: null,
+    },
+    {
+      bench,
+      measure: 'peak RSS growth, one cold getInfo({live:true}) incl. parse',
+      value: mem('endToEnd', 'peakRssDelta') / MB,
+      unit: 'MiB',
+      alt: 'JSON.parse alone',
+      altValue: mem('jsonParse', 'peakRssDelta') / MB,
+      ratio: mem('endToEnd', 'peakRssDelta') / mem('jsonParse', 'peakRssDelta'),
+      target: 'info',
+      pass: null,
+    },
   ];
   const notes = [
     `Parse: ${processes} worker process(es) x ${iterations} timed iterations per variant (after 3 warm-up ones), interleaved; median of the per-process medians. Memory: one cold call per fresh process after gc(), heapUsed and maxRSS (getrusage) deltas; cold call times (median): ${VARIANTS.map((v) => `${v} ${mem(v, 'coldMs').toFixed(1)} ms`).join(', ')}.`,
   ];
-  const details = { bytes, entries, timingMs: Object.fromEntries(VARIANTS.map((v) => [v, summary(timing[v])])), memory };
+  const details = {
+    bytes,
+    entries,
+    timingMs: Object.fromEntries(VARIANTS.map((v) => [v, summary(timing[v])])),
+    memory,
+  };
   return { rows, notes, details };
 }

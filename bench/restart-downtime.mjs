@@ -18,7 +18,10 @@ const MIN_AGE_MS = 1300;
 
 async function readLog(file) {
   const text = await readFile(file, 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 function poke(port, path) {
@@ -42,21 +45,33 @@ async function waitForGeneration(file, { notPid, since, timeoutMs = 30_000 }) {
     await sleep(10);
   }
   const tail = (await readLog(file)).slice(-6);
-  throw new Error(`restart downtime: no new generation (after pid ${notPid}) within ${timeoutMs} ms; last log lines: ${JSON.stringify(tail)}`);
+  throw new Error(
+    `restart downtime: no new generation (after pid ${notPid}) within ${timeoutMs} ms; last log lines: ${JSON.stringify(tail)}`,
+  );
 }
 
 export async function run({ quick, log }) {
   const reps = quick ? 3 : 5;
   const modes = ['graceful', 'exit', 'cli'];
   const sandbox = await createPm2Sandbox('pm2-self-bench-restart-');
-  const samples = { graceful: [], exit: [], cli: [], cliCommandMs: [], planMs: [], exitMs: [], respawnMs: [] };
+  const samples = {
+    graceful: [],
+    exit: [],
+    cli: [],
+    cliCommandMs: [],
+    planMs: [],
+    exitMs: [],
+    respawnMs: [],
+  };
   const outcomes = [];
   let final;
   let report;
   try {
     const logFile = join(sandbox.home, 'restart.log');
     await writeFile(logFile, '');
-    await sandbox.pm2(['start', APP, '--name', 'rb'], { extraEnv: { RESTART_LOG: logFile, PM2_SELF_DIST: DIST_CJS } });
+    await sandbox.pm2(['start', APP, '--name', 'rb'], {
+      extraEnv: { RESTART_LOG: logFile, PM2_SELF_DIST: DIST_CJS },
+    });
     let current = await waitForGeneration(logFile, { notPid: -1, since: 0 });
     for (let rep = 0; rep < reps; rep++) {
       for (const mode of modes) {
@@ -73,15 +88,22 @@ export async function run({ quick, log }) {
           // The app may exit right after answering: the answer is not needed, the log is the truth.
           await poke(current.port, mode);
         }
-        const next = await waitForGeneration(logFile, { notPid: oldPid, since: triggeredAt }).catch(async (error) => {
-          const list = await sandbox.jlist().catch(() => []);
-          const app = list.find((p) => p.name === 'rb');
-          const errLog = app ? await readFile(app.pm2_env.pm_err_log_path, 'utf8').catch(() => '') : '';
-          throw new Error(`${error.message}; mode ${mode}; pm2 status ${app?.pm2_env?.status} (restarts ${app?.pm2_env?.restart_time}); app stderr: ${errLog.slice(-600)}`);
-        });
+        const next = await waitForGeneration(logFile, { notPid: oldPid, since: triggeredAt }).catch(
+          async (error) => {
+            const list = await sandbox.jlist().catch(() => []);
+            const app = list.find((p) => p.name === 'rb');
+            const errLog = app ? await readFile(app.pm2_env.pm_err_log_path, 'utf8').catch(() => '') : '';
+            throw new Error(
+              `${error.message}; mode ${mode}; pm2 status ${app?.pm2_env?.status} (restarts ${app?.pm2_env?.restart_time}); app stderr: ${errLog.slice(-600)}`,
+            );
+          },
+        );
         if (mode !== 'cli') {
           const request = next.lines.find((l) => l.ev === 'request' && l.pid === oldPid);
-          if (!request) throw new Error(`restart downtime: generation ${oldPid} logged no request; log: ${JSON.stringify(next.lines.slice(-8))}`);
+          if (!request)
+            throw new Error(
+              `restart downtime: generation ${oldPid} logged no request; log: ${JSON.stringify(next.lines.slice(-8))}`,
+            );
           requestedAt = request.at;
           const outcome = next.lines.find((l) => l.ev === 'outcome' && l.pid === oldPid);
           if (mode === 'graceful') {
@@ -105,19 +127,44 @@ export async function run({ quick, log }) {
   } finally {
     report = await sandbox.dispose();
   }
-  if (report.survivors.length > 0) throw new Error(`restart downtime: processes survived the cleanup: ${JSON.stringify(report.survivors)}`);
-  const strategies = [...new Set(outcomes.map((o) => (typeof o === 'object' ? `${o.status}/${o.strategy?.type}` : String(o))))];
+  if (report.survivors.length > 0)
+    throw new Error(`restart downtime: processes survived the cleanup: ${JSON.stringify(report.survivors)}`);
+  const strategies = [
+    ...new Set(outcomes.map((o) => (typeof o === 'object' ? `${o.status}/${o.strategy?.type}` : String(o)))),
+  ];
   const graceful = median(samples.graceful);
   const exit = median(samples.exit);
   const cli = median(samples.cli);
   const bench = 'Restart downtime';
   const rows = [
-    { bench, measure: 'idle gracefulRestart() -> new process runs', value: graceful, unit: 'ms', alt: 'bare process.exit(0) respawn', altValue: exit, ratio: graceful / exit, target: '<= 1.2x bare exit', pass: graceful / exit <= 1.2 },
-    { bench, measure: '`pm2 restart <id>` from the CLI -> new process runs', value: cli, unit: 'ms', alt: 'bare process.exit(0) respawn', altValue: exit, ratio: cli / exit, target: 'info', pass: null },
+    {
+      bench,
+      measure: 'idle gracefulRestart() -> new process runs',
+      value: graceful,
+      unit: 'ms',
+      alt: 'bare process.exit(0) respawn',
+      altValue: exit,
+      ratio: graceful / exit,
+      target: '<= 1.2x bare exit',
+      pass: graceful / exit <= 1.2,
+    },
+    {
+      bench,
+      measure: '`pm2 restart <id>` from the CLI -> new process runs',
+      value: cli,
+      unit: 'ms',
+      alt: 'bare process.exit(0) respawn',
+      altValue: exit,
+      ratio: cli / exit,
+      target: 'info',
+      pass: null,
+    },
   ];
   const notes = [
     `Restart downtime: ${reps} restarts per mode, interleaved, each after > ${MIN_AGE_MS} ms of uptime; gracefulRestart outcomes: ${strategies.join(', ')}; at the end the app was ${final?.pm2_env?.status} with ${final?.pm2_env?.restart_time} restarts (${final?.pm2_env?.unstable_restarts} unstable). The CLI command itself took ${median(samples.cliCommandMs).toFixed(0)} ms (median). gracefulRestart breakdown (medians, ms clock): request -> 'draining' (plan: identity + fresh daemon query) ${median(samples.planMs)}, 'draining' -> 'restarting' (hooks + restart record) ${median(samples.exitMs)}, 'restarting' -> new process runs ${median(samples.respawnMs)}.`,
   ];
-  const details = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, { ...summary(v), samples: v }]));
+  const details = Object.fromEntries(
+    Object.entries(samples).map(([k, v]) => [k, { ...summary(v), samples: v }]),
+  );
   return { rows, notes, details };
 }

@@ -39,7 +39,9 @@ function parseArgs(argv) {
     else if (arg === '--out') args.out = argv[++i];
     else if (arg.startsWith('--out=')) args.out = arg.slice(6);
     else if (arg === '--help' || arg === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--only import,identity,daemon,eventloop,restart,parse,nodaemon] [--out RESULTS.md]');
+      console.log(
+        'usage: node bench/run.mjs [--quick] [--only import,identity,daemon,eventloop,restart,parse,nodaemon] [--out RESULTS.md]',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
   }
@@ -47,10 +49,19 @@ function parseArgs(argv) {
 }
 
 const args = parseArgs(process.argv.slice(2));
-const selected = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : Object.keys(BENCHMARKS);
-for (const name of selected) if (!BENCHMARKS[name]) throw new Error(`unknown benchmark ${name}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+const selected = args.only
+  ? args.only
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  : Object.keys(BENCHMARKS);
+for (const name of selected)
+  if (!BENCHMARKS[name])
+    throw new Error(`unknown benchmark ${name}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
 if (!existsSync(DIST_CJS) || !existsSync(DIST_ESM)) {
-  console.error(`bench: ${DIST_CJS} / ${DIST_ESM} missing: run \`npm run build\` first (or \`npm run bench\`).`);
+  console.error(
+    `bench: ${DIST_CJS} / ${DIST_ESM} missing: run \`npm run build\` first (or \`npm run bench\`).`,
+  );
   process.exit(2);
 }
 
@@ -68,8 +79,13 @@ const log = (message) => console.error(`[bench] ${message}`);
 const machine = machineInfo();
 const startedLoad = loadavg();
 const started = Date.now();
-const commit = await execa('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, reject: false }).then((r) => (r.exitCode === 0 ? r.stdout.trim() : null), () => null);
-log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, pm2 ${machine.pm2}, load ${startedLoad.map((l) => l.toFixed(2)).join(' ')}${args.quick ? ', quick' : ''}`);
+const commit = await execa('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, reject: false }).then(
+  (r) => (r.exitCode === 0 ? r.stdout.trim() : null),
+  () => null,
+);
+log(
+  `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, pm2 ${machine.pm2}, load ${startedLoad.map((l) => l.toFixed(2)).join(' ')}${args.quick ? ', quick' : ''}`,
+);
 
 const rows = [];
 const notes = [];
@@ -85,7 +101,13 @@ for (const name of selected) {
     notes.push(...(result.notes ?? []));
     if (result.details) details.push([title, result.details]);
   } catch (error) {
-    rows.push({ bench: title, measure: 'benchmark failed', error: String(error?.message ?? error).split('\n')[0].slice(0, 300) });
+    rows.push({
+      bench: title,
+      measure: 'benchmark failed',
+      error: String(error?.message ?? error)
+        .split('\n')[0]
+        .slice(0, 300),
+    });
     notes.push(`${title} failed: ${String(error?.stack ?? error).slice(0, 1500)}`);
     log(`${title} FAILED: ${error?.stack ?? error}`);
   }
@@ -99,13 +121,29 @@ console.log(renderTable(rows));
 const counts = { PASS: 0, GAP: 0, ERROR: 0, info: 0 };
 for (const row of rows) counts[verdict(row)] += 1;
 if (notes.length > 0) console.log(`\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}`);
-console.log(`\n${counts.PASS} PASS, ${counts.GAP} GAP, ${counts.ERROR} ERROR, ${counts.info} informative; load average ${fmt(startedLoad[0], 2)} -> ${fmt(endedLoad[0], 2)} on ${machine.cores} cores`);
+console.log(
+  `\n${counts.PASS} PASS, ${counts.GAP} GAP, ${counts.ERROR} ERROR, ${counts.info} informative; load average ${fmt(startedLoad[0], 2)} -> ${fmt(endedLoad[0], 2)} on ${machine.cores} cores`,
+);
 
 const out = args.out ?? (args.only ? null : join(ROOT, 'bench', 'RESULTS.md'));
 if (out) {
   const round = (value) => (typeof value === 'number' ? Math.round(value * 1000) / 1000 : value);
   const rounded = JSON.parse(JSON.stringify(details, (_key, value) => round(value)));
-  await writeFile(out, renderMarkdown({ machine, rows, notes, details: rounded, quick: args.quick, only: args.only, startedLoad, endedLoad, commit, durationS: (Date.now() - started) / 1000 }));
+  await writeFile(
+    out,
+    renderMarkdown({
+      machine,
+      rows,
+      notes,
+      details: rounded,
+      quick: args.quick,
+      only: args.only,
+      startedLoad,
+      endedLoad,
+      commit,
+      durationS: (Date.now() - started) / 1000,
+    }),
+  );
   console.log(`written: ${out}`);
 }
 process.exitCode = counts.ERROR > 0 ? 1 : 0;

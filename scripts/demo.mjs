@@ -20,18 +20,26 @@ const say = (text, at) => console.log(`${stamp(at)}  ${text}`);
 const pm2 = (...args) => execa(process.execPath, [pm2Bin, ...args], { env, extendEnv: false });
 const seenPids = new Set();
 const readEvents = async () => {
-  const list = (await readFile(events, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const list = (await readFile(events, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
   for (const e of list) seenPids.add(e.pid);
   return list;
 };
 const waitFor = async (predicate, what, timeoutMs = 20_000) => {
-  for (const until = Date.now() + timeoutMs; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+  for (
+    const until = Date.now() + timeoutMs;
+    Date.now() < until;
+    await new Promise((r) => setTimeout(r, 100))
+  ) {
     const list = await readEvents();
     if (predicate(list)) return list;
   }
   throw new Error(`demo: timed out waiting for ${what}`);
 };
-const describe = (e) => `${e.name.padEnd(13)} pm_id ${e.info.pmId}  pid ${e.pid}  ${e.info.execMode} mode, instance ${e.info.instance}, restarts ${e.info.restarts}, relation ${e.info.relation}`;
+const describe = (e) =>
+  `${e.name.padEnd(13)} pm_id ${e.info.pmId}  pid ${e.pid}  ${e.info.execMode} mode, instance ${e.info.instance}, restarts ${e.info.restarts}, relation ${e.info.relation}`;
 
 let exitCode = 0;
 const isAlive = (pid) => {
@@ -55,15 +63,27 @@ try {
   await writeFile(events, '');
   env.DEMO_RESTART = '1';
   await pm2('start', app, '--name', 'demo-sidecar', '-s');
-  const story = await waitFor((l) => l.some((e) => e.event === 'identity' && e.info.restarts >= 1), 'the new generation');
+  const story = await waitFor(
+    (l) => l.some((e) => e.event === 'identity' && e.info.restarts >= 1),
+    'the new generation',
+  );
   const first = story.find((e) => e.event === 'identity');
   for (const e of story) {
-    if (e.event === 'identity' && e === first) say(`generation with pid ${e.pid} starts (restarts ${e.info.restarts})`, e.at);
+    if (e.event === 'identity' && e === first)
+      say(`generation with pid ${e.pid} starts (restarts ${e.info.restarts})`, e.at);
     if (e.event === 'task-begun') say(`pid ${e.pid} begins task "${e.task}"`, e.at);
-    if (e.event === 'restart-requested') say(`hub asks for a restart -> ${e.outcome.status}${e.outcome.tasks ? ` (${e.outcome.tasks} task running)` : ''}`, e.at);
+    if (e.event === 'restart-requested')
+      say(
+        `hub asks for a restart -> ${e.outcome.status}${e.outcome.tasks ? ` (${e.outcome.tasks} task running)` : ''}`,
+        e.at,
+      );
     if (e.event === 'task-ended') say(`task "${e.task}" ends`, e.at);
     if (e.event === 'hook') say(`before exit: ${e.note}`, e.at);
-    if (e.event === 'restarting') say(`restarting: strategy ${e.strategy.type}${e.strategy.code === undefined ? '' : ` (exit code ${e.strategy.code})`}: ${e.why}`, e.at);
+    if (e.event === 'restarting')
+      say(
+        `restarting: strategy ${e.strategy.type}${e.strategy.code === undefined ? '' : ` (exit code ${e.strategy.code})`}: ${e.why}`,
+        e.at,
+      );
     if (e.event === 'identity' && e !== first) {
       say(`back online: new pid ${e.pid} (was ${first.pid}), restarts ${e.info.restarts}`, e.at);
       const r = e.lastRestart;
@@ -72,7 +92,9 @@ try {
   }
   const list = JSON.parse((await pm2('jlist', '-s')).stdout);
   const fork = list.find((p) => p.name === 'demo-sidecar');
-  say(`pm2 says: demo-sidecar ${fork.pm2_env.status}, pid ${fork.pid}, restarts ${fork.pm2_env.restart_time}, unstable ${fork.pm2_env.unstable_restarts}`);
+  say(
+    `pm2 says: demo-sidecar ${fork.pm2_env.status}, pid ${fork.pid}, restarts ${fork.pm2_env.restart_time}, unstable ${fork.pm2_env.unstable_restarts}`,
+  );
 } catch (error) {
   exitCode = 1;
   console.error(String(error));
@@ -86,7 +108,11 @@ try {
   for (let i = 0; i < 50 && stillAlive().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
   const alive = stillAlive();
   console.log(`\n3. Clean exit: private daemon (pid ${daemonPid}) killed, ${home} removed`);
-  console.log(alive.length === 0 ? `   checked: the daemon and all ${appPids.length} app processes are gone` : `   STILL RUNNING: ${alive.join(', ')}`);
+  console.log(
+    alive.length === 0
+      ? `   checked: the daemon and all ${appPids.length} app processes are gone`
+      : `   STILL RUNNING: ${alive.join(', ')}`,
+  );
   if (alive.length > 0) exitCode = 1;
 }
 process.exitCode = exitCode;

@@ -20,7 +20,9 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PM2_BIN = path.join(ROOT, 'node_modules', 'pm2', 'bin', 'pm2');
-const PM2_VERSION = JSON.parse(await readFile(path.join(ROOT, 'node_modules', 'pm2', 'package.json'), 'utf8')).version;
+const PM2_VERSION = JSON.parse(
+  await readFile(path.join(ROOT, 'node_modules', 'pm2', 'package.json'), 'utf8'),
+).version;
 const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 const SECRET = 'sk-live-DO-NOT-LEAK-123';
 const FAKE_DAEMON_VERSION = '6.0.5';
@@ -33,15 +35,60 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // itself run under pm2, or from a shell with PM2_HOME set).
 // ---------------------------------------------------------------------------------------------
 const PM2_APP_KEYS = new Set([
-  'name', 'pm_id', 'namespace', 'exec_mode', 'instances', 'instance_var', 'NODE_APP_INSTANCE',
-  'autorestart', 'restart_time', 'unstable_restarts', 'created_at', 'unique_id', 'status',
-  'exit_code', 'kill_timeout', 'min_uptime', 'max_restarts', 'restart_delay',
-  'exp_backoff_restart_delay', 'listen_timeout', 'wait_ready', 'shutdown_with_message',
-  'stop_exit_codes', 'pm2_env', 'OVER_HOME', 'SILENT', 'NODE_UNIQUE_ID', 'vizion', 'treekill',
-  'automation', 'pmx', 'watch', 'merge_logs', 'username', 'windowsHide', 'env', 'args',
-  'node_args', 'interpreter', 'interpreter_args', 'exec_interpreter', 'axm_actions',
-  'axm_monitor', 'axm_options', 'axm_dynamic', 'km_link', 'vizion_running', 'version',
-  'node_version', 'filter_env', 'instance_id', 'cron_restart', 'time', 'disable_logs',
+  'name',
+  'pm_id',
+  'namespace',
+  'exec_mode',
+  'instances',
+  'instance_var',
+  'NODE_APP_INSTANCE',
+  'autorestart',
+  'restart_time',
+  'unstable_restarts',
+  'created_at',
+  'unique_id',
+  'status',
+  'exit_code',
+  'kill_timeout',
+  'min_uptime',
+  'max_restarts',
+  'restart_delay',
+  'exp_backoff_restart_delay',
+  'listen_timeout',
+  'wait_ready',
+  'shutdown_with_message',
+  'stop_exit_codes',
+  'pm2_env',
+  'OVER_HOME',
+  'SILENT',
+  'NODE_UNIQUE_ID',
+  'vizion',
+  'treekill',
+  'automation',
+  'pmx',
+  'watch',
+  'merge_logs',
+  'username',
+  'windowsHide',
+  'env',
+  'args',
+  'node_args',
+  'interpreter',
+  'interpreter_args',
+  'exec_interpreter',
+  'axm_actions',
+  'axm_monitor',
+  'axm_options',
+  'axm_dynamic',
+  'km_link',
+  'vizion_running',
+  'version',
+  'node_version',
+  'filter_env',
+  'instance_id',
+  'cron_restart',
+  'time',
+  'disable_logs',
   'SECRET_TOKEN',
 ]);
 const isPm2Key = (k) =>
@@ -105,7 +152,9 @@ async function disposeHome(home, bin = PM2_BIN) {
     try {
       const pid = Number((await readFile(path.join(home, 'pm2.pid'), 'utf8')).trim());
       if (pid > 0) process.kill(pid, 'SIGKILL');
-    } catch { /* nothing left to kill */ }
+    } catch {
+      /* nothing left to kill */
+    }
   }
   await rm(path.dirname(home), { recursive: true, force: true });
 }
@@ -174,12 +223,16 @@ function ecosystemSource(appPath) {
     restart_delay: 100,
     env: { SECRET_TOKEN: SECRET },
   };
-  return `module.exports = ${JSON.stringify({
-    apps: [
-      { name: 'eco-fork', exec_mode: 'fork', ...common },
-      { name: 'eco-cluster', exec_mode: 'cluster', instances: 1, ...common },
-    ],
-  }, null, 2)};\n`;
+  return `module.exports = ${JSON.stringify(
+    {
+      apps: [
+        { name: 'eco-fork', exec_mode: 'fork', ...common },
+        { name: 'eco-cluster', exec_mode: 'cluster', instances: 1, ...common },
+      ],
+    },
+    null,
+    2,
+  )};\n`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,8 +256,15 @@ async function waitForAll(home, snapDir) {
   while (Date.now() < deadline) {
     const { stdout } = await pm2(home, ['jlist', '-s']);
     let list = [];
-    try { list = JSON.parse(stdout); } catch { /* retry */ }
-    const online = list.filter((p) => p.pm2_env?.status === 'online' && p.pid > 0).map((p) => p.name).sort();
+    try {
+      list = JSON.parse(stdout);
+    } catch {
+      /* retry */
+    }
+    const online = list
+      .filter((p) => p.pm2_env?.status === 'online' && p.pid > 0)
+      .map((p) => p.name)
+      .sort();
     const have = existsSync(snapDir) ? await readdir(snapDir) : [];
     const missing = Object.values(SNAPSHOTS).filter((f) => !have.includes(f));
     last = `online=${JSON.stringify(online)} missingSnapshots=${JSON.stringify(missing)}`;
@@ -249,11 +309,15 @@ async function captureOutOfDate() {
       await symlink(path.join(ROOT, 'node_modules', dep), path.join(fakeRoot, 'node_modules', dep));
     }
     const pj = path.join(fakePm2, 'package.json');
-    await writeFile(pj, JSON.stringify({ ...JSON.parse(await readFile(pj, 'utf8')), version: FAKE_DAEMON_VERSION }, null, 2));
+    await writeFile(
+      pj,
+      JSON.stringify({ ...JSON.parse(await readFile(pj, 'utf8')), version: FAKE_DAEMON_VERSION }, null, 2),
+    );
 
     home = await newHome('pm2-self-outofdate-');
     await pm2(home, ['ping', '-s'], { bin: fakeBin });
-    const expected = '\n>>>> In-memory PM2 is out-of-date, do:\n>>>> $ pm2 update\n' +
+    const expected =
+      '\n>>>> In-memory PM2 is out-of-date, do:\n>>>> $ pm2 update\n' +
       `In memory PM2 version: ${FAKE_DAEMON_VERSION}\nLocal PM2 version: ${PM2_VERSION}\n\n`;
     const grab = async (viaHome) => {
       // The warning is printed from an async getVersion callback racing the jlist RPC and the CLI's
@@ -263,7 +327,8 @@ async function captureOutOfDate() {
         const { stdout } = await pm2(home, ['jlist'], { viaHome });
         if (stdout.endsWith('[]') && stdout.length > 2) {
           const warning = stdout.slice(0, -2);
-          if (stripAnsi(warning) !== expected) throw new Error(`unexpected out-of-date warning: ${JSON.stringify(warning)}`);
+          if (stripAnsi(warning) !== expected)
+            throw new Error(`unexpected out-of-date warning: ${JSON.stringify(warning)}`);
           return warning;
         }
         seen.push(stdout);
@@ -312,7 +377,11 @@ async function main() {
     const secret = { extraEnv: { SECRET_TOKEN: SECRET }, cwd: appsDir };
     await pm2(home, ['start', appJs, '--name', 'fork-app'], secret);
     await pm2(home, ['start', appJs, '--name', 'cluster-app', '-i', '2'], secret);
-    await pm2(home, ['start', path.join(appsDir, 'start.sh'), '--interpreter', 'bash', '--name', 'wrapped-app'], secret);
+    await pm2(
+      home,
+      ['start', path.join(appsDir, 'start.sh'), '--interpreter', 'bash', '--name', 'wrapped-app'],
+      secret,
+    );
     await pm2(home, ['start', path.join(appsDir, 'ecosystem.config.js')], { cwd: appsDir });
 
     await waitForAll(home, snapDir);
@@ -324,7 +393,9 @@ async function main() {
     }
     // Record what the wrapped child's parent really is (for the README).
     const wrapped = snaps['wrapped-child.json'];
-    snaps.__wrappedParentComm = (await readFile(`/proc/${wrapped.ppid}/comm`, 'utf8').catch(() => '?')).trim();
+    snaps.__wrappedParentComm = (
+      await readFile(`/proc/${wrapped.ppid}/comm`, 'utf8').catch(() => '?')
+    ).trim();
   } finally {
     await disposeHome(home);
   }
@@ -333,7 +404,8 @@ async function main() {
   await rm(path.join(FIXTURES, 'jlist'), { recursive: true, force: true });
   await rm(path.join(FIXTURES, 'env'), { recursive: true, force: true });
   const list = JSON.parse(rawJlist);
-  if (JSON.stringify(list) !== rawJlist) throw new Error('pm2 jlist output is not plain JSON.stringify output');
+  if (JSON.stringify(list) !== rawJlist)
+    throw new Error('pm2 jlist output is not plain JSON.stringify output');
   for (const p of list) {
     if (p.pm2_env) {
       const env = p.pm2_env.env;
@@ -370,7 +442,10 @@ async function main() {
   // 6. README
   const sizes = [];
   for (const r of written.sort()) sizes.push(`| \`${r}\` | ${(await stat(path.join(FIXTURES, r))).size} |`);
-  await writeFile(path.join(FIXTURES, 'README.md'), readme({ banner, bannerPlain, outOfDate, bannerHome, sizes, wrappedParent: snaps.__wrappedParentComm }));
+  await writeFile(
+    path.join(FIXTURES, 'README.md'),
+    readme({ banner, bannerPlain, outOfDate, bannerHome, sizes, wrappedParent: snaps.__wrappedParentComm }),
+  );
 
   log(`wrote ${written.length} fixtures + README.md under ${path.relative(ROOT, FIXTURES)}/`);
 }

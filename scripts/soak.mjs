@@ -48,7 +48,9 @@ function parseArgs(argv) {
     else if (a === '--seed') args.seed = Number(argv[++i]);
     else if (a.startsWith('--seed=')) args.seed = Number(a.slice(7));
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node scripts/soak.mjs [--short] [--duration seconds] [--seed n] [--keep] [--verbose] [--strict]');
+      console.log(
+        'usage: node scripts/soak.mjs [--short] [--duration seconds] [--seed n] [--keep] [--verbose] [--strict]',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -163,20 +165,34 @@ const quiesceFile = join(sandbox.home, 'quiesce');
 const tail = createLogTail(logFile);
 const driverLog = join(sandbox.home, 'driver.log');
 /** The driver's own actions, kept next to the app log (useful with --keep). */
-const note = (fields) => void appendFile(driverLog, `${JSON.stringify({ t: Date.now(), ...fields })}\n`).catch(() => {});
+const note = (fields) =>
+  void appendFile(driverLog, `${JSON.stringify({ t: Date.now(), ...fields })}\n`).catch(() => {});
 /** Throws when the daemon died under us (then no CLI command may run: it would spawn a new one). */
 const checkDaemon = async (where) => {
   if (daemonPid !== null && !isAlive(daemonPid)) {
     const log = await readFile(join(sandbox.home, 'pm2.log'), 'utf8').catch(() => '');
-    throw new Error(`the pm2 daemon (pid ${daemonPid}) died ${where}; end of pm2.log:\n${log.split('\n').slice(-15).join('\n')}`);
+    throw new Error(
+      `the pm2 daemon (pid ${daemonPid}) died ${where}; end of pm2.log:\n${log.split('\n').slice(-15).join('\n')}`,
+    );
   }
 };
-const driver = { kills: [], cli: [], requests: [], cancels: [], finalPids: [], online: { ok: false, detail: 'not checked' }, cleanup: { daemonGone: false, daemonDetail: 'not checked', orphans: [] }, skipped: [] };
+const driver = {
+  kills: [],
+  cli: [],
+  requests: [],
+  cancels: [],
+  finalPids: [],
+  online: { ok: false, detail: 'not checked' },
+  cleanup: { daemonGone: false, daemonDetail: 'not checked', orphans: [] },
+  skipped: [],
+};
 let result;
 let daemonPid = null;
 
 try {
-  say(`seed ${seed}; ${durationMs / 1000} s of chaos; plan: ${plan.requests} restart requests, ${plan.cliRestarts} pm2 restart, ${plan.cliReloads} pm2 reload, ${plan.kills} kill -9; PM2_HOME ${sandbox.home}`);
+  say(
+    `seed ${seed}; ${durationMs / 1000} s of chaos; plan: ${plan.requests} restart requests, ${plan.cliRestarts} pm2 restart, ${plan.cliReloads} pm2 reload, ${plan.kills} kill -9; PM2_HOME ${sandbox.home}`,
+  );
   await writeFile(logFile, '');
   const appEnv = { SOAK_LOG: logFile, SOAK_QUIESCE_FILE: quiesceFile, PM2_SELF_DIST: DIST_CJS };
   const config = join(sandbox.home, 'soak.config.json');
@@ -195,7 +211,8 @@ try {
   for (;;) {
     await tail.poll();
     if (tail.alive().length >= 3) break;
-    if (Date.now() > readyBy) throw new Error(`the apps did not start: ${JSON.stringify([...tail.procs.values()])}`);
+    if (Date.now() > readyBy)
+      throw new Error(`the apps did not start: ${JSON.stringify([...tail.procs.values()])}`);
     await sleep(100);
   }
   say(`apps up after ${((Date.now() - t0) / 1000).toFixed(1)} s (daemon pid ${daemonPid})`);
@@ -283,7 +300,13 @@ try {
       }
       const target = pick(old);
       try {
-        note({ action: 'kill9', pid: target.pid, name: target.name, pmId: target.pmId, ageMs: Date.now() - target.startedAt });
+        note({
+          action: 'kill9',
+          pid: target.pid,
+          name: target.name,
+          pmId: target.pmId,
+          ageMs: Date.now() - target.startedAt,
+        });
         process.kill(target.pid, 'SIGKILL');
         driver.kills.push({ pid: target.pid, name: target.name, at: Date.now() });
         debug(`kill -9 ${target.name} ${target.pid}`);
@@ -294,7 +317,9 @@ try {
   }
   await Promise.allSettled([...inflight]);
   await cliQueue;
-  say(`chaos done after ${((Date.now() - chaosStart) / 1000).toFixed(1)} s: ${driver.requests.length} requests, ${driver.cancels.length} cancels, ${driver.cli.length} CLI commands, ${driver.kills.length} kill -9`);
+  say(
+    `chaos done after ${((Date.now() - chaosStart) / 1000).toFixed(1)} s: ${driver.requests.length} requests, ${driver.cancels.length} cancels, ${driver.cli.length} CLI commands, ${driver.kills.length} kill -9`,
+  );
 
   // ---- settle: every pending restart done, 3 processes, all idle, twice in a row ------------
   await sleep(1500);
@@ -306,14 +331,30 @@ try {
     await checkDaemon('while settling');
     if (Date.now() > settleBy) {
       const list = await sandbox.jlist().catch((error) => String(error));
-      const brief = Array.isArray(list) ? list.map((p) => ({ name: p.name, pm_id: p.pm_id, pid: p.pid, status: p.pm2_env.status, restarts: p.pm2_env.restart_time, unstable: p.pm2_env.unstable_restarts })) : list;
-      throw new Error(`did not settle within 30 s: processes answering ${JSON.stringify(states)}; pm2 list ${JSON.stringify(brief)}`);
+      const brief = Array.isArray(list)
+        ? list.map((p) => ({
+            name: p.name,
+            pm_id: p.pm_id,
+            pid: p.pid,
+            status: p.pm2_env.status,
+            restarts: p.pm2_env.restart_time,
+            unstable: p.pm2_env.unstable_restarts,
+          }))
+        : list;
+      throw new Error(
+        `did not settle within 30 s: processes answering ${JSON.stringify(states)}; pm2 list ${JSON.stringify(brief)}`,
+      );
     }
     await sleep(400);
     await tail.poll();
     const alive = tail.alive();
-    states = await Promise.all(alive.map(async (p) => ({ pid: p.pid, name: p.name, ...(await httpGet(p.port, '/state', 3_000)) })));
-    const key = states.map((s) => s.pid).sort().join(',');
+    states = await Promise.all(
+      alive.map(async (p) => ({ pid: p.pid, name: p.name, ...(await httpGet(p.port, '/state', 3_000)) })),
+    );
+    const key = states
+      .map((s) => s.pid)
+      .sort()
+      .join(',');
     const idle = states.length === 3 && states.every((s) => s.ok && s.body.phase === 'idle');
     stable = idle && key === lastKey ? stable + 1 : idle ? 1 : 0;
     lastKey = key;
@@ -328,9 +369,19 @@ try {
   const alivePids = new Set(tail.alive().map((p) => p.pid));
   const listPids = [...online('soak-fork'), ...online('soak-cluster')].map((p) => p.pid);
   const responding = quiesced.filter((q) => q.ok && q.body.tasks === 0 && q.body.phase === 'idle').length;
-  const restartCounts = Object.fromEntries(list.map((p) => [`${p.name}#${p.pm_id}`, { restarts: p.pm2_env.restart_time, unstable: p.pm2_env.unstable_restarts, status: p.pm2_env.status }]));
+  const restartCounts = Object.fromEntries(
+    list.map((p) => [
+      `${p.name}#${p.pm_id}`,
+      { restarts: p.pm2_env.restart_time, unstable: p.pm2_env.unstable_restarts, status: p.pm2_env.status },
+    ]),
+  );
   driver.online = {
-    ok: online('soak-fork').length === 1 && online('soak-cluster').length === 2 && responding === 3 && listPids.every((pid) => alivePids.has(pid)) && alivePids.size === 3,
+    ok:
+      online('soak-fork').length === 1 &&
+      online('soak-cluster').length === 2 &&
+      responding === 3 &&
+      listPids.every((pid) => alivePids.has(pid)) &&
+      alivePids.size === 3,
     detail: `soak-fork ${online('soak-fork').length}/1 online, soak-cluster ${online('soak-cluster').length}/2 online; ${responding}/3 processes idle and answering; pm2 counters ${JSON.stringify(restartCounts)}`,
   };
   driver.finalPids = [...alivePids];
@@ -343,10 +394,17 @@ try {
   const report = await sandbox.dispose();
   // Any process carrying this PM2_HOME (daemon, apps, CLI) that needed a SIGKILL or is still there.
   const strays = await processesWithMarker(sandbox.home);
-  const orphans = [...report.killedByForce, ...report.survivors.filter((s) => !strays.some((x) => x.pid === s.pid))];
+  const orphans = [
+    ...report.killedByForce,
+    ...report.survivors.filter((s) => !strays.some((x) => x.pid === s.pid)),
+  ];
   driver.cleanup = {
-    daemonGone: daemonPid !== null && report.daemonExited === true && !isAlive(daemonPid) && strays.length === 0,
-    daemonDetail: daemonPid === null ? 'no daemon pid was recorded' : `daemon ${daemonPid} ${report.daemonExited ? 'exited within 5 s of `pm2 kill`' : 'did NOT exit within 5 s of `pm2 kill`'}${isAlive(daemonPid) ? ' and is STILL ALIVE' : ''}; ${strays.length} process(es) with this PM2_HOME left`,
+    daemonGone:
+      daemonPid !== null && report.daemonExited === true && !isAlive(daemonPid) && strays.length === 0,
+    daemonDetail:
+      daemonPid === null
+        ? 'no daemon pid was recorded'
+        : `daemon ${daemonPid} ${report.daemonExited ? 'exited within 5 s of `pm2 kill`' : 'did NOT exit within 5 s of `pm2 kill`'}${isAlive(daemonPid) ? ' and is STILL ALIVE' : ''}; ${strays.length} process(es) with this PM2_HOME left`,
     orphans: [...orphans, ...strays],
   };
   const text = await readFile(logFile, 'utf8').catch(() => '');
@@ -362,29 +420,48 @@ const r = result;
 const g = r.groups;
 const t = r.tasks;
 console.log('');
-console.log(`soak summary (${args.short ? 'short' : 'long'}, seed ${seed}, ${((Date.now() - t0) / 1000).toFixed(1)} s total)`);
-console.log(`  generations (processes) per app: ${JSON.stringify(r.generations)}; how they ended: ${JSON.stringify(r.causes)}`);
+console.log(
+  `soak summary (${args.short ? 'short' : 'long'}, seed ${seed}, ${((Date.now() - t0) / 1000).toFixed(1)} s total)`,
+);
+console.log(
+  `  generations (processes) per app: ${JSON.stringify(r.generations)}; how they ended: ${JSON.stringify(r.causes)}`,
+);
 console.log(`  tasks begun: ${t.begun}`);
 console.log(`    completed exactly once:               ${t.completedOnce}`);
 console.log(`    in flight at a kill -9 (allowed):     ${t.inFlightAtKill9}`);
 console.log(`    cut short by a library restart:       ${t.cutByLibrary}   (must be 0)`);
-console.log(`    cut short by pm2 restart/reload/kill: ${t.cutByPm2 + t.cutAtFinalKill}   (must be 0: installShutdownHandler drains)`);
+console.log(
+  `    cut short by pm2 restart/reload/kill: ${t.cutByPm2 + t.cutAtFinalKill}   (must be 0: installShutdownHandler drains)`,
+);
 console.log(`    lost / duplicated:                    ${t.lost} / ${t.inconsistent}   (must be 0)`);
 console.log(`    refused while a restart was pending:  ${t.refused}`);
-console.log(`  restart requests: ${r.requests.sent} sent, ${r.requests.answered} answered: ${JSON.stringify(r.requests.statuses)}${Object.keys(r.requests.refusedCodes).length ? `; refusals: ${JSON.stringify(r.requests.refusedCodes)}` : ''}`);
-console.log(`    clearPendingRestart: ${r.requests.cancelAttempts} attempts, ${r.requests.cancelsOk} cancelled a pending restart`);
-console.log(`    request groups: ${g.opened} opened (restarting|deferred; alreadyPending ones coalesced into them), ${g.cancelled} cancelled, ${g.executedWhileSuperseded} executed in a worker already superseded by pm2 reload, ${g.droppedByKill9} dropped by kill -9, ${g.supersededByPm2} superseded by pm2 restart/reload, ${g.racedWithCli} raced with a pm2 CLI command, ${g.failed} failed, ${g.lost} lost`);
-console.log(`    library restarts: ${r.libraryRestartsObserved} observed (successor restart records) vs ${r.libraryRestartsExpected} expected from the request groups`);
-console.log(`  pm2 CLI: ${driver.cli.filter((c) => c.cmd === 'restart').length} restart, ${driver.cli.filter((c) => c.cmd === 'reload').length} reload (${driver.cli.filter((c) => !c.ok).length} failed); kill -9: ${driver.kills.length}${driver.skipped.length ? `; skipped: ${driver.skipped.length}` : ''}`);
+console.log(
+  `  restart requests: ${r.requests.sent} sent, ${r.requests.answered} answered: ${JSON.stringify(r.requests.statuses)}${Object.keys(r.requests.refusedCodes).length ? `; refusals: ${JSON.stringify(r.requests.refusedCodes)}` : ''}`,
+);
+console.log(
+  `    clearPendingRestart: ${r.requests.cancelAttempts} attempts, ${r.requests.cancelsOk} cancelled a pending restart`,
+);
+console.log(
+  `    request groups: ${g.opened} opened (restarting|deferred; alreadyPending ones coalesced into them), ${g.cancelled} cancelled, ${g.executedWhileSuperseded} executed in a worker already superseded by pm2 reload, ${g.droppedByKill9} dropped by kill -9, ${g.supersededByPm2} superseded by pm2 restart/reload, ${g.racedWithCli} raced with a pm2 CLI command, ${g.failed} failed, ${g.lost} lost`,
+);
+console.log(
+  `    library restarts: ${r.libraryRestartsObserved} observed (successor restart records) vs ${r.libraryRestartsExpected} expected from the request groups`,
+);
+console.log(
+  `  pm2 CLI: ${driver.cli.filter((c) => c.cmd === 'restart').length} restart, ${driver.cli.filter((c) => c.cmd === 'reload').length} reload (${driver.cli.filter((c) => !c.ok).length} failed); kill -9: ${driver.kills.length}${driver.skipped.length ? `; skipped: ${driver.skipped.length}` : ''}`,
+);
 for (const c of driver.cli.filter((x) => !x.ok)) console.log(`    pm2 ${c.cmd} ${c.app} failed: ${c.error}`);
 if (driver.error) console.log(`  run error: ${driver.error.split('\n')[0]}`);
 for (const [kind, list] of Object.entries({ ...r.examples, ...r.groupExamples, unknownEnd: r.unknownEnds })) {
   if (list.length > 0) console.log(`  examples (${kind}): ${JSON.stringify(list).slice(0, 600)}`);
 }
-for (const inv of r.invariants) console.log(`INVARIANT ${inv.key} ${inv.ok ? 'PASS' : 'FAIL'} - ${inv.detail}`);
+for (const inv of r.invariants)
+  console.log(`INVARIANT ${inv.key} ${inv.ok ? 'PASS' : 'FAIL'} - ${inv.detail}`);
 for (const a of r.anomalies) if (a.count > 0) console.log(`ANOMALY ${a.key} ${a.count} - ${a.detail}`);
 const anomalyCount = r.anomalies.reduce((n, a) => n + a.count, 0);
 const ok = r.ok && !driver.error && !(args.strict && anomalyCount > 0);
-console.log(`SOAK-RESULT ${JSON.stringify({ ok, anomalies: Object.fromEntries(r.anomalies.map((a) => [a.key, a.count])), seed, short: args.short, durationMs, tasks: t, requests: r.requests, groups: g, failures: r.failures, libraryRestartsObserved: r.libraryRestartsObserved, libraryRestartsExpected: r.libraryRestartsExpected, generations: r.generations, causes: r.causes, cli: driver.cli.length, kills: driver.kills.length, invariants: Object.fromEntries(r.invariants.map((i) => [i.key, i.ok])), error: driver.error ?? null })}`);
+console.log(
+  `SOAK-RESULT ${JSON.stringify({ ok, anomalies: Object.fromEntries(r.anomalies.map((a) => [a.key, a.count])), seed, short: args.short, durationMs, tasks: t, requests: r.requests, groups: g, failures: r.failures, libraryRestartsObserved: r.libraryRestartsObserved, libraryRestartsExpected: r.libraryRestartsExpected, generations: r.generations, causes: r.causes, cli: driver.cli.length, kills: driver.kills.length, invariants: Object.fromEntries(r.invariants.map((i) => [i.key, i.ok])), error: driver.error ?? null })}`,
+);
 if (args.keep) console.log(`kept: ${sandbox.home}`);
 process.exitCode = ok ? 0 : 1;

@@ -7,8 +7,21 @@ import { createIdentityCache } from './identity/identity-cache.js';
 import { isTrackedByPm2 } from './identity/relation.js';
 import { resolveIdentity } from './identity/resolve-identity.js';
 import { buildInfo, freezeInfo, type Pm2Info } from './info/info.js';
-import { checkPm2SelfOptions, hookList, normalizeRestartOptions, checkDuration, type GracefulRestartOptions, type Pm2SelfOptions, type ShutdownHandlerOptions } from './options.js';
-import { createNodeClock, createNodeFileSystem, createNodeProcess, createSocketDaemonClient } from './ports/node-ports.js';
+import {
+  checkPm2SelfOptions,
+  hookList,
+  normalizeRestartOptions,
+  checkDuration,
+  type GracefulRestartOptions,
+  type Pm2SelfOptions,
+  type ShutdownHandlerOptions,
+} from './options.js';
+import {
+  createNodeClock,
+  createNodeFileSystem,
+  createNodeProcess,
+  createSocketDaemonClient,
+} from './ports/node-ports.js';
 import { createExecaRunner } from './ports/execa-runner.js';
 import type { Ports } from './ports/ports.js';
 import { createRestartController, type RestartOutcome, type TaskHandle } from './restart/controller.js';
@@ -61,7 +74,8 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     process: options.ports?.process ?? createNodeProcess(),
   };
   const env = ports.process.env;
-  const pm2Home = env.pm_id !== undefined && env.PM2_HOME ? env.PM2_HOME : resolvePm2Home(env, ports.process.homedir());
+  const pm2Home =
+    env.pm_id !== undefined && env.PM2_HOME ? env.PM2_HOME : resolvePm2Home(env, ports.process.homedir());
   const paths = pm2HomePaths(pm2Home, ports.process.platform);
   let pm2Command: Pm2Command | undefined;
   const daemon = createDaemonQuery({
@@ -72,10 +86,20 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     cacheTtlMs: options.cacheTtlMs ?? DEFAULTS.cacheTtlMs,
     maxListBytes: options.maxListBytes ?? DEFAULTS.maxListBytes,
     pm2Command: () =>
-      (pm2Command ??= findPm2Command({ explicit: options.pm2Bin, env, binEnvVar: options.binEnvVar ?? DEFAULTS.binEnvVar, cwd: options.cwd ?? process.cwd(), execPath: process.execPath })),
+      (pm2Command ??= findPm2Command({
+        explicit: options.pm2Bin,
+        env,
+        binEnvVar: options.binEnvVar ?? DEFAULTS.binEnvVar,
+        cwd: options.cwd ?? process.cwd(),
+        execPath: process.execPath,
+      })),
   });
 
-  const identities = createIdentityCache(() => resolveIdentity({ process: ports.process, fs: ports.fs, daemon, pm2Home }), ports.clock, options.cacheTtlMs ?? DEFAULTS.cacheTtlMs);
+  const identities = createIdentityCache(
+    () => resolveIdentity({ process: ports.process, fs: ports.fs, daemon, pm2Home }),
+    ports.clock,
+    options.cacheTtlMs ?? DEFAULTS.cacheTtlMs,
+  );
   const getIdentity = () => identities.get();
 
   const explicitName = (): { value: string; source: NameSource } | null => {
@@ -84,11 +108,18 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     return fromEnv ? { value: fromEnv, source: 'envVar' } : null;
   };
 
-  const liveEntry = async (identity: ManagedIdentity, fresh = false) => entryOf(identity, await daemon.list({ fresh }));
+  const liveEntry = async (identity: ManagedIdentity, fresh = false) =>
+    entryOf(identity, await daemon.list({ fresh }));
   const entryOf = (identity: ManagedIdentity, list: DaemonListResult) => {
     if (!list.ok) return { problem: list.problem };
     // Match on the tracked pid too: during a cluster reload the pm_id's entry already shows the NEW worker.
-    return { entry: list.entries.find((entry) => entry.pmId === identity.pmId && entry.pid === identity.trackedPid) ?? null, via: list.via, at: list.at };
+    return {
+      entry:
+        list.entries.find((entry) => entry.pmId === identity.pmId && entry.pid === identity.trackedPid) ??
+        null,
+      via: list.via,
+      at: list.at,
+    };
   };
 
   let shared: { list: DaemonListResult; identity: ManagedIdentity; info: Pm2Info } | undefined;
@@ -104,7 +135,13 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       const identity = await identities.refresh();
       const live = identity.managed ? await liveEntry(identity, true) : null;
       const entry = live !== null && 'entry' in live ? live.entry : undefined;
-      return planRestart({ identity, entry, allowPlainExit, now: ports.clock.now(), uptimeMs: ports.process.uptimeSeconds() * 1000 });
+      return planRestart({
+        identity,
+        entry,
+        allowPlainExit,
+        now: ports.clock.now(),
+        uptimeMs: ports.process.uptimeSeconds() * 1000,
+      });
     },
     async stillTracked() {
       const identity = await identities.refresh();
@@ -133,13 +170,19 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     void getIdentity();
     return ports.process.onShutdown((source) => {
       const managed = identities.current;
-      const killTimeout = managed && managed.settings.killTimeoutMs !== 'unknown' ? managed.settings.killTimeoutMs : PM2_DEFAULTS.killTimeoutMs;
+      const killTimeout =
+        managed && managed.settings.killTimeoutMs !== 'unknown'
+          ? managed.settings.killTimeoutMs
+          : PM2_DEFAULTS.killTimeoutMs;
       controller.shutdown(source, {
         budgetMs: Math.max(0, killTimeout - (handlerOptions.marginMs ?? DEFAULTS.killTimeoutMarginMs)),
         refuseNewTasks: handlerOptions.refuseNewTasks === true,
         hooks,
         hooksTimeoutMs: handlerOptions.hooksTimeoutMs ?? DEFAULTS.hooksTimeoutMs,
-        record: managed && isTrackedByPm2(managed.relation) ? { pmId: managed.pmId, restarts: managed.restarts } : null,
+        record:
+          managed && isTrackedByPm2(managed.relation)
+            ? { pmId: managed.pmId, restarts: managed.restarts }
+            : null,
       });
     });
   };
@@ -163,8 +206,18 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       const name = explicitName() ?? { value: identity.name, source: identity.source };
       const list = infoOptions.live ? await daemon.list() : null;
       // Callers served by the same daemon answer (shared query or cache) share one frozen snapshot.
-      if (list !== null && shared?.list === list && shared.identity === identity && shared.info.name === name.value) return shared.info;
-      const self = { pid: ports.process.pid, uptimeMs: Math.round(ports.process.uptimeSeconds() * 1000), memoryBytes: ports.process.residentMemoryBytes() };
+      if (
+        list !== null &&
+        shared?.list === list &&
+        shared.identity === identity &&
+        shared.info.name === name.value
+      )
+        return shared.info;
+      const self = {
+        pid: ports.process.pid,
+        uptimeMs: Math.round(ports.process.uptimeSeconds() * 1000),
+        memoryBytes: ports.process.residentMemoryBytes(),
+      };
       const info = buildInfo(identity, name, self, list === null ? null : entryOf(identity, list));
       if (list === null) return info;
       shared = { list, identity, info: freezeInfo(info) };
@@ -174,9 +227,15 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     async getLastRestart() {
       const identity = await getIdentity();
       if (!identity.managed) return null;
-      const record = parseRestartRecord(await ports.fs.readText(recordFile(identity.pmId)), { pmId: identity.pmId, pid: ports.process.pid });
+      const record = parseRestartRecord(await ports.fs.readText(recordFile(identity.pmId)), {
+        pmId: identity.pmId,
+        pid: ports.process.pid,
+      });
       if (record === null) return null;
-      const fresh = record.previousRestarts === null || identity.restarts === null || record.previousRestarts + 1 === identity.restarts;
+      const fresh =
+        record.previousRestarts === null ||
+        identity.restarts === null ||
+        record.previousRestarts + 1 === identity.restarts;
       return fresh ? record : null;
     },
     gracefulRestart: (restartOptions = {}) => controller.request(normalizeRestartOptions(restartOptions)),

@@ -4,7 +4,8 @@
  */
 export const ERROR_MESSAGES = {
   ERR_PM2SELF_NOT_UNDER_PM2: 'This process is not managed by pm2.',
-  ERR_PM2SELF_NOT_TRACKED: 'This process only inherited pm2 variables from a managed parent; exiting it would restart nothing.',
+  ERR_PM2SELF_NOT_TRACKED:
+    'This process only inherited pm2 variables from a managed parent; exiting it would restart nothing.',
   ERR_PM2SELF_NOT_ACCEPTING_TASKS: 'A restart or shutdown is in progress; new tasks are not accepted.',
   ERR_PM2SELF_DAEMON_UNREACHABLE: 'The pm2 daemon could not be reached to restart this process.',
 } as const;
@@ -40,7 +41,10 @@ export class Pm2SelfError extends Error {
   readonly context: Readonly<Record<string, unknown>>;
 
   constructor(code: Pm2SelfErrorCode, options: Pm2SelfErrorOptions = {}) {
-    super(options.message ?? ERROR_MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      options.message ?? ERROR_MESSAGES[code],
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'Pm2SelfError';
     this.code = code;
     this.context = Object.freeze({ ...options.context });
@@ -53,7 +57,8 @@ export class Pm2SelfError extends Error {
  * ESM and CJS copies of the package.
  */
 export function isPm2SelfError(value: unknown, code?: Pm2SelfErrorCode): value is Pm2SelfError {
-  if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[BRAND] !== true) return false;
+  if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[BRAND] !== true)
+    return false;
   return code === undefined || (value as Pm2SelfError).code === code;
 }
 

@@ -1,12 +1,31 @@
-export { getProcessName, getStatus, getInfo, gracefulRestart, hasPendingRestart, clearPendingRestart } from './card.js';
+export {
+  getProcessName,
+  getStatus,
+  getInfo,
+  gracefulRestart,
+  hasPendingRestart,
+  clearPendingRestart,
+} from './card.js';
 export { createPm2Self, type Pm2Self } from './create-pm2-self.js';
 export { getDefaultPm2Self } from './default-instance.js';
 export type { Pm2SelfOptions, GracefulRestartOptions, ShutdownHandlerOptions } from './options.js';
 export { DEFAULTS, PM2_DEFAULTS } from './defaults.js';
-export { Pm2SelfError, isPm2SelfError, ERROR_MESSAGES, type Pm2SelfErrorCode, type Pm2SelfErrorOptions } from './errors.js';
+export {
+  Pm2SelfError,
+  isPm2SelfError,
+  ERROR_MESSAGES,
+  type Pm2SelfErrorCode,
+  type Pm2SelfErrorOptions,
+} from './errors.js';
 export type { Pm2Info, SelfFacts } from './info/info.js';
 export type { RestartSettings, SettingsOrigin, Unknown } from './info/restart-settings.js';
-export type { Identity, ManagedIdentity, UnmanagedIdentity, NotManagedReason, NameSource } from './identity/identity.js';
+export type {
+  Identity,
+  ManagedIdentity,
+  UnmanagedIdentity,
+  NotManagedReason,
+  NameSource,
+} from './identity/identity.js';
 export type { Relation } from './identity/relation.js';
 export type { Pm2EnvProblem } from './identity/pm2-env.js';
 export type { ExecMode } from './identity/pm2-env.js';
@@ -32,4 +51,18 @@ export type { RestartEvents, RestartEventName } from './restart/events.js';
 export type { ExitHook, HookContext } from './restart/run-hooks.js';
 export type { RestartStrategy } from './restart/strategy.js';
 export type { RestartRecord } from './restart/restart-record.js';
-export type { Ports, Clock, TimerHandle, CommandRunner, CommandResult, CommandOptions, CommandFailureReason, DaemonClient, FileSystem, ProcessPort, ShutdownSignal, RpcResult, RpcFailureReason } from './ports/ports.js';
+export type {
+  Ports,
+  Clock,
+  TimerHandle,
+  CommandRunner,
+  CommandResult,
+  CommandOptions,
+  CommandFailureReason,
+  DaemonClient,
+  FileSystem,
+  ProcessPort,
+  ShutdownSignal,
+  RpcResult,
+  RpcFailureReason,
+} from './ports/ports.js';

@@ -84,12 +84,17 @@ export interface ShutdownHandlerOptions {
 export function checkDuration(name: string, value: unknown, allowNull = false): void {
   if (value === undefined || (allowNull && value === null)) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 2_147_483_647) {
-    invalidOption(name, allowNull ? 'a non-negative number of milliseconds or null' : 'a non-negative number of milliseconds', value);
+    invalidOption(
+      name,
+      allowNull ? 'a non-negative number of milliseconds or null' : 'a non-negative number of milliseconds',
+      value,
+    );
   }
 }
 
 function checkString(name: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== 'string' || value === '')) invalidOption(name, 'a non-empty string', value);
+  if (value !== undefined && (typeof value !== 'string' || value === ''))
+    invalidOption(name, 'a non-empty string', value);
 }
 
 /** Validates {@link Pm2SelfOptions}; throws `TypeError` on the first invalid one. */
@@ -98,25 +103,43 @@ export function checkPm2SelfOptions(options: Pm2SelfOptions): void {
   checkString('envVar', options.envVar);
   checkString('pm2Bin', options.pm2Bin);
   checkString('binEnvVar', options.binEnvVar);
-  if (options.route !== undefined && !['auto', 'rpc', 'cli'].includes(options.route)) invalidOption('route', "'auto', 'rpc' or 'cli'", options.route);
+  if (options.route !== undefined && !['auto', 'rpc', 'cli'].includes(options.route))
+    invalidOption('route', "'auto', 'rpc' or 'cli'", options.route);
   checkDuration('queryTimeoutMs', options.queryTimeoutMs);
   checkDuration('cacheTtlMs', options.cacheTtlMs);
-  if (options.maxListBytes !== undefined && (!Number.isSafeInteger(options.maxListBytes) || options.maxListBytes < 1024)) invalidOption('maxListBytes', 'an integer of at least 1024', options.maxListBytes);
+  if (
+    options.maxListBytes !== undefined &&
+    (!Number.isSafeInteger(options.maxListBytes) || options.maxListBytes < 1024)
+  )
+    invalidOption('maxListBytes', 'an integer of at least 1024', options.maxListBytes);
 }
 
 /** Hooks as an array. */
 export function hookList(value: ExitHook | readonly ExitHook[] | undefined, name: string): ExitHook[] {
-  const list = value === undefined ? [] : typeof value === 'function' ? [value] : Array.isArray(value) ? [...value] : invalidOption(name, 'a function or an array of functions', value);
-  for (const hook of list) if (typeof hook !== 'function') invalidOption(name, 'a function or an array of functions', hook);
+  const list =
+    value === undefined
+      ? []
+      : typeof value === 'function'
+        ? [value]
+        : Array.isArray(value)
+          ? [...value]
+          : invalidOption(name, 'a function or an array of functions', value);
+  for (const hook of list)
+    if (typeof hook !== 'function') invalidOption(name, 'a function or an array of functions', hook);
   return list;
 }
 
 /** Validates and completes {@link GracefulRestartOptions}. */
 export function normalizeRestartOptions(options: GracefulRestartOptions) {
-  if (options.reason !== undefined && (typeof options.reason !== 'string' || options.reason.length === 0 || options.reason.length > 1024)) invalidOption('reason', 'a string of 1 to 1024 characters', options.reason);
+  if (
+    options.reason !== undefined &&
+    (typeof options.reason !== 'string' || options.reason.length === 0 || options.reason.length > 1024)
+  )
+    invalidOption('reason', 'a string of 1 to 1024 characters', options.reason);
   checkDuration('deadlineMs', options.deadlineMs, true);
   checkDuration('hooksTimeoutMs', options.hooksTimeoutMs);
-  if (options.onDeadline !== undefined && options.onDeadline !== 'force' && options.onDeadline !== 'giveUp') invalidOption('onDeadline', "'force' or 'giveUp'", options.onDeadline);
+  if (options.onDeadline !== undefined && options.onDeadline !== 'force' && options.onDeadline !== 'giveUp')
+    invalidOption('onDeadline', "'force' or 'giveUp'", options.onDeadline);
   return {
     reason: options.reason ?? 'requested',
     deadlineMs: options.deadlineMs ?? null,

@@ -44,7 +44,10 @@ const originalConnect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function countedConnect(...args) {
   const first = args[0];
   const where = Array.isArray(first) ? first[0] : first;
-  const key = typeof where === 'object' && where !== null ? (where.path ?? `${where.host ?? ''}:${where.port ?? ''}`) : String(where);
+  const key =
+    typeof where === 'object' && where !== null
+      ? (where.path ?? `${where.host ?? ''}:${where.port ?? ''}`)
+      : String(where);
   counters.connects.set(key, (counters.connects.get(key) ?? 0) + 1);
   return originalConnect.apply(this, args);
 };
@@ -101,12 +104,19 @@ async function identityMode() {
   // The front-page functions, as an app calls them; first call outside the loop.
   const name = await lib.getProcessName();
   const info = await lib.getInfo();
-  if (name === null || info === null) throw new Error(`not detected as a pm2 app: name=${name} info=${JSON.stringify(info)}`);
+  if (name === null || info === null)
+    throw new Error(`not detected as a pm2 app: name=${name} info=${JSON.stringify(info)}`);
 
   const handRolledName = async () => process.env.name ?? null;
   const handRolledInfo = async () => {
     const env = process.env;
-    return { name: env.name, pmId: Number(env.pm_id), pid: process.pid, uptimeMs: Math.round(process.uptime() * 1000), memoryBytes: process.memoryUsage().rss };
+    return {
+      name: env.name,
+      pmId: Number(env.pm_id),
+      pid: process.pid,
+      uptimeMs: Math.round(process.uptime() * 1000),
+      memoryBytes: process.memoryUsage().rss,
+    };
   };
 
   const loop = async (fn, n) => {
@@ -154,12 +164,21 @@ async function daemonMode() {
   const cli = lib.createPm2Self({ cacheTtlMs: 0, route: 'cli', cwd: ROOT });
   const env = { ...process.env, PM2_HOME: process.env.PM2_HOME, PM2_SILENT: 'true' };
   const bareJlist = async () => {
-    const result = await execa(process.execPath, [PM2_BIN, 'jlist', '-s'], { env, extendEnv: false, stdin: 'ignore', maxBuffer: 64 * 1024 * 1024 });
+    const result = await execa(process.execPath, [PM2_BIN, 'jlist', '-s'], {
+      env,
+      extendEnv: false,
+      stdin: 'ignore',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const list = JSON.parse(result.stdout.slice(result.stdout.indexOf('[')));
-    if (!list.some((p) => p.pid === process.pid)) throw new Error('bare jlist: this process is not in the list');
+    if (!list.some((p) => p.pid === process.pid))
+      throw new Error('bare jlist: this process is not in the list');
   };
   const check = (info, via) => {
-    if (!info || !info.daemon || !info.daemon.ok || info.daemon.via !== via || info.status !== 'online') throw new Error(`getInfo({live:true}) via ${via}: ${JSON.stringify(info && { daemon: info.daemon, status: info.status })}`);
+    if (!info || !info.daemon || !info.daemon.ok || info.daemon.via !== via || info.status !== 'online')
+      throw new Error(
+        `getInfo({live:true}) via ${via}: ${JSON.stringify(info && { daemon: info.daemon, status: info.status })}`,
+      );
   };
   await rpc.getIdentity();
   await cli.getIdentity();
@@ -168,7 +187,16 @@ async function daemonMode() {
   check(await cli.getInfo({ live: true }), 'cli');
   await bareJlist();
 
-  const samples = { rpcMs: [], cliMs: [], bareJlistMs: [], oneCallMs: [], hundredCallsMs: [], oneCallQueries: [], hundredCallsQueries: [], hundredLocalMs: [] };
+  const samples = {
+    rpcMs: [],
+    cliMs: [],
+    bareJlistMs: [],
+    oneCallMs: [],
+    hundredCallsMs: [],
+    oneCallQueries: [],
+    hundredCallsQueries: [],
+    hundredLocalMs: [],
+  };
   for (let rep = 0; rep < reps; rep++) {
     let t = nowMs();
     check(await rpc.getInfo({ live: true }), 'rpc');
@@ -201,7 +229,8 @@ async function daemonMode() {
     t = nowMs();
     await Promise.all(Array.from({ length: 100 }, () => many.getInfo()));
     samples.hundredLocalMs.push(nowMs() - t);
-    if (new Set(infos.map((i) => i.daemon.at)).size !== 1) throw new Error('100 concurrent callers got answers from different queries');
+    if (new Set(infos.map((i) => i.daemon.at)).size !== 1)
+      throw new Error('100 concurrent callers got answers from different queries');
     await sleep(10);
   }
   return { reps, samples };
@@ -210,7 +239,13 @@ async function daemonMode() {
 // ------------------------------------------------------------------------------------------------
 /** The alternative the library exists to avoid: the same query, blocking the event loop. */
 function blockingJlistExecSync(env) {
-  const stdout = childProcess.execSync(`"${process.execPath}" "${PM2_BIN}" jlist -s`, { env, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] }).toString('utf8');
+  const stdout = childProcess
+    .execSync(`"${process.execPath}" "${PM2_BIN}" jlist -s`, {
+      env,
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+    .toString('utf8');
   return JSON.parse(stdout.slice(stdout.indexOf('[')));
 }
 
@@ -255,7 +290,12 @@ async function eventLoopMode() {
       if (info?.daemon?.via !== 'cli') throw new Error('cli query failed');
     },
     bareExeca: async () => {
-      const result = await execa(process.execPath, [PM2_BIN, 'jlist', '-s'], { env, extendEnv: false, stdin: 'ignore', maxBuffer: 64 * 1024 * 1024 });
+      const result = await execa(process.execPath, [PM2_BIN, 'jlist', '-s'], {
+        env,
+        extendEnv: false,
+        stdin: 'ignore',
+        maxBuffer: 64 * 1024 * 1024,
+      });
       JSON.parse(result.stdout.slice(result.stdout.indexOf('[')));
     },
     execSync: async () => {
@@ -272,7 +312,11 @@ async function eventLoopMode() {
       await sleep(20);
     }
   }
-  return { reps, samples, medians: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v.maxMs)])) };
+  return {
+    reps,
+    samples,
+    medians: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v.maxMs)])),
+  };
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -12,11 +12,15 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The built package; `PM2SELF_DIST_DIR` points elsewhere (it must still resolve `execa` from node_modules). */
-export const DIST_DIR = process.env.PM2SELF_DIST_DIR ? resolve(process.env.PM2SELF_DIST_DIR) : join(ROOT, 'dist');
+export const DIST_DIR = process.env.PM2SELF_DIST_DIR
+  ? resolve(process.env.PM2SELF_DIST_DIR)
+  : join(ROOT, 'dist');
 export const DIST_CJS = join(DIST_DIR, 'index.cjs');
 export const DIST_ESM = join(DIST_DIR, 'index.js');
 export const PM2_BIN = join(ROOT, 'node_modules', 'pm2', 'bin', 'pm2');
-export const PM2_VERSION = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'pm2', 'package.json'), 'utf8')).version;
+export const PM2_VERSION = JSON.parse(
+  readFileSync(join(ROOT, 'node_modules', 'pm2', 'package.json'), 'utf8'),
+).version;
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Milliseconds since an arbitrary origin, sub-microsecond resolution. */
@@ -39,7 +43,13 @@ export const maxOf = (values) => Math.max(...values);
 
 /** A short summary of a sample: median, min, max, p90, n. */
 export function summary(values) {
-  return { median: median(values), min: minOf(values), max: maxOf(values), p90: quantile(values, 0.9), n: values.length };
+  return {
+    median: median(values),
+    min: minOf(values),
+    max: maxOf(values),
+    p90: quantile(values, 0.9),
+    n: values.length,
+  };
 }
 
 /** Formats a number with a sensible number of digits. */
@@ -58,7 +68,8 @@ export function fmt(value, digits) {
 // ------------------------------------------------------------------------------------------------
 // Environment
 // ------------------------------------------------------------------------------------------------
-const PM2_KEY = /^(PM2_|pm_|NODE_APP_INSTANCE$|name$|namespace$|exec_mode$|instances$|instance_var$|autorestart$|unique_id$|status$|restart_time$|unstable_restarts$|created_at$|exit_code$|VITEST|NODE_CHANNEL_|NODE_UNIQUE_ID$|OVER_HOME$|SILENT$)/;
+const PM2_KEY =
+  /^(PM2_|pm_|NODE_APP_INSTANCE$|name$|namespace$|exec_mode$|instances$|instance_var$|autorestart$|unique_id$|status$|restart_time$|unstable_restarts$|created_at$|exit_code$|VITEST|NODE_CHANNEL_|NODE_UNIQUE_ID$|OVER_HOME$|SILENT$)/;
 
 /** This process's environment without pm2 markers (in case the bench itself runs under pm2 or vitest). */
 export function cleanEnv(extra = {}) {
@@ -94,7 +105,13 @@ export function runTimed(file, args, { env = process.env, cwd = ROOT, timeoutMs 
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolvePromise({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), wallMs });
+      resolvePromise({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        wallMs,
+      });
     });
   });
 }

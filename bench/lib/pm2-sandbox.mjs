@@ -33,7 +33,9 @@ export async function createPm2Sandbox(prefix = 'pm2-self-bench-', options = {})
    */
   const pm2 = async (args, { timeoutMs = 60_000, extraEnv = {}, cwd = home } = {}) => {
     if (startedPid !== null && args[0] !== 'kill' && (await daemonPid()) === null) {
-      throw new Error(`the pm2 daemon of ${home} (pid ${startedPid}) is gone; not running \`pm2 ${args.join(' ')}\`, which would spawn a new one`);
+      throw new Error(
+        `the pm2 daemon of ${home} (pid ${startedPid}) is gone; not running \`pm2 ${args.join(' ')}\`, which would spawn a new one`,
+      );
     }
     const result = await execa(process.execPath, [PM2_BIN, ...args], {
       env: { ...env, ...extraEnv },
@@ -61,8 +63,16 @@ export async function createPm2Sandbox(prefix = 'pm2-self-bench-', options = {})
       if (predicate(last)) return last;
       await sleep(intervalMs);
     }
-    const brief = last.map((p) => ({ name: p.name, pm_id: p.pm_id, pid: p.pid, status: p.pm2_env.status, restarts: p.pm2_env.restart_time }));
-    throw new Error(`pm2 sandbox ${home}: condition not met within ${timeoutMs} ms; last list: ${JSON.stringify(brief)}`);
+    const brief = last.map((p) => ({
+      name: p.name,
+      pm_id: p.pm_id,
+      pid: p.pid,
+      status: p.pm2_env.status,
+      restarts: p.pm2_env.restart_time,
+    }));
+    throw new Error(
+      `pm2 sandbox ${home}: condition not met within ${timeoutMs} ms; last list: ${JSON.stringify(brief)}`,
+    );
   };
 
   const daemonPid = async () => {

@@ -22,9 +22,20 @@ export async function runProbe(mode, { quick, fillers = 3, timeoutMs = 300_000, 
   let report;
   try {
     const out = join(sandbox.home, 'probe-result.json');
-    const env = { PROBE_MODE: mode, PROBE_OUT: out, PROBE_QUICK: quick ? '1' : '0', PM2_SELF_DIST: DIST_CJS, PROBE_PM2_BIN: PM2_BIN, PROBE_ROOT: ROOT };
+    const env = {
+      PROBE_MODE: mode,
+      PROBE_OUT: out,
+      PROBE_QUICK: quick ? '1' : '0',
+      PM2_SELF_DIST: DIST_CJS,
+      PROBE_PM2_BIN: PM2_BIN,
+      PROBE_ROOT: ROOT,
+    };
     const apps = [
-      ...Array.from({ length: fillers }, (_, i) => ({ name: `filler-${i}`, script: IDLE, exec_mode: 'fork' })),
+      ...Array.from({ length: fillers }, (_, i) => ({
+        name: `filler-${i}`,
+        script: IDLE,
+        exec_mode: 'fork',
+      })),
       { name: `probe-${mode}`, script: PROBE, exec_mode: 'fork', autorestart: false, env },
     ];
     const config = join(sandbox.home, 'apps.json');
@@ -40,11 +51,15 @@ export async function runProbe(mode, { quick, fillers = 3, timeoutMs = 300_000, 
     if (!written.ok) throw new Error(`${mode} probe failed inside pm2: ${written.error}`);
     const list = await sandbox.jlist();
     const me = list.find((p) => p.pid === written.pid);
-    if (!me || me.pm2_env.status !== 'online' || me.pm2_env.restart_time !== 0) throw new Error(`${mode} probe: not online without restarts at the end: ${JSON.stringify(me?.pm2_env?.status)}`);
+    if (!me || me.pm2_env.status !== 'online' || me.pm2_env.restart_time !== 0)
+      throw new Error(
+        `${mode} probe: not online without restarts at the end: ${JSON.stringify(me?.pm2_env?.status)}`,
+      );
     outcome = { result: written.result, processes: list.length };
   } finally {
     report = await sandbox.dispose();
   }
-  if (report.survivors.length > 0) throw new Error(`${mode}: processes survived the cleanup: ${JSON.stringify(report.survivors)}`);
+  if (report.survivors.length > 0)
+    throw new Error(`${mode}: processes survived the cleanup: ${JSON.stringify(report.survivors)}`);
   return { ...outcome, dispose: report };
 }

@@ -23,12 +23,27 @@ function prng(seed) {
   };
 }
 
-const PREFIXES = ['npm_config_', 'npm_package_', 'APP_', 'DB_', 'REDIS_', 'AWS_', 'OTEL_', 'FEATURE_', 'LOG_', 'HTTP_'];
+const PREFIXES = [
+  'npm_config_',
+  'npm_package_',
+  'APP_',
+  'DB_',
+  'REDIS_',
+  'AWS_',
+  'OTEL_',
+  'FEATURE_',
+  'LOG_',
+  'HTTP_',
+];
 
 export function buildSyntheticList({ count = 200, totalBytes = 1_200_000, seed = 42 } = {}) {
   const base = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'jlist', 'full.json'), 'utf8'));
   const random = prng(seed);
-  const word = (n) => Array.from({ length: n }, () => 'abcdefghijklmnopqrstuvwxyz0123456789/_-.:'[Math.floor(random() * 41)]).join('');
+  const word = (n) =>
+    Array.from(
+      { length: n },
+      () => 'abcdefghijklmnopqrstuvwxyz0123456789/_-.:'[Math.floor(random() * 41)],
+    ).join('');
   const perEntry = totalBytes / count;
   const list = [];
   for (let i = 0; i < count; i++) {
@@ -41,7 +56,9 @@ export function buildSyntheticList({ count = 200, totalBytes = 1_200_000, seed =
     entry.pm2_env.status = 'online';
     entry.pm2_env.env = entry.pm2_env.env ?? {};
     for (let k = 0; JSON.stringify(entry).length < perEntry; k++) {
-      const key = `${PREFIXES[k % PREFIXES.length]}${word(6 + Math.floor(random() * 10)).replace(/[^a-z0-9]/g, 'x').toUpperCase()}_${k}`;
+      const key = `${PREFIXES[k % PREFIXES.length]}${word(6 + Math.floor(random() * 10))
+        .replace(/[^a-z0-9]/g, 'x')
+        .toUpperCase()}_${k}`;
       const value = word(20 + Math.floor(random() * 80));
       entry.pm2_env[key] = value;
       entry.pm2_env.env[key] = value;

@@ -32,11 +32,22 @@ const HOME = '/nonexistent/pm2-self-bench-home';
 const PID_FILE = `${HOME}/pids/app-${SELF_PM_ID}.pid`;
 
 const fakeFs = {
-  readText: async (path) => (path === `${HOME}/pm2.pid` ? '4242\n' : path === PID_FILE ? String(SELF_PID) : null),
+  readText: async (path) =>
+    path === `${HOME}/pm2.pid` ? '4242\n' : path === PID_FILE ? String(SELF_PID) : null,
   writeText: async () => true,
   remove: async () => true,
 };
-const pm2Env = { pm_id: String(SELF_PM_ID), name: SELF_NAME, pm_pid_path: PID_FILE, PM2_HOME: HOME, exec_mode: 'fork_mode', pm_uptime: String(Date.now() - 60_000), restart_time: '0', unstable_restarts: '0', autorestart: 'true' };
+const pm2Env = {
+  pm_id: String(SELF_PM_ID),
+  name: SELF_NAME,
+  pm_pid_path: PID_FILE,
+  PM2_HOME: HOME,
+  exec_mode: 'fork_mode',
+  pm_uptime: String(Date.now() - 60_000),
+  restart_time: '0',
+  unstable_restarts: '0',
+  autorestart: 'true',
+};
 const fakeProcess = (env) => ({
   pid: SELF_PID,
   ppid: 4242,
@@ -53,14 +64,30 @@ const fakeProcess = (env) => ({
   onShutdown: () => () => {},
 });
 const daemonAnswering = (produce) => ({
-  call: async (_path, method) => (method === 'getMonitorData' ? { ok: true, value: produce() } : method === 'ping' ? { ok: true, value: { msg: 'pong' } } : { ok: false, reason: 'remoteError', message: 'no' }),
+  call: async (_path, method) =>
+    method === 'getMonitorData'
+      ? { ok: true, value: produce() }
+      : method === 'ping'
+        ? { ok: true, value: { msg: 'pong' } }
+        : { ok: false, reason: 'remoteError', message: 'no' },
 });
-const options = (produce, env, cacheTtlMs) => ({ route: 'rpc', cacheTtlMs, ports: { daemon: daemonAnswering(produce), fs: fakeFs, process: fakeProcess(env) } });
+const options = (produce, env, cacheTtlMs) => ({
+  route: 'rpc',
+  cacheTtlMs,
+  ports: { daemon: daemonAnswering(produce), fs: fakeFs, process: fakeProcess(env) },
+});
 
 const libOnly = createPm2Self(options(() => list, pm2Env, 0));
 const endToEnd = createPm2Self(options(() => JSON.parse(text), pm2Env, 0));
 const check = (info) => {
-  if (!info || info.pmId !== SELF_PM_ID || info.name !== SELF_NAME || info.status !== 'online' || !info.daemon?.ok) throw new Error(`unexpected getInfo answer: ${JSON.stringify(info)?.slice(0, 300)}`);
+  if (
+    !info ||
+    info.pmId !== SELF_PM_ID ||
+    info.name !== SELF_NAME ||
+    info.status !== 'online' ||
+    !info.daemon?.ok
+  )
+    throw new Error(`unexpected getInfo answer: ${JSON.stringify(info)?.slice(0, 300)}`);
   return info;
 };
 const variants = {
@@ -70,7 +97,8 @@ const variants = {
   fromList: async () => {
     const self = createPm2Self(options(() => JSON.parse(text), { PM2_HOME: HOME }, 1000));
     const info = check(await self.getInfo({ live: true }));
-    if (info.sources.identity !== 'daemon') throw new Error(`fromList: identity from ${info.sources.identity}`);
+    if (info.sources.identity !== 'daemon')
+      throw new Error(`fromList: identity from ${info.sources.identity}`);
     return info;
   },
 };
@@ -89,7 +117,17 @@ if (what === 'memory') {
   const ms = nowMs() - t;
   const after = process.memoryUsage();
   const peakAfter = process.resourceUsage().maxRSS * 1024;
-  process.stdout.write(JSON.stringify({ variant: arg, bytes, coldMs: ms, rssDelta: after.rss - before.rss, peakRssDelta: peakAfter - peakBefore, heapUsedDelta: after.heapUsed - before.heapUsed, kept: typeof kept }));
+  process.stdout.write(
+    JSON.stringify({
+      variant: arg,
+      bytes,
+      coldMs: ms,
+      rssDelta: after.rss - before.rss,
+      peakRssDelta: peakAfter - peakBefore,
+      heapUsedDelta: after.heapUsed - before.heapUsed,
+      kept: typeof kept,
+    }),
+  );
 } else if (what === 'timing') {
   const iterations = Number(arg);
   const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));

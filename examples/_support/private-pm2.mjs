@@ -16,7 +16,8 @@ import { join, resolve } from 'node:path';
 export const PM2_BIN = resolve(import.meta.dirname, '../../node_modules/pm2/bin/pm2');
 
 /** pm2's own variables (and its CLI's markers) must not leak from the caller into the private daemon. */
-const INHERITED_PM2_VARS = /^(PM2_|pm_|NODE_APP_INSTANCE$|name$|namespace$|exec_mode$|instances$|instance_var$|autorestart$|unique_id$|status$|restart_time$|unstable_restarts$|VITEST)/;
+const INHERITED_PM2_VARS =
+  /^(PM2_|pm_|NODE_APP_INSTANCE$|name$|namespace$|exec_mode$|instances$|instance_var$|autorestart$|unique_id$|status$|restart_time$|unstable_restarts$|VITEST)/;
 
 function cleanEnv(extra) {
   const env = {};
@@ -40,7 +41,12 @@ function run(file, args, { env, timeoutMs = 30_000 }) {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolvePromise({ stdout, stderr });
-      else reject(new Error(`pm2 ${args.slice(1).join(' ')} failed (${signal ?? `exit ${code}`}): ${stderr.trim() || stdout.trim()}`));
+      else
+        reject(
+          new Error(
+            `pm2 ${args.slice(1).join(' ')} failed (${signal ?? `exit ${code}`}): ${stderr.trim() || stdout.trim()}`,
+          ),
+        );
     });
   });
 }
@@ -59,7 +65,10 @@ export async function startPrivatePm2({ prefix = 'pm2-self-example-' } = {}) {
    * @param {{ env?: Record<string, string>, silent?: boolean, timeoutMs?: number }} [options]
    */
   const pm2 = async (args, { env = {}, silent = true, timeoutMs } = {}) => {
-    const { stdout } = await run(process.execPath, [PM2_BIN, ...args], { env: { ...baseEnv, ...(silent ? { PM2_SILENT: 'true' } : {}), ...env }, timeoutMs });
+    const { stdout } = await run(process.execPath, [PM2_BIN, ...args], {
+      env: { ...baseEnv, ...(silent ? { PM2_SILENT: 'true' } : {}), ...env },
+      timeoutMs,
+    });
     return stdout;
   };
 
@@ -75,7 +84,8 @@ export async function startPrivatePm2({ prefix = 'pm2-self-example-' } = {}) {
     for (;;) {
       const list = await jlist();
       if (predicate(list)) return list;
-      if (Date.now() > until) throw new Error(`pm2 list did not reach the expected state within ${timeoutMs} ms`);
+      if (Date.now() > until)
+        throw new Error(`pm2 list did not reach the expected state within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, intervalMs));
     }
   };

@@ -28,7 +28,14 @@ const log = (line) => appendFile(TASK_LOG, `${process.pid} ${line}\n`);
 
 const server = createServer((_request, response) => {
   response.setHeader('content-type', 'application/json');
-  response.end(JSON.stringify({ pid: process.pid, instance: process.env.NODE_APP_INSTANCE, tasks: self.restartState.tasks, phase: self.restartState.phase }));
+  response.end(
+    JSON.stringify({
+      pid: process.pid,
+      instance: process.env.NODE_APP_INSTANCE,
+      tasks: self.restartState.tasks,
+      phase: self.restartState.phase,
+    }),
+  );
 });
 
 let counter = 0;

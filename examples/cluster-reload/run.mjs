@@ -17,7 +17,9 @@ const taskLog = join(pm2.home, 'tasks.log');
 const port = await freePort();
 
 const workers = (list) => list.filter((p) => p.name === 'cluster-reload');
-const allOnline = (list, exclude = []) => workers(list).length === 2 && workers(list).every((p) => p.pm2_env.status === 'online' && p.pid > 0 && !exclude.includes(p.pid));
+const allOnline = (list, exclude = []) =>
+  workers(list).length === 2 &&
+  workers(list).every((p) => p.pm2_env.status === 'online' && p.pid > 0 && !exclude.includes(p.pid));
 
 await guard(
   async () => {
@@ -48,10 +50,15 @@ await guard(
       const entry = log.get(pid);
       const missing = lostTasks(entry);
       lost += missing.length;
-      const steps = entry.lines.filter((l) => !l.startsWith('begin') && !l.startsWith('end') && !l.startsWith('start'));
-      say(`old worker ${pid}: ${entry.begun.length} tasks begun, ${entry.ended.length} ended; ${steps.join(', ')}${missing.length ? `; LOST: ${missing.join(', ')}` : ''}`);
+      const steps = entry.lines.filter(
+        (l) => !l.startsWith('begin') && !l.startsWith('end') && !l.startsWith('start'),
+      );
+      say(
+        `old worker ${pid}: ${entry.begun.length} tasks begun, ${entry.ended.length} ended; ${steps.join(', ')}${missing.length ? `; LOST: ${missing.join(', ')}` : ''}`,
+      );
     }
-    for (const p of after) say(`new worker ${p.pid}: ${log.get(p.pid)?.begun.length ?? 0} tasks begun so far`);
+    for (const p of after)
+      say(`new worker ${p.pid}: ${log.get(p.pid)?.begun.length ?? 0} tasks begun so far`);
     if (lost > 0) throw new Error(`${lost} task(s) lost across the reload`);
     say('no task lost across the reload');
   },

@@ -51,22 +51,42 @@ await guard(
     await pm2.pm2(['start', ecosystem], { env: { ADMIN_TOKEN: token, PORT: String(port) } });
     say(`pm2 start http-admin on ${base} (private daemon, PM2_HOME=${pm2.home})`);
     const first = await waitForIdentity((body) => body.info !== null);
-    say(`identity: pid ${first.info.pid}, pm_id ${first.info.pmId}, status ${first.info.status}, restarts ${first.info.restarts}`);
+    say(
+      `identity: pid ${first.info.pid}, pm_id ${first.info.pmId}, status ${first.info.status}, restarts ${first.info.restarts}`,
+    );
 
     const json = { ...auth, 'content-type': 'application/json' };
     await show('GET  /admin/identity, no token', 'GET', '/admin/identity');
-    await show('POST /admin/restart, wrong token', 'POST', '/admin/restart', { headers: { authorization: 'Bearer nope' } });
-    await show('POST /admin/restart, malformed JSON', 'POST', '/admin/restart', { headers: json, body: '{"reason":' });
-    await show('POST /admin/restart, reason is a number', 'POST', '/admin/restart', { headers: json, body: '{"reason":42}' });
-    await show('POST /admin/restart, 17 KiB body', 'POST', '/admin/restart', { headers: json, body: JSON.stringify({ reason: 'x'.repeat(17 * 1024) }) });
+    await show('POST /admin/restart, wrong token', 'POST', '/admin/restart', {
+      headers: { authorization: 'Bearer nope' },
+    });
+    await show('POST /admin/restart, malformed JSON', 'POST', '/admin/restart', {
+      headers: json,
+      body: '{"reason":',
+    });
+    await show('POST /admin/restart, reason is a number', 'POST', '/admin/restart', {
+      headers: json,
+      body: '{"reason":42}',
+    });
+    await show('POST /admin/restart, 17 KiB body', 'POST', '/admin/restart', {
+      headers: json,
+      body: JSON.stringify({ reason: 'x'.repeat(17 * 1024) }),
+    });
     await show('DELETE /admin/restart', 'DELETE', '/admin/restart', { headers: auth });
     await show('GET  /admin/nothing-here', 'GET', '/admin/nothing-here', { headers: auth });
     const still = await waitForIdentity(() => true);
-    say(`still the same process after the bad requests: pid ${still.info.pid}, restarts ${still.info.restarts}`);
+    say(
+      `still the same process after the bad requests: pid ${still.info.pid}, restarts ${still.info.restarts}`,
+    );
 
-    await show('POST /admin/restart {"reason":"rotate certs"}', 'POST', '/admin/restart', { headers: json, body: JSON.stringify({ reason: 'rotate certs', deadlineMs: 10_000 }) });
+    await show('POST /admin/restart {"reason":"rotate certs"}', 'POST', '/admin/restart', {
+      headers: json,
+      body: JSON.stringify({ reason: 'rotate certs', deadlineMs: 10_000 }),
+    });
     const second = await waitForIdentity((body) => body.info !== null && body.info.pid !== first.info.pid);
-    say(`new pid ${second.info.pid} (was ${first.info.pid}), restarts ${first.info.restarts} -> ${second.info.restarts}, lastRestart.reason "${second.lastRestart?.reason}"`);
+    say(
+      `new pid ${second.info.pid} (was ${first.info.pid}), restarts ${first.info.restarts} -> ${second.info.restarts}, lastRestart.reason "${second.lastRestart?.reason}"`,
+    );
   },
   async () => {
     await pm2.dispose();

@@ -28,7 +28,9 @@ if (token.trim() === '') {
 const host = process.env.HOST || '127.0.0.1';
 const port = Number(process.env.PORT || 8787);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`http-admin: PORT must be an integer from 0 to 65535, got ${JSON.stringify(process.env.PORT)}`);
+  console.error(
+    `http-admin: PORT must be an integer from 0 to 65535, got ${JSON.stringify(process.env.PORT)}`,
+  );
   process.exit(78);
 }
 
@@ -53,7 +55,8 @@ class HttpError extends Error {
 /** Collects at most MAX_BODY_BYTES; past that it stops collecting and reports 413 (see discardRest). */
 function readBody(request) {
   const declared = Number(request.headers['content-length']);
-  if (declared > MAX_BODY_BYTES) return Promise.reject(new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`));
+  if (declared > MAX_BODY_BYTES)
+    return Promise.reject(new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`));
   return new Promise((resolve, reject) => {
     const chunks = [];
     let size = 0;
@@ -116,14 +119,24 @@ function parseRestartBody(text) {
   } catch {
     throw new HttpError(400, 'body is not valid JSON');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpError(400, 'body must be a JSON object');
   const unknown = Object.keys(body).filter((key) => key !== 'reason' && key !== 'deadlineMs');
   if (unknown.length > 0) throw new HttpError(400, `unknown field(s): ${unknown.join(', ')}`);
   const { reason, deadlineMs } = body;
-  if (reason !== undefined && (typeof reason !== 'string' || reason.trim() === '' || reason.length > MAX_REASON_LENGTH)) {
+  if (
+    reason !== undefined &&
+    (typeof reason !== 'string' || reason.trim() === '' || reason.length > MAX_REASON_LENGTH)
+  ) {
     throw new HttpError(400, `reason must be a non-empty string of at most ${MAX_REASON_LENGTH} characters`);
   }
-  if (deadlineMs !== undefined && (typeof deadlineMs !== 'number' || !Number.isInteger(deadlineMs) || deadlineMs < 0 || deadlineMs > 2_147_483_647)) {
+  if (
+    deadlineMs !== undefined &&
+    (typeof deadlineMs !== 'number' ||
+      !Number.isInteger(deadlineMs) ||
+      deadlineMs < 0 ||
+      deadlineMs > 2_147_483_647)
+  ) {
     throw new HttpError(400, 'deadlineMs must be a non-negative integer number of milliseconds');
   }
   return { reason, deadlineMs };
@@ -131,14 +144,23 @@ function parseRestartBody(text) {
 
 function sendJson(response, status, body, headers = {}) {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...headers,
+  });
   response.end(text);
 }
 
 const routes = {
   '/admin/identity': {
     GET: async (_request, response) => {
-      sendJson(response, 200, { info: await getInfo({ live: true }), lastRestart: await self.getLastRestart(), restartPending: hasPendingRestart() });
+      sendJson(response, 200, {
+        info: await getInfo({ live: true }),
+        lastRestart: await self.getLastRestart(),
+        restartPending: hasPendingRestart(),
+      });
     },
   },
   '/admin/restart': {
@@ -177,7 +199,10 @@ const server = createServer((request, response) => {
     if (response.headersSent) return void response.destroy();
     const headers = {};
     if (status === 401) headers['www-authenticate'] = 'Bearer';
-    if (status === 405) headers.allow = Object.keys(routes[new URL(request.url ?? '/', 'http://localhost').pathname] ?? {}).join(', ');
+    if (status === 405)
+      headers.allow = Object.keys(
+        routes[new URL(request.url ?? '/', 'http://localhost').pathname] ?? {},
+      ).join(', ');
     sendJson(response, status, { error: status === 500 ? 'internal error' : error.message }, headers);
     if (status === 413) discardRest(request);
   });
@@ -191,10 +216,14 @@ function closeServer(signal) {
     if (!server.listening) return resolve();
     server.close(() => resolve());
     server.closeIdleConnections();
-    signal?.addEventListener('abort', () => {
-      server.closeAllConnections();
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        server.closeAllConnections();
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 

@@ -66,7 +66,9 @@ async function workLoop() {
 
 /** Resolves once every IPC message sent before this call (e.g. the action's reply) has been written. */
 function ipcFlushed() {
-  return new Promise((resolve) => (process.send ? process.send({ type: 'pm2-trigger:flush' }, () => resolve()) : resolve()));
+  return new Promise((resolve) =>
+    process.send ? process.send({ type: 'pm2-trigger:flush' }, () => resolve()) : resolve(),
+  );
 }
 
 // Two parameters: pm2 passes the optional `pm2 trigger ... <param>` as the first one.
@@ -97,5 +99,7 @@ tx2.action('graceful-restart', (param, reply) => {
 });
 
 const last = await self.getLastRestart();
-console.log(`pm2-trigger: pid ${process.pid}, jobs of ${JOB_MS} ms; last restart: ${last ? `"${last.reason}" (${last.initiator}, pid ${last.previousPid})` : 'none'}`);
+console.log(
+  `pm2-trigger: pid ${process.pid}, jobs of ${JOB_MS} ms; last restart: ${last ? `"${last.reason}" (${last.initiator}, pid ${last.previousPid})` : 'none'}`,
+);
 void workLoop();

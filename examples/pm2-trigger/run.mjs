@@ -24,18 +24,34 @@ await guard(
   async () => {
     await pm2.pm2(['start', ecosystem]);
     say(`pm2 start pm2-trigger (private daemon, PM2_HOME=${pm2.home})`);
-    const before = app(await pm2.waitFor((list) => app(list)?.pm2_env.axm_monitor?.['tasks running'] !== undefined));
+    const before = app(
+      await pm2.waitFor((list) => app(list)?.pm2_env.axm_monitor?.['tasks running'] !== undefined),
+    );
     say(`online: pid ${before.pid}, restarts ${before.pm2_env.restart_time}; metrics: ${metrics(before)}`);
     const show = await pm2.pm2(['show', 'pm2-trigger'], { silent: false });
-    for (const line of show.split('\n').filter((l) => /tasks running|restart pending/.test(l))) say(`pm2 show: ${line.trim()}`);
+    for (const line of show.split('\n').filter((l) => /tasks running|restart pending/.test(l)))
+      say(`pm2 show: ${line.trim()}`);
 
     say('$ pm2 trigger pm2-trigger graceful-restart "new config"');
-    const output = await pm2.pm2(['trigger', 'pm2-trigger', 'graceful-restart', 'new config'], { silent: false });
+    const output = await pm2.pm2(['trigger', 'pm2-trigger', 'graceful-restart', 'new config'], {
+      silent: false,
+    });
     for (const line of stripVTControlCharacters(output).trim().split('\n')) say(`  ${line}`);
 
-    const after = app(await pm2.waitFor((list) => app(list)?.pm2_env.status === 'online' && app(list).pid !== before.pid && app(list).pid > 0));
-    say(`new pid ${after.pid} (was ${before.pid}), restarts ${before.pm2_env.restart_time} -> ${after.pm2_env.restart_time}`);
-    const settled = app(await pm2.waitFor((list) => app(list)?.pm2_env.axm_monitor?.['restart pending']?.value === false && app(list).pid === after.pid));
+    const after = app(
+      await pm2.waitFor(
+        (list) => app(list)?.pm2_env.status === 'online' && app(list).pid !== before.pid && app(list).pid > 0,
+      ),
+    );
+    say(
+      `new pid ${after.pid} (was ${before.pid}), restarts ${before.pm2_env.restart_time} -> ${after.pm2_env.restart_time}`,
+    );
+    const settled = app(
+      await pm2.waitFor(
+        (list) =>
+          app(list)?.pm2_env.axm_monitor?.['restart pending']?.value === false && app(list).pid === after.pid,
+      ),
+    );
     say(`metrics of the new process: ${metrics(settled)}`);
     say("the app's own log:");
     const log = await readFile(join(pm2.home, 'logs', 'pm2-trigger-out.log'), 'utf8');

@@ -74,7 +74,11 @@ export async function startHub({ host = '127.0.0.1', port = 0, onEvent = () => {
   };
 
   /** Waits for the next message of `type` (counting from the current end of the log). */
-  const nextMessage = (type, options = {}) => waitFor((event) => event.kind === 'message' && event.message.type === type, { from: events.length, ...options });
+  const nextMessage = (type, options = {}) =>
+    waitFor((event) => event.kind === 'message' && event.message.type === type, {
+      from: events.length,
+      ...options,
+    });
 
   /** Sends a message to the connected sidecar. */
   const send = (message) => {

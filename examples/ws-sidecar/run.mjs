@@ -17,7 +17,8 @@ let narrating = true;
 
 const describe = (event) => {
   if (event.kind === 'connected') return `hub: sidecar connected (connection #${event.connection})`;
-  if (event.kind === 'closed') return `hub: disconnected, code ${event.code}${event.reason ? ` (${event.reason})` : ''}`;
+  if (event.kind === 'closed')
+    return `hub: disconnected, code ${event.code}${event.reason ? ` (${event.reason})` : ''}`;
   const m = event.message;
   switch (m.type) {
     case 'identify':
@@ -49,12 +50,24 @@ await guard(
     hub.send({ type: 'restart', reason: 'config changed' });
     say('hub -> restart (reason "config changed")');
 
-    const second = (await hub.waitFor((e) => e.kind === 'message' && e.message.type === 'identify', { from: mark, timeoutMs: 30_000 })).message;
-    const seen = hub.events.slice(mark).map((e) => (e.kind === 'message' ? e.message.type : e.kind === 'closed' ? `closed:${e.code}` : e.kind));
+    const second = (
+      await hub.waitFor((e) => e.kind === 'message' && e.message.type === 'identify', {
+        from: mark,
+        timeoutMs: 30_000,
+      })
+    ).message;
+    const seen = hub.events
+      .slice(mark)
+      .map((e) =>
+        e.kind === 'message' ? e.message.type : e.kind === 'closed' ? `closed:${e.code}` : e.kind,
+      );
     const expected = ['restart-ack', 'task-done', 'restarting', 'closed:1012', 'connected', 'identify'];
     say(`order seen by the hub: ${seen.join(' -> ')}`);
-    if (seen.join() !== expected.join()) throw new Error(`unexpected order; expected ${expected.join(' -> ')}`);
-    say(`new pid ${second.info.pid} (was ${first.info.pid}), restarts ${first.info.restarts} -> ${second.info.restarts}, lastRestart.reason "${second.lastRestart?.reason}"`);
+    if (seen.join() !== expected.join())
+      throw new Error(`unexpected order; expected ${expected.join(' -> ')}`);
+    say(
+      `new pid ${second.info.pid} (was ${first.info.pid}), restarts ${first.info.restarts} -> ${second.info.restarts}, lastRestart.reason "${second.lastRestart?.reason}"`,
+    );
   },
   async () => {
     narrating = false;

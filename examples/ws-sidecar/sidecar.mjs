@@ -36,9 +36,13 @@ function send(message) {
  * remaining data and its callback tells when that data is out too: no sleep, no polling.
  */
 async function sendAndFlush(socket, message) {
-  await new Promise((resolve, reject) => socket.send(JSON.stringify(message), (error) => (error ? reject(error) : resolve())));
+  await new Promise((resolve, reject) =>
+    socket.send(JSON.stringify(message), (error) => (error ? reject(error) : resolve())),
+  );
   while (socket.bufferedAmount > 0 && socket.readyState === WebSocket.OPEN) {
-    await new Promise((resolve, reject) => socket.ping(undefined, undefined, (error) => (error ? reject(error) : resolve())));
+    await new Promise((resolve, reject) =>
+      socket.ping(undefined, undefined, (error) => (error ? reject(error) : resolve())),
+    );
   }
 }
 
@@ -94,7 +98,10 @@ async function onHubMessage(data) {
   if (message.type === 'task' && Number.isFinite(message.ms) && message.ms >= 0) {
     void runHubTask(message);
   } else if (message.type === 'restart') {
-    const reason = typeof message.reason === 'string' && message.reason !== '' ? message.reason.slice(0, 200) : 'hub request';
+    const reason =
+      typeof message.reason === 'string' && message.reason !== ''
+        ? message.reason.slice(0, 200)
+        : 'hub request';
     const outcome = await gracefulRestart({ reason, beforeExit: ({ signal }) => leaveHub(reason, signal) });
     // With no task running the restart is already under way and the socket may be closing: send() skips it then.
     send({ type: 'restart-ack', outcome });
@@ -108,7 +115,9 @@ function connect() {
     backoffMs = 250;
     send({ type: 'identify', info: await getInfo(), lastRestart: await self.getLastRestart() });
   });
-  socket.on('message', (data) => onHubMessage(data).catch((error) => console.error('sidecar: message failed', error)));
+  socket.on('message', (data) =>
+    onHubMessage(data).catch((error) => console.error('sidecar: message failed', error)),
+  );
   socket.on('error', () => {}); // 'close' follows every error
   socket.on('close', () => {
     if (leaving) return;

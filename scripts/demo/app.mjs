@@ -4,7 +4,11 @@ import { appendFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { getInfo, getProcessName, gracefulRestart, getDefaultPm2Self } from '../../dist/index.js';
 
-const report = (event, data = {}) => appendFile(process.env.DEMO_EVENTS, `${JSON.stringify({ at: Date.now(), pid: process.pid, event, ...data })}\n`);
+const report = (event, data = {}) =>
+  appendFile(
+    process.env.DEMO_EVENTS,
+    `${JSON.stringify({ at: Date.now(), pid: process.pid, event, ...data })}\n`,
+  );
 const self = getDefaultPm2Self();
 
 const info = await getInfo();
@@ -13,11 +17,19 @@ await report('identity', { name: await getProcessName(), info, lastRestart: awai
 if (process.env.DEMO_RESTART === '1' && info?.restarts === 0) {
   self.on('deferred', (e) => void report('deferred', { tasks: e.tasks }));
   // The exit follows this event synchronously: write the line synchronously too.
-  self.on('restarting', (e) => appendFileSync(process.env.DEMO_EVENTS, `${JSON.stringify({ at: Date.now(), pid: process.pid, event: 'restarting', strategy: e.strategy, why: e.why })}\n`));
+  self.on('restarting', (e) =>
+    appendFileSync(
+      process.env.DEMO_EVENTS,
+      `${JSON.stringify({ at: Date.now(), pid: process.pid, event: 'restarting', strategy: e.strategy, why: e.why })}\n`,
+    ),
+  );
   const task = self.beginTask('import-batch');
   await report('task-begun', { task: 'import-batch' });
   setTimeout(async () => {
-    const outcome = await gracefulRestart({ reason: 'hub asked: update to v2', beforeExit: () => report('hook', { note: 'told the hub: restarting' }) });
+    const outcome = await gracefulRestart({
+      reason: 'hub asked: update to v2',
+      beforeExit: () => report('hook', { note: 'told the hub: restarting' }),
+    });
     await report('restart-requested', { outcome });
   }, 1200);
   setTimeout(async () => {

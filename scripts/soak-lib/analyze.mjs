@@ -62,18 +62,29 @@ export function analyze({ lines, corrupt, driver }) {
   const cliNear = (pid) => {
     const p = byPid.get(pid);
     if (!p) return false;
-    return driver.cli.some((c) => c.app === p.name && c.start <= p.lastT + 3000 && (c.end ?? Infinity) + 3000 >= p.lastT);
+    return driver.cli.some(
+      (c) => c.app === p.name && c.start <= p.lastT + 3000 && (c.end ?? Infinity) + 3000 >= p.lastT,
+    );
   };
   const finalPids = new Set(driver.finalPids);
-  const restartHook = new Set(lines.filter((l) => l.e === 'exitHook' && l.kind === 'restart').map((l) => l.pid));
+  const restartHook = new Set(
+    lines.filter((l) => l.e === 'exitHook' && l.kind === 'restart').map((l) => l.pid),
+  );
   // A newer generation of the same pm_id started while this one still ran: `pm2 reload` replaced it.
   const supersededByReload = (pid) => {
     const p = byPid.get(pid);
-    return Number.isInteger(p?.pmId) && starts.some((s) => s.pid !== pid && s.pmId === p.pmId && s.startedAt > p.startedAt && s.startedAt <= p.lastT);
+    return (
+      Number.isInteger(p?.pmId) &&
+      starts.some(
+        (s) => s.pid !== pid && s.pmId === p.pmId && s.startedAt > p.startedAt && s.startedAt <= p.lastT,
+      )
+    );
   };
   // A process pm2 ran under `_old_<id>` (its pm_id variable is not a number): pm2 respawned a
   // cluster worker that exited on its own while a reload had already replaced it.
-  const oldRespawn = new Set(starts.filter((s) => s.name === 'soak-cluster' && !Number.isInteger(s.pmId)).map((s) => s.pid));
+  const oldRespawn = new Set(
+    starts.filter((s) => s.name === 'soak-cluster' && !Number.isInteger(s.pmId)).map((s) => s.pid),
+  );
   const causeOf = (pid) => {
     const record = successorRecord.get(pid);
     // A record is written just before the exit: if a kill -9 raced with it, the restart had happened.
@@ -91,7 +102,14 @@ export function analyze({ lines, corrupt, driver }) {
   const unknownEnds = [...cause.entries()]
     .filter(([, c]) => c === 'unknown')
     .slice(0, 5)
-    .map(([pid]) => ({ pid, name: byPid.get(pid).name, pmId: byPid.get(pid).pmId, startedAt: byPid.get(pid).startedAt, lastT: byPid.get(pid).lastT, last: lines.filter((l) => l.pid === pid && l.e !== 'begin' && l.e !== 'end').slice(-4) }));
+    .map(([pid]) => ({
+      pid,
+      name: byPid.get(pid).name,
+      pmId: byPid.get(pid).pmId,
+      startedAt: byPid.get(pid).startedAt,
+      lastT: byPid.get(pid).lastT,
+      last: lines.filter((l) => l.pid === pid && l.e !== 'begin' && l.e !== 'end').slice(-4),
+    }));
   const causes = new Map();
   for (const c of cause.values()) inc(causes, c);
 
@@ -108,7 +126,18 @@ export function analyze({ lines, corrupt, driver }) {
       taskPid.set(l.id, l.pid);
     }
   }
-  const tasks = { begun: begins.size, completedOnce: 0, inFlightAtKill9: 0, cutByLibrary: 0, cutByPm2: 0, cutAtFinalKill: 0, lost: 0, inconsistent: 0, refused: 0, taskErrors: 0 };
+  const tasks = {
+    begun: begins.size,
+    completedOnce: 0,
+    inFlightAtKill9: 0,
+    cutByLibrary: 0,
+    cutByPm2: 0,
+    cutAtFinalKill: 0,
+    lost: 0,
+    inconsistent: 0,
+    refused: 0,
+    taskErrors: 0,
+  };
   const examples = { cutByLibrary: [], cutByPm2: [], lost: [], inconsistent: [] };
   const count = (kind, id) => {
     tasks[kind] += 1;
@@ -120,7 +149,15 @@ export function analyze({ lines, corrupt, driver }) {
     if (b === 1 && e === 1) count('completedOnce', id);
     else if (b === 1 && e === 0) {
       const c = cause.get(taskPid.get(id)) ?? 'unknown';
-      const kind = { kill9: 'inFlightAtKill9', library: 'cutByLibrary', librarySuperseded: 'cutByLibrary', libraryRacedWithPm2: 'cutByLibrary', pm2: 'cutByPm2', final: 'cutAtFinalKill' }[c] ?? 'lost';
+      const kind =
+        {
+          kill9: 'inFlightAtKill9',
+          library: 'cutByLibrary',
+          librarySuperseded: 'cutByLibrary',
+          libraryRacedWithPm2: 'cutByLibrary',
+          pm2: 'cutByPm2',
+          final: 'cutAtFinalKill',
+        }[c] ?? 'lost';
       count(kind, id);
     } else count('inconsistent', id);
   }
@@ -146,12 +183,29 @@ export function analyze({ lines, corrupt, driver }) {
   for (const f of failedLines) inc(failed, f.pid);
   const unexpectedFailures = failedLines.filter((f) => f.cause !== 'superseded').length;
 
-  const groups = { opened: 0, cancelled: 0, failed: 0, executed: 0, executedWhileSuperseded: 0, droppedByKill9: 0, supersededByPm2: 0, racedWithCli: 0, lost: 0, overlapping: 0, unrequested: 0 };
+  const groups = {
+    opened: 0,
+    cancelled: 0,
+    failed: 0,
+    executed: 0,
+    executedWhileSuperseded: 0,
+    droppedByKill9: 0,
+    supersededByPm2: 0,
+    racedWithCli: 0,
+    lost: 0,
+    overlapping: 0,
+    unrequested: 0,
+  };
   const groupExamples = { lost: [], overlapping: [], unrequested: [] };
   const example = (kind, value) => {
     if (groupExamples[kind].length < 5) groupExamples[kind].push(value);
   };
-  const pidsWithRequests = new Set([...opened.keys(), ...cancelled.keys(), ...failed.keys(), ...[...byPid.keys()].filter((p) => cause.get(p) === 'library')]);
+  const pidsWithRequests = new Set([
+    ...opened.keys(),
+    ...cancelled.keys(),
+    ...failed.keys(),
+    ...[...byPid.keys()].filter((p) => cause.get(p) === 'library'),
+  ]);
   for (const pid of pidsWithRequests) {
     const o = opened.get(pid) ?? 0;
     const c = cancelled.get(pid) ?? 0;
@@ -183,7 +237,15 @@ export function analyze({ lines, corrupt, driver }) {
     }
   }
   const libraryRestartsObserved = freshRecords.filter((r) => r.initiator === 'self').length;
-  const libraryRestartsExpected = groups.opened - groups.cancelled - groups.failed - groups.executedWhileSuperseded - groups.droppedByKill9 - groups.supersededByPm2 - groups.racedWithCli - groups.lost;
+  const libraryRestartsExpected =
+    groups.opened -
+    groups.cancelled -
+    groups.failed -
+    groups.executedWhileSuperseded -
+    groups.droppedByKill9 -
+    groups.supersededByPm2 -
+    groups.racedWithCli -
+    groups.lost;
 
   const sent = driver.requests.length;
   const answered = driver.requests.filter((r) => r.response && r.response.status).length;
@@ -194,24 +256,78 @@ export function analyze({ lines, corrupt, driver }) {
   for (const s of starts) inc(generations, s.name);
 
   const invariants = [
-    { key: 'tasks-completed-once', ok: tasks.completedOnce + tasks.inFlightAtKill9 + tasks.cutByLibrary + tasks.cutByPm2 + tasks.cutAtFinalKill + tasks.lost + tasks.inconsistent === tasks.begun && tasks.inconsistent === 0 && tasks.lost === 0 && tasks.begun > 0, detail: `${tasks.completedOnce} of ${tasks.begun} begun tasks completed exactly once; ${tasks.inFlightAtKill9} in flight at a kill -9; ${tasks.inconsistent} duplicated/inconsistent; ${tasks.lost} lost without an external cause` },
-    { key: 'no-task-cut-by-library-restart', ok: tasks.cutByLibrary === 0 && recordsWithCutTasks === 0, detail: `${tasks.cutByLibrary} task(s) cut short by a library restart; ${recordsWithCutTasks} restart record(s) with tasksCut > 0${examples.cutByLibrary.length ? `; e.g. ${examples.cutByLibrary.join(', ')}` : ''}` },
-    { key: 'no-task-cut-by-pm2-restart', ok: tasks.cutByPm2 === 0 && tasks.cutAtFinalKill === 0, detail: `${tasks.cutByPm2} task(s) cut short by a pm2 restart/reload, ${tasks.cutAtFinalKill} by the final pm2 kill (installShutdownHandler drains them)${examples.cutByPm2.length ? `; e.g. ${examples.cutByPm2.join(', ')}` : ''}` },
-    { key: 'library-restarts-equal-request-groups', ok: libraryRestartsObserved === libraryRestartsExpected && groups.executed === libraryRestartsObserved && groups.lost === 0 && groups.overlapping === 0 && groups.unrequested === 0, detail: `${libraryRestartsObserved} library restarts observed (successor records) vs ${libraryRestartsExpected} request groups left to execute; ${groups.lost} lost, ${groups.overlapping} overlapping, ${groups.unrequested} without a request` },
-    { key: 'no-restart-failures', ok: unexpectedFailures === 0 && (statusCount.get('error') ?? 0) === 0, detail: `${unexpectedFailures} 'failed' event(s) (${groups.failed - unexpectedFailures} handed over to a pm2 reload that had replaced the worker), ${statusCount.get('error') ?? 0} gracefulRestart() exception(s)` },
+    {
+      key: 'tasks-completed-once',
+      ok:
+        tasks.completedOnce +
+          tasks.inFlightAtKill9 +
+          tasks.cutByLibrary +
+          tasks.cutByPm2 +
+          tasks.cutAtFinalKill +
+          tasks.lost +
+          tasks.inconsistent ===
+          tasks.begun &&
+        tasks.inconsistent === 0 &&
+        tasks.lost === 0 &&
+        tasks.begun > 0,
+      detail: `${tasks.completedOnce} of ${tasks.begun} begun tasks completed exactly once; ${tasks.inFlightAtKill9} in flight at a kill -9; ${tasks.inconsistent} duplicated/inconsistent; ${tasks.lost} lost without an external cause`,
+    },
+    {
+      key: 'no-task-cut-by-library-restart',
+      ok: tasks.cutByLibrary === 0 && recordsWithCutTasks === 0,
+      detail: `${tasks.cutByLibrary} task(s) cut short by a library restart; ${recordsWithCutTasks} restart record(s) with tasksCut > 0${examples.cutByLibrary.length ? `; e.g. ${examples.cutByLibrary.join(', ')}` : ''}`,
+    },
+    {
+      key: 'no-task-cut-by-pm2-restart',
+      ok: tasks.cutByPm2 === 0 && tasks.cutAtFinalKill === 0,
+      detail: `${tasks.cutByPm2} task(s) cut short by a pm2 restart/reload, ${tasks.cutAtFinalKill} by the final pm2 kill (installShutdownHandler drains them)${examples.cutByPm2.length ? `; e.g. ${examples.cutByPm2.join(', ')}` : ''}`,
+    },
+    {
+      key: 'library-restarts-equal-request-groups',
+      ok:
+        libraryRestartsObserved === libraryRestartsExpected &&
+        groups.executed === libraryRestartsObserved &&
+        groups.lost === 0 &&
+        groups.overlapping === 0 &&
+        groups.unrequested === 0,
+      detail: `${libraryRestartsObserved} library restarts observed (successor records) vs ${libraryRestartsExpected} request groups left to execute; ${groups.lost} lost, ${groups.overlapping} overlapping, ${groups.unrequested} without a request`,
+    },
+    {
+      key: 'no-restart-failures',
+      ok: unexpectedFailures === 0 && (statusCount.get('error') ?? 0) === 0,
+      detail: `${unexpectedFailures} 'failed' event(s) (${groups.failed - unexpectedFailures} handed over to a pm2 reload that had replaced the worker), ${statusCount.get('error') ?? 0} gracefulRestart() exception(s)`,
+    },
     { key: 'apps-online', ok: driver.online.ok, detail: driver.online.detail },
     { key: 'no-stray-daemon', ok: driver.cleanup.daemonGone, detail: driver.cleanup.daemonDetail },
-    { key: 'no-orphan-processes', ok: driver.cleanup.orphans.length === 0, detail: driver.cleanup.orphans.length === 0 ? 'no process with this PM2_HOME left after pm2 kill; no app pid of the run alive' : `left: ${JSON.stringify(driver.cleanup.orphans).slice(0, 400)}` },
-    { key: 'log-intact', ok: corrupt === 0 && (causes.get('unknown') ?? 0) === 0, detail: `${corrupt} corrupt log line(s); ${causes.get('unknown') ?? 0} generation(s) ended for no known reason` },
+    {
+      key: 'no-orphan-processes',
+      ok: driver.cleanup.orphans.length === 0,
+      detail:
+        driver.cleanup.orphans.length === 0
+          ? 'no process with this PM2_HOME left after pm2 kill; no app pid of the run alive'
+          : `left: ${JSON.stringify(driver.cleanup.orphans).slice(0, 400)}`,
+    },
+    {
+      key: 'log-intact',
+      ok: corrupt === 0 && (causes.get('unknown') ?? 0) === 0,
+      detail: `${corrupt} corrupt log line(s); ${causes.get('unknown') ?? 0} generation(s) ended for no known reason`,
+    },
   ];
 
   // ---- anomalies: library behaviour worth a look, reported but not invariants (see --strict) ----
   const notUnderPm2 = reqs.filter((r) => r.status === 'refused' && oldRespawn.has(r.pid)).length;
-  const clobbered = reqs.filter((r) => r.status === 'refused' && r.code === 'ERR_PM2SELF_NOT_TRACKED' && [...oldRespawn].some((pid) => (r.why ?? '').includes(`(pid ${pid})`)));
+  const clobbered = reqs.filter(
+    (r) =>
+      r.status === 'refused' &&
+      r.code === 'ERR_PM2SELF_NOT_TRACKED' &&
+      [...oldRespawn].some((pid) => (r.why ?? '').includes(`(pid ${pid})`)),
+  );
   // Which exit made pm2 respawn each `_old_<id>` process: one of a cluster worker within 2 s before it.
   const respawnTrigger = [...oldRespawn].map((pid) => {
     const at = byPid.get(pid).startedAt;
-    const died = [...byPid.values()].filter((p) => p.name === 'soak-cluster' && p.pid !== pid && p.lastT <= at && p.lastT >= at - 2000);
+    const died = [...byPid.values()].filter(
+      (p) => p.name === 'soak-cluster' && p.pid !== pid && p.lastT <= at && p.lastT >= at - 2000,
+    );
     if (died.some((p) => killed.has(p.pid))) return 'kill9';
     if (died.some((p) => restartHook.has(p.pid))) return 'library';
     return 'other';
@@ -237,7 +353,14 @@ export function analyze({ lines, corrupt, driver }) {
     causes: Object.fromEntries(causes),
     tasks,
     examples,
-    requests: { sent, answered, statuses: Object.fromEntries(statusCount), refusedCodes: Object.fromEntries(refusedWhy), cancelAttempts, cancelsOk: groups.cancelled },
+    requests: {
+      sent,
+      answered,
+      statuses: Object.fromEntries(statusCount),
+      refusedCodes: Object.fromEntries(refusedWhy),
+      cancelAttempts,
+      cancelsOk: groups.cancelled,
+    },
     groups,
     groupExamples,
     unknownEnds,

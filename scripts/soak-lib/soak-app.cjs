@@ -33,7 +33,9 @@ const pid = process.pid;
 
 const pending = new Set();
 function append(fields) {
-  const write = fsp.appendFile(LOG, `${JSON.stringify({ e: fields.e, pid, t: Date.now(), ...fields })}\n`).catch(() => {});
+  const write = fsp
+    .appendFile(LOG, `${JSON.stringify({ e: fields.e, pid, t: Date.now(), ...fields })}\n`)
+    .catch(() => {});
   pending.add(write);
   write.finally(() => pending.delete(write));
   return write;
@@ -55,7 +57,9 @@ self.installShutdownHandler({
 self.on('requested', (event) => {
   if (event.kind === 'shutdown') append({ e: 'sigint', reason: event.reason, coalesced: event.coalesced });
 });
-self.on('failed', (event) => append({ e: 'failed', reason: event.reason, cause: event.cause, message: event.message }));
+self.on('failed', (event) =>
+  append({ e: 'failed', reason: event.reason, cause: event.cause, message: event.message }),
+);
 self.on('cancelled', (event) => append({ e: 'cancelledEvent', reason: event.reason, cause: event.cause }));
 self.on('hookFailed', (event) => append({ e: 'hookFailed', reason: event.reason, message: event.message }));
 
@@ -74,17 +78,26 @@ function startTask() {
       await sleep(ms);
       await append({ e: 'end', id });
     }, id)
-    .catch((error) => append(error && error.code === 'ERR_PM2SELF_NOT_ACCEPTING_TASKS' ? { e: 'refused', id } : { e: 'taskError', id, message: String(error) }));
+    .catch((error) =>
+      append(
+        error && error.code === 'ERR_PM2SELF_NOT_ACCEPTING_TASKS'
+          ? { e: 'refused', id }
+          : { e: 'taskError', id, message: String(error) },
+      ),
+    );
 }
 
 function scheduleNext() {
   if (!generating) return;
-  setTimeout(() => {
-    if (!generating) return;
-    startTask();
-    if (Math.random() < 0.15) startTask(); // overlapping pairs
-    scheduleNext();
-  }, 20 + Math.floor(Math.random() * 130));
+  setTimeout(
+    () => {
+      if (!generating) return;
+      startTask();
+      if (Math.random() < 0.15) startTask(); // overlapping pairs
+      scheduleNext();
+    },
+    20 + Math.floor(Math.random() * 130),
+  );
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -115,7 +128,16 @@ async function onRestart(url, res) {
   } catch (error) {
     outcome = { status: 'error', message: String(error) };
   }
-  await append({ e: 'req', rid, status: outcome.status, strategy: outcome.strategy && outcome.strategy.type, code: outcome.code, why: outcome.why, phase: outcome.phase, tasks: outcome.tasks });
+  await append({
+    e: 'req',
+    rid,
+    status: outcome.status,
+    strategy: outcome.strategy && outcome.strategy.type,
+    code: outcome.code,
+    why: outcome.why,
+    phase: outcome.phase,
+    tasks: outcome.tasks,
+  });
   await reply(res, { pid, ...outcome });
   markLogged();
 }
@@ -145,13 +167,29 @@ const server = http.createServer((req, res) => {
         : route === '/quiesce'
           ? onQuiesce(res)
           : route === '/state'
-            ? reply(res, { pid, name: env.name, pmId: Number(env.pm_id), phase: self.restartState.phase, tasks: self.restartState.tasks, generating })
+            ? reply(res, {
+                pid,
+                name: env.name,
+                pmId: Number(env.pm_id),
+                phase: self.restartState.phase,
+                tasks: self.restartState.tasks,
+                generating,
+              })
             : reply(res, { error: 'not found' });
   done.catch((error) => append({ e: 'controlError', route, message: String(error) }));
 });
 
 server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, async () => {
   const record = await self.getLastRestart().catch((error) => ({ error: String(error) }));
-  await append({ e: 'start', name: env.name, pmId: Number(env.pm_id), instance: env.NODE_APP_INSTANCE ?? null, gen: Number(env.restart_time), startedAt, port: server.address().port, record });
+  await append({
+    e: 'start',
+    name: env.name,
+    pmId: Number(env.pm_id),
+    instance: env.NODE_APP_INSTANCE ?? null,
+    gen: Number(env.restart_time),
+    startedAt,
+    port: server.address().port,
+    record,
+  });
   scheduleNext();
 });

@@ -34,7 +34,8 @@ export interface AmpDecoder {
  * throws (BigInt, cyclic structure).
  */
 export function encodeMessage(args: readonly unknown[]): Buffer {
-  if (args.length < 1 || args.length > 15) throw new RangeError(`AMP carries 1..15 arguments, got ${args.length}`);
+  if (args.length < 1 || args.length > 15)
+    throw new RangeError(`AMP carries 1..15 arguments, got ${args.length}`);
   const parts = args.map((arg) => {
     if (Buffer.isBuffer(arg)) return arg;
     if (typeof arg === 'string') return Buffer.from(`s:${arg}`, 'utf8');
@@ -89,17 +90,27 @@ export function createAmpDecoder(options: { maxFrameBytes?: number } = {}): AmpD
       const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, buffered);
       chunks = [buf];
       const meta = buf[0] as number;
-      if (meta >> 4 !== VERSION) return fail(messages, 'badVersion', `AMP meta byte 0x${meta.toString(16)} is not version ${VERSION}`);
+      if (meta >> 4 !== VERSION)
+        return fail(messages, 'badVersion', `AMP meta byte 0x${meta.toString(16)} is not version ${VERSION}`);
       const argc = meta & 0xf;
       if (argc === 0) return fail(messages, 'noArgs', 'AMP frame with no arguments');
       // Walk the argument headers present so far: each one needs 4 length bytes, then its body.
       let end = 1;
       let complete = true;
       for (let i = 0; i < argc; i++) {
-        if (buffered < end + 4) { needed = end + 4; complete = false; break; }
+        if (buffered < end + 4) {
+          needed = end + 4;
+          complete = false;
+          break;
+        }
         end += 4 + buf.readUInt32BE(end);
-        if (end > maxFrameBytes) return fail(messages, 'tooLarge', `AMP frame larger than ${maxFrameBytes} bytes`);
-        if (buffered < end) { needed = end; complete = false; break; }
+        if (end > maxFrameBytes)
+          return fail(messages, 'tooLarge', `AMP frame larger than ${maxFrameBytes} bytes`);
+        if (buffered < end) {
+          needed = end;
+          complete = false;
+          break;
+        }
       }
       if (!complete) break;
       const args: unknown[] = [];
@@ -118,5 +129,10 @@ export function createAmpDecoder(options: { maxFrameBytes?: number } = {}): AmpD
     return { ok: true, messages };
   };
 
-  return { push, get bufferedBytes() { return buffered; } };
+  return {
+    push,
+    get bufferedBytes() {
+      return buffered;
+    },
+  };
 }

@@ -2,7 +2,12 @@ import type { Ports, RpcFailureReason } from '../ports/ports.js';
 import { parseCount } from '../identity/parse-values.js';
 import type { Pm2Command } from './find-pm2-bin.js';
 import type { Pm2HomePaths } from './pm2-home.js';
-import { parseJlistOutput, readProcessList, type ProcessEntry, type ProcessListProblem } from './process-list.js';
+import {
+  parseJlistOutput,
+  readProcessList,
+  type ProcessEntry,
+  type ProcessListProblem,
+} from './process-list.js';
 
 /** How the daemon's list is fetched: its RPC socket, the `pm2 jlist` CLI, or RPC with the CLI as fallback. */
 export type DaemonRoute = 'auto' | 'rpc' | 'cli';
@@ -20,7 +25,13 @@ export type DaemonProblem =
 
 /** The daemon's list, or why there is none. */
 export type DaemonListResult =
-  | { readonly ok: true; readonly entries: readonly ProcessEntry[]; readonly skipped: number; readonly via: 'rpc' | 'cli'; readonly at: number }
+  | {
+      readonly ok: true;
+      readonly entries: readonly ProcessEntry[];
+      readonly skipped: number;
+      readonly via: 'rpc' | 'cli';
+      readonly at: number;
+    }
   | { readonly ok: false; readonly problem: DaemonProblem; readonly message: string };
 
 /** Settings of a {@link DaemonQuery}. */
@@ -42,7 +53,9 @@ export interface DaemonQuery {
   /** The daemon's pid when its pid file names a live process; no socket is touched. */
   daemonPid(): Promise<number | null>;
   /** Asks the daemon to restart a pm_id; resolves once the request is written. */
-  requestRestart(pmId: number): Promise<{ ok: true } | { ok: false; problem: DaemonProblem; message: string }>;
+  requestRestart(
+    pmId: number,
+  ): Promise<{ ok: true } | { ok: false; problem: DaemonProblem; message: string }>;
 }
 
 function fromRpc(reason: RpcFailureReason): DaemonProblem {
@@ -63,16 +76,27 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   };
 
   const viaRpc = async (): Promise<DaemonListResult> => {
-    const reply = await ports.daemon.call<unknown>(paths.rpcSocket, 'getMonitorData', {}, { timeoutMs: options.timeoutMs });
+    const reply = await ports.daemon.call<unknown>(
+      paths.rpcSocket,
+      'getMonitorData',
+      {},
+      { timeoutMs: options.timeoutMs },
+    );
     if (!reply.ok) return { ok: false, problem: fromRpc(reply.reason), message: reply.message };
     const reading = readProcessList(reply.value);
-    if (!reading.ok) return { ok: false, problem: reading.problem, message: `getMonitorData: ${reading.problem}` };
+    if (!reading.ok)
+      return { ok: false, problem: reading.problem, message: `getMonitorData: ${reading.problem}` };
     return { ...reading, via: 'rpc', at: ports.clock.now() };
   };
 
   const viaCli = async (): Promise<DaemonListResult> => {
     // The CLI spawns a daemon when none answers: run it only after the daemon answered a ping.
-    const ping = await ports.daemon.call<unknown>(paths.rpcSocket, 'ping', {}, { timeoutMs: options.timeoutMs });
+    const ping = await ports.daemon.call<unknown>(
+      paths.rpcSocket,
+      'ping',
+      {},
+      { timeoutMs: options.timeoutMs },
+    );
     if (!ping.ok) return { ok: false, problem: fromRpc(ping.reason), message: ping.message };
     const command = options.pm2Command();
     // pm2 prefers OVER_HOME to PM2_HOME: drop it so the CLI reaches the daemon that answered the ping.
@@ -83,7 +107,14 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
       maxBufferBytes: options.maxListBytes,
     });
     if (!result.ok) {
-      const problem = result.reason === 'notFound' ? 'cliNotFound' : result.reason === 'timeout' ? 'timeout' : result.reason === 'outputTooLarge' ? 'outputTooLarge' : 'cliFailed';
+      const problem =
+        result.reason === 'notFound'
+          ? 'cliNotFound'
+          : result.reason === 'timeout'
+            ? 'timeout'
+            : result.reason === 'outputTooLarge'
+              ? 'outputTooLarge'
+              : 'cliFailed';
       return { ok: false, problem, message: result.message };
     }
     const reading = parseJlistOutput(result.stdout);
@@ -92,15 +123,18 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   };
 
   const query = async (): Promise<DaemonListResult> => {
-    if ((await daemonPid()) === null) return { ok: false, problem: 'noDaemon', message: `no live pm2 daemon for PM2_HOME ${paths.home}` };
+    if ((await daemonPid()) === null)
+      return { ok: false, problem: 'noDaemon', message: `no live pm2 daemon for PM2_HOME ${paths.home}` };
     if (options.route === 'cli') return viaCli();
     const rpc = await viaRpc();
-    if (rpc.ok || options.route === 'rpc' || rpc.problem === 'noDaemon' || rpc.problem === 'accessDenied') return rpc;
+    if (rpc.ok || options.route === 'rpc' || rpc.problem === 'noDaemon' || rpc.problem === 'accessDenied')
+      return rpc;
     return viaCli();
   };
 
   const list = (listOptions: { fresh?: boolean } = {}): Promise<DaemonListResult> => {
-    if (!listOptions.fresh && cached && ports.clock.now() - cached.at < options.cacheTtlMs) return Promise.resolve(cached.result);
+    if (!listOptions.fresh && cached && ports.clock.now() - cached.at < options.cacheTtlMs)
+      return Promise.resolve(cached.result);
     if (inFlight) return inFlight;
     const started = query().then(
       (result) => {
@@ -116,9 +150,21 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   };
 
   const requestRestart = async (pmId: number) => {
-    if ((await daemonPid()) === null) return { ok: false as const, problem: 'noDaemon' as const, message: `no live pm2 daemon for PM2_HOME ${paths.home}` };
-    const sent = await ports.daemon.call(paths.rpcSocket, 'restartProcessId', { id: pmId }, { timeoutMs: options.timeoutMs, waitForReply: false });
-    return sent.ok ? { ok: true as const } : { ok: false as const, problem: fromRpc(sent.reason), message: sent.message };
+    if ((await daemonPid()) === null)
+      return {
+        ok: false as const,
+        problem: 'noDaemon' as const,
+        message: `no live pm2 daemon for PM2_HOME ${paths.home}`,
+      };
+    const sent = await ports.daemon.call(
+      paths.rpcSocket,
+      'restartProcessId',
+      { id: pmId },
+      { timeoutMs: options.timeoutMs, waitForReply: false },
+    );
+    return sent.ok
+      ? { ok: true as const }
+      : { ok: false as const, problem: fromRpc(sent.reason), message: sent.message };
   };
 
   return { list, daemonPid, requestRestart };

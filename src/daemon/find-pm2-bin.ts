@@ -23,7 +23,9 @@ export interface FindPm2Options {
 }
 
 function asCommand(file: string, execPath: string, source: Pm2Command['source']): Pm2Command {
-  return /\.(c|m)?js$/.test(file) || source === 'localInstall' ? { file: execPath, prefixArgs: [file], source } : { file, prefixArgs: [], source };
+  return /\.(c|m)?js$/.test(file) || source === 'localInstall'
+    ? { file: execPath, prefixArgs: [file], source }
+    : { file, prefixArgs: [], source };
 }
 
 /**

@@ -18,7 +18,12 @@ export function matchProcess(entries: readonly ProcessEntry[], lineage: readonly
     if (hits.length > 1) return { ok: false, problem: 'ambiguous' };
     const entry = hits[0];
     if (entry === undefined) continue;
-    const relation = depth === 0 ? 'tracked' : depth === 1 && isWrapperInterpreter(entry.interpreter) ? 'wrapper' : 'descendant';
+    const relation =
+      depth === 0
+        ? 'tracked'
+        : depth === 1 && isWrapperInterpreter(entry.interpreter)
+          ? 'wrapper'
+          : 'descendant';
     return { ok: true, entry, relation };
   }
   return { ok: false, problem: 'notFound' };

@@ -58,7 +58,9 @@ export function parseJlistOutput(text: string): ProcessListReading {
   }
   if (sawStart) return { ok: false, problem: 'invalidJson' };
   const trimmed = text.trimStart();
-  return trimmed.startsWith('{') || trimmed.startsWith('"') ? { ok: false, problem: 'notAList' } : { ok: false, problem: 'noJson' };
+  return trimmed.startsWith('{') || trimmed.startsWith('"')
+    ? { ok: false, problem: 'notAList' }
+    : { ok: false, problem: 'noJson' };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -73,10 +75,12 @@ function readEntry(raw: unknown): ProcessEntry | undefined {
   const name = parseName(raw.name);
   const status = parseName(env.status, 64);
   if (pid === undefined || pmId === undefined || name === undefined || status === undefined) return undefined;
-  const execMode = env.exec_mode === 'cluster_mode' ? 'cluster' : env.exec_mode === 'fork_mode' ? 'fork' : null;
+  const execMode =
+    env.exec_mode === 'cluster_mode' ? 'cluster' : env.exec_mode === 'fork_mode' ? 'fork' : null;
   const instanceVar = parseName(env.instance_var, 128) ?? 'NODE_APP_INSTANCE';
   const monit = isRecord(raw.monit) ? raw.monit : {};
-  const cpu = typeof monit.cpu === 'number' && Number.isFinite(monit.cpu) && monit.cpu >= 0 ? monit.cpu : null;
+  const cpu =
+    typeof monit.cpu === 'number' && Number.isFinite(monit.cpu) && monit.cpu >= 0 ? monit.cpu : null;
   return {
     pid,
     pmId,

@@ -26,7 +26,8 @@ import { createAmpDecoder, encodeMessage } from './amp-codec.js';
  * - `closed`: the connection ended or failed before a reply, or the caller's `signal` aborted; the
  *   daemon may or may not have executed the call.
  */
-export type RpcFailureReason = 'noDaemon' | 'accessDenied' | 'timeout' | 'protocol' | 'remoteError' | 'closed';
+export type RpcFailureReason =
+  'noDaemon' | 'accessDenied' | 'timeout' | 'protocol' | 'remoteError' | 'closed';
 
 /** Outcome of a call: never thrown, always resolved exactly once. */
 export type RpcResult<T> = { ok: true; value: T } | { ok: false; reason: RpcFailureReason; message: string };
@@ -46,7 +47,8 @@ let sequence = 0;
 function failureOf(error: NodeJS.ErrnoException, connected: boolean): RpcResult<never> {
   const code = error.code ?? '';
   const message = `${code || 'error'}: ${error.message}`;
-  if (!connected && ['ENOENT', 'ECONNREFUSED', 'ENOTDIR'].includes(code)) return { ok: false, reason: 'noDaemon', message };
+  if (!connected && ['ENOENT', 'ECONNREFUSED', 'ENOTDIR'].includes(code))
+    return { ok: false, reason: 'noDaemon', message };
   if (['EACCES', 'EPERM'].includes(code)) return { ok: false, reason: 'accessDenied', message };
   return { ok: false, reason: 'closed', message };
 }
@@ -64,7 +66,13 @@ function describe(value: unknown): string {
 // node:net is loaded on the first call, not at import: importing pm2-self stays cheap.
 let net: Promise<typeof import('node:net')> | undefined;
 
-async function run<T>(socketPath: string, method: string, arg: unknown, options: RpcCallOptions, waitForReply: boolean): Promise<RpcResult<T>> {
+async function run<T>(
+  socketPath: string,
+  method: string,
+  arg: unknown,
+  options: RpcCallOptions,
+  waitForReply: boolean,
+): Promise<RpcResult<T>> {
   const { connect } = await (net ??= import('node:net'));
   return new Promise((resolve) => {
     const { signal } = options;
@@ -78,20 +86,40 @@ async function run<T>(socketPath: string, method: string, arg: unknown, options:
       // an exception there kills the daemon and every app (measured: `restartProcessId(null)`).
       frame = encodeMessage([{ type: 'call', method, args: [arg ?? {}] }, id]);
     } catch (error) {
-      return resolve({ ok: false, reason: 'protocol', message: `cannot encode the request: ${describe(error)}` });
+      return resolve({
+        ok: false,
+        reason: 'protocol',
+        message: `cannot encode the request: ${describe(error)}`,
+      });
     }
-    const aborted = (): RpcResult<T> => ({ ok: false, reason: 'closed', message: `aborted: ${describe(signal?.reason)}` });
+    const aborted = (): RpcResult<T> => ({
+      ok: false,
+      reason: 'closed',
+      message: `aborted: ${describe(signal?.reason)}`,
+    });
     if (signal?.aborted) return resolve(aborted());
     let sock: Socket;
     try {
       sock = connect({ path: socketPath });
     } catch (error) {
-      return resolve({ ok: false, reason: 'noDaemon', message: `cannot connect to ${describe(socketPath)}: ${describe(error)}` });
+      return resolve({
+        ok: false,
+        reason: 'noDaemon',
+        message: `cannot connect to ${describe(socketPath)}: ${describe(error)}`,
+      });
     }
     // The socket stays referenced while the call is pending, so `await getInfo({ live: true })` completes
     // in a script with nothing else to do; the timer (unref'd) bounds that to `timeoutMs`.
     const what = waitForReply ? 'reply' : 'flush';
-    const timer = setTimeout(() => settle({ ok: false, reason: 'timeout', message: `no ${what} to ${method} within ${options.timeoutMs} ms` }), Math.max(0, options.timeoutMs));
+    const timer = setTimeout(
+      () =>
+        settle({
+          ok: false,
+          reason: 'timeout',
+          message: `no ${what} to ${method} within ${options.timeoutMs} ms`,
+        }),
+      Math.max(0, options.timeoutMs),
+    );
     timer.unref();
     const onAbort = () => settle(aborted());
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -106,7 +134,9 @@ async function run<T>(socketPath: string, method: string, arg: unknown, options:
 
     const decoder = createAmpDecoder({ maxFrameBytes: options.maxReplyBytes });
     sock.on('error', (error) => settle(failureOf(error, connected)));
-    sock.on('close', () => settle({ ok: false, reason: 'closed', message: `connection closed before the ${what} to ${method}` }));
+    sock.on('close', () =>
+      settle({ ok: false, reason: 'closed', message: `connection closed before the ${what} to ${method}` }),
+    );
     sock.on('connect', () => {
       connected = true;
       sock.write(frame, (error) => {
@@ -115,17 +145,30 @@ async function run<T>(socketPath: string, method: string, arg: unknown, options:
     });
     sock.on('data', (chunk: Buffer) => {
       const decoded = decoder.push(chunk);
-      if (!decoded.ok) return settle({ ok: false, reason: 'protocol', message: `bad reply frame (${decoded.reason}): ${decoded.message}` });
+      if (!decoded.ok)
+        return settle({
+          ok: false,
+          reason: 'protocol',
+          message: `bad reply frame (${decoded.reason}): ${decoded.message}`,
+        });
       const reply = decoded.messages[0];
       if (reply === undefined) return;
       const [body, replyId] = reply;
       if (reply.length !== 2 || replyId !== id || typeof body !== 'object' || body === null) {
-        return settle({ ok: false, reason: 'protocol', message: `unexpected reply: ${describe(reply).slice(0, 200)}` });
+        return settle({
+          ok: false,
+          reason: 'protocol',
+          message: `unexpected reply: ${describe(reply).slice(0, 200)}`,
+        });
       }
       // Same test as pm2-axon-rpc's Client: an `error` key means failure, whatever its value.
       if ('error' in body) return settle({ ok: false, reason: 'remoteError', message: describe(body.error) });
       if (!('args' in body) || !Array.isArray(body.args)) {
-        return settle({ ok: false, reason: 'protocol', message: `reply without args: ${describe(body).slice(0, 200)}` });
+        return settle({
+          ok: false,
+          reason: 'protocol',
+          message: `reply without args: ${describe(body).slice(0, 200)}`,
+        });
       }
       settle({ ok: true, value: body.args[0] as T });
     });
@@ -144,7 +187,12 @@ async function run<T>(socketPath: string, method: string, arg: unknown, options:
  * first; nothing outlives the call (the socket is destroyed when it settles).
  * @example `await callDaemon<ProcessDescription[]>(join(home, 'rpc.sock'), 'getMonitorData', {}, { timeoutMs: 2000 })`
  */
-export function callDaemon<T>(socketPath: string, method: string, arg: unknown, options: RpcCallOptions): Promise<RpcResult<T>> {
+export function callDaemon<T>(
+  socketPath: string,
+  method: string,
+  arg: unknown,
+  options: RpcCallOptions,
+): Promise<RpcResult<T>> {
   return run<T>(socketPath, method, arg, options, true);
 }
 
@@ -154,6 +202,11 @@ export function callDaemon<T>(socketPath: string, method: string, arg: unknown, 
  * answers only after killing the caller, e.g. `restartProcessId({ id: <own pm_id> })`. The daemon may
  * still reject the call; nobody will hear about it.
  */
-export function sendToDaemon(socketPath: string, method: string, arg: unknown, options: RpcCallOptions): Promise<RpcResult<undefined>> {
+export function sendToDaemon(
+  socketPath: string,
+  method: string,
+  arg: unknown,
+  options: RpcCallOptions,
+): Promise<RpcResult<undefined>> {
   return run<undefined>(socketPath, method, arg, options, false);
 }

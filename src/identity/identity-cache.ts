@@ -12,7 +12,11 @@ export interface IdentityCache {
 }
 
 /** Creates an {@link IdentityCache} over a resolver. */
-export function createIdentityCache(resolve: () => Promise<Identity>, clock: Clock, ttlMs: number): IdentityCache {
+export function createIdentityCache(
+  resolve: () => Promise<Identity>,
+  clock: Clock,
+  ttlMs: number,
+): IdentityCache {
   let managed: ManagedIdentity | undefined;
   let unmanaged: { identity: Identity; at: number } | undefined;
   let resolving: Promise<Identity> | undefined;

@@ -41,11 +41,20 @@ export function parseExitCodes(value: unknown): number[] | undefined {
     : typeof value === 'number'
       ? [value]
       : typeof value === 'string'
-        ? value.trim() === '' ? [] : value.split(',')
+        ? value.trim() === ''
+          ? []
+          : value.split(',')
         : [undefined];
   const codes: number[] = [];
   for (const item of items) {
-    const code = typeof item === 'number' ? (Number.isInteger(item) ? item : undefined) : typeof item === 'string' && /^\s*-?\d{1,6}\s*$/.test(item) ? Number.parseInt(item, 10) : undefined;
+    const code =
+      typeof item === 'number'
+        ? Number.isInteger(item)
+          ? item
+          : undefined
+        : typeof item === 'string' && /^\s*-?\d{1,6}\s*$/.test(item)
+          ? Number.parseInt(item, 10)
+          : undefined;
     if (code === undefined) return undefined;
     if (!codes.includes(code)) codes.push(code);
   }

@@ -47,7 +47,9 @@ export function classifyRelation(facts: RelationFacts): RelationReading {
   const trackedPid = parseCount(facts.pidFileText.trim());
   if (trackedPid === undefined || trackedPid === 0) return { ok: false, problem: 'pidFileInvalid' };
   if (trackedPid === facts.pid) return { ok: true, relation: 'tracked', trackedPid };
-  if (trackedPid === facts.ppid && isWrapperInterpreter(facts.interpreter)) return { ok: true, relation: 'wrapper', trackedPid };
-  if (facts.daemonPid !== null && facts.ppid === facts.daemonPid) return { ok: true, relation: 'superseded', trackedPid };
+  if (trackedPid === facts.ppid && isWrapperInterpreter(facts.interpreter))
+    return { ok: true, relation: 'wrapper', trackedPid };
+  if (facts.daemonPid !== null && facts.ppid === facts.daemonPid)
+    return { ok: true, relation: 'superseded', trackedPid };
   return { ok: true, relation: 'descendant', trackedPid };
 }

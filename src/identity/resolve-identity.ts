@@ -29,12 +29,17 @@ async function lineage(process: ProcessPort, depth: number): Promise<number[]> {
 
 async function fromDaemonList(context: ResolveIdentityContext, fallbackMessage: string): Promise<Identity> {
   const result = await context.daemon.list();
-  if (!result.ok) return { managed: false, reason: result.problem, message: `${fallbackMessage}; ${result.message}` };
+  if (!result.ok)
+    return { managed: false, reason: result.problem, message: `${fallbackMessage}; ${result.message}` };
   const match = matchProcess(result.entries, await lineage(context.process, context.maxAncestors ?? 8));
   if (!match.ok) {
     return match.problem === 'ambiguous'
       ? { managed: false, reason: 'ambiguous', message: 'several pm2 processes claim this pid' }
-      : { managed: false, reason: 'notInList', message: `${fallbackMessage}; no process of the pm2 daemon is this process or an ancestor` };
+      : {
+          managed: false,
+          reason: 'notInList',
+          message: `${fallbackMessage}; no process of the pm2 daemon is this process or an ancestor`,
+        };
   }
   const { entry } = match;
   return {
@@ -64,16 +69,33 @@ async function fromDaemonList(context: ResolveIdentityContext, fallbackMessage: 
 export async function resolveIdentity(context: ResolveIdentityContext): Promise<Identity> {
   const reading = readPm2Env(context.process.env);
   if (!reading.ok) {
-    return fromDaemonList(context, reading.problem === 'absent' ? 'no pm2 variables in the environment' : `pm2 variables unusable (${reading.problem})`);
+    return fromDaemonList(
+      context,
+      reading.problem === 'absent'
+        ? 'no pm2 variables in the environment'
+        : `pm2 variables unusable (${reading.problem})`,
+    );
   }
   const env = reading.identity;
   const pidFileText = env.pidFilePath === null ? null : await context.fs.readText(env.pidFilePath);
-  const quick = classifyRelation({ pid: context.process.pid, ppid: context.process.ppid, pidFileText, daemonPid: null, interpreter: context.process.env.exec_interpreter ?? null });
+  const quick = classifyRelation({
+    pid: context.process.pid,
+    ppid: context.process.ppid,
+    pidFileText,
+    daemonPid: null,
+    interpreter: context.process.env.exec_interpreter ?? null,
+  });
   if (!quick.ok) return fromDaemonList(context, `pm2 pid file ${quick.problem}`);
   let { relation, trackedPid } = quick;
   if (relation === 'descendant') {
     const daemonPid = await context.daemon.daemonPid();
-    const full = classifyRelation({ pid: context.process.pid, ppid: context.process.ppid, pidFileText, daemonPid, interpreter: context.process.env.exec_interpreter ?? null });
+    const full = classifyRelation({
+      pid: context.process.pid,
+      ppid: context.process.ppid,
+      pidFileText,
+      daemonPid,
+      interpreter: context.process.env.exec_interpreter ?? null,
+    });
     if (full.ok) relation = full.relation;
   }
   if (relation === 'superseded') {

@@ -39,7 +39,10 @@ export interface Pm2Info {
     readonly settings: SettingsOrigin;
   };
   /** The daemon query's outcome when one was made: null when none was. */
-  readonly daemon: null | { readonly ok: true; readonly via: 'rpc' | 'cli'; readonly at: number } | { readonly ok: false; readonly problem: DaemonProblem };
+  readonly daemon:
+    | null
+    | { readonly ok: true; readonly via: 'rpc' | 'cli'; readonly at: number }
+    | { readonly ok: false; readonly problem: DaemonProblem };
 }
 
 /** Facts about this process measured by itself. */
@@ -71,7 +74,10 @@ export function buildInfo(
     status: entry?.status ?? null,
     restarts: entry ? entry.restarts : identity.restarts,
     unstableRestarts: entry ? entry.unstableRestarts : identity.unstableRestarts,
-    uptimeMs: measured?.startedAt != null && live !== null && 'at' in live ? Math.max(0, live.at - measured.startedAt) : self.uptimeMs,
+    uptimeMs:
+      measured?.startedAt != null && live !== null && 'at' in live
+        ? Math.max(0, live.at - measured.startedAt)
+        : self.uptimeMs,
     memoryBytes: measured?.memoryBytes ?? self.memoryBytes,
     cpuPercent: measured?.cpuPercent ?? null,
     settings: entry ? entry.settings : identity.settings,
@@ -82,7 +88,12 @@ export function buildInfo(
       metrics: measured?.memoryBytes != null ? 'daemon' : 'process',
       settings: entry ? 'daemon' : identity.settingsOrigin,
     },
-    daemon: live === null ? null : 'problem' in live ? { ok: false, problem: live.problem } : { ok: true, via: live.via, at: live.at },
+    daemon:
+      live === null
+        ? null
+        : 'problem' in live
+          ? { ok: false, problem: live.problem }
+          : { ok: true, via: live.via, at: live.at },
   };
 }
 

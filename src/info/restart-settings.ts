@@ -43,11 +43,15 @@ function setting<T>(raw: unknown, parse: (value: unknown) => T | undefined, fall
  * A scalar absent from the source means pm2's default applies; `stop_exit_codes` absent from a
  * fork-mode env is `unknown`, because pm2 drops array values there (ForkMode.js).
  */
-export function readRestartSettings(source: Readonly<Record<string, unknown>>, origin: SettingsOrigin): RestartSettings {
+export function readRestartSettings(
+  source: Readonly<Record<string, unknown>>,
+  origin: SettingsOrigin,
+): RestartSettings {
   const stopRaw = source.stop_exit_codes;
   return {
     autorestart: setting(source.autorestart, parseBoolean, true),
-    stopExitCodes: stopRaw === undefined && origin === 'forkEnv' ? 'unknown' : setting(stopRaw, parseExitCodes, []),
+    stopExitCodes:
+      stopRaw === undefined && origin === 'forkEnv' ? 'unknown' : setting(stopRaw, parseExitCodes, []),
     minUptimeMs: setting(source.min_uptime, parseDurationMs, PM2_DEFAULTS.minUptimeMs),
     maxRestarts: setting(source.max_restarts, parseCount, PM2_DEFAULTS.maxRestarts),
     killTimeoutMs: setting(source.kill_timeout, parseDurationMs, PM2_DEFAULTS.killTimeoutMs),

@@ -28,15 +28,27 @@ export function createExecaRunner(): CommandRunner {
           encoding: 'utf8',
           stripFinalNewline: false,
         });
-        if (result.timedOut) return { ok: false, reason: 'timeout', message: `${file} timed out after ${options.timeoutMs} ms` };
-        if (result.isMaxBuffer) return { ok: false, reason: 'outputTooLarge', message: `${file} printed more than ${options.maxBufferBytes} bytes` };
+        if (result.timedOut)
+          return { ok: false, reason: 'timeout', message: `${file} timed out after ${options.timeoutMs} ms` };
+        if (result.isMaxBuffer)
+          return {
+            ok: false,
+            reason: 'outputTooLarge',
+            message: `${file} printed more than ${options.maxBufferBytes} bytes`,
+          };
         const code = (result as { code?: string }).code;
-        if (code === 'ENOENT' || code === 'EACCES') return { ok: false, reason: 'notFound', message: `${file} could not be run (${code})` };
+        if (code === 'ENOENT' || code === 'EACCES')
+          return { ok: false, reason: 'notFound', message: `${file} could not be run (${code})` };
         if (result.failed) {
           const stderr = String(result.stderr ?? '').slice(0, 500);
           return result.exitCode === undefined
             ? { ok: false, reason: 'failed', message: `${file} failed: ${result.shortMessage}` }
-            : { ok: false, reason: 'exitCode', exitCode: result.exitCode, message: `${file} exited with code ${result.exitCode}: ${stderr}` };
+            : {
+                ok: false,
+                reason: 'exitCode',
+                exitCode: result.exitCode,
+                message: `${file} exited with code ${result.exitCode}: ${stderr}`,
+              };
         }
         return { ok: true, stdout: String(result.stdout) };
       } catch (error) {

@@ -27,7 +27,9 @@ function readText(path: string): Promise<string | null> {
 }
 
 /** Runs a callback-style fs operation; resolves whether it succeeded. */
-function succeeded(operation: (done: (error: NodeJS.ErrnoException | null) => void) => void): Promise<boolean> {
+function succeeded(
+  operation: (done: (error: NodeJS.ErrnoException | null) => void) => void,
+): Promise<boolean> {
   return new Promise((resolve) => operation((error) => resolve(!error)));
 }
 
@@ -104,7 +106,12 @@ export function createNodeProcess(): ProcessPort {
 /** The daemon's RPC socket; a call with `waitForReply: false` resolves once the request is written. */
 export function createSocketDaemonClient(): DaemonClient {
   return {
-    call<T>(socketPath: string, method: string, arg: unknown, options: { timeoutMs: number; waitForReply?: boolean }) {
+    call<T>(
+      socketPath: string,
+      method: string,
+      arg: unknown,
+      options: { timeoutMs: number; waitForReply?: boolean },
+    ) {
       return options.waitForReply === false
         ? (sendToDaemon(socketPath, method, arg, { timeoutMs: options.timeoutMs }) as Promise<RpcResult<T>>)
         : callDaemon<T>(socketPath, method, arg, { timeoutMs: options.timeoutMs });

@@ -22,7 +22,12 @@ export type CommandFailureReason = 'notFound' | 'timeout' | 'exitCode' | 'output
 /** The outcome of running a command. */
 export type CommandResult =
   | { readonly ok: true; readonly stdout: string }
-  | { readonly ok: false; readonly reason: CommandFailureReason; readonly exitCode?: number; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly reason: CommandFailureReason;
+      readonly exitCode?: number;
+      readonly message: string;
+    };
 
 /** Options for one command run. */
 export interface CommandOptions {
@@ -47,7 +52,12 @@ export type { RpcFailureReason, RpcResult } from '../daemon/rpc-client.js';
 /** Talks to the pm2 daemon's RPC socket; never starts a daemon. */
 export interface DaemonClient {
   /** Calls `method` and waits for the reply (or, with `waitForReply: false`, only for the request to be written). */
-  call<T>(socketPath: string, method: string, arg: unknown, options: { timeoutMs: number; waitForReply?: boolean }): Promise<RpcResult<T>>;
+  call<T>(
+    socketPath: string,
+    method: string,
+    arg: unknown,
+    options: { timeoutMs: number; waitForReply?: boolean },
+  ): Promise<RpcResult<T>>;
 }
 
 /** Read-only file access. */

@@ -18,7 +18,9 @@ export interface ControllerContext {
   readonly clock: Clock;
   readonly process: Pick<ProcessPort, 'exit' | 'pid'>;
   /** Decides how to restart, from a fresh look at identity and settings. */
-  plan(allowPlainExit: boolean): Promise<{ plan: RestartPlan; minUptimeWaitMs: number; pmId: number | null; restarts: number | null }>;
+  plan(
+    allowPlainExit: boolean,
+  ): Promise<{ plan: RestartPlan; minUptimeWaitMs: number; pmId: number | null; restarts: number | null }>;
   /** Re-checks, just before an exit, that pm2 still tracks this process (or its wrapper). */
   stillTracked(): Promise<boolean>;
   /** Asks the daemon to restart a pm_id. */
@@ -36,7 +38,16 @@ export interface RestartController {
   readonly state: RestartState;
   request(options: RestartRequestOptions): Promise<RestartOutcome>;
   /** `record`: the pm_id and restart count to write the restart record for, when no restart was planned (null: none). */
-  shutdown(source: string, options: { budgetMs: number; refuseNewTasks: boolean; hooks: readonly ExitHook[]; hooksTimeoutMs: number; record?: { pmId: number; restarts: number | null } | null }): void;
+  shutdown(
+    source: string,
+    options: {
+      budgetMs: number;
+      refuseNewTasks: boolean;
+      hooks: readonly ExitHook[];
+      hooksTimeoutMs: number;
+      record?: { pmId: number; restarts: number | null } | null;
+    },
+  ): void;
   cancel(): boolean;
   beginTask(label?: string): TaskHandle;
   on<K extends RestartEventName>(name: K, listener: (event: RestartEvents[K]) => void): () => void;
@@ -52,7 +63,11 @@ export function createRestartController(context: ControllerContext): RestartCont
   let hooksTimeoutMs = 0;
   let hardStopAt: number | null = null;
   let plan: Extract<RestartPlan, { ok: true }> | undefined;
-  let planned: { pmId: number | null; restarts: number | null; minUptimeWaitMs: number } = { pmId: null, restarts: null, minUptimeWaitMs: 0 };
+  let planned: { pmId: number | null; restarts: number | null; minUptimeWaitMs: number } = {
+    pmId: null,
+    restarts: null,
+    minUptimeWaitMs: 0,
+  };
   let taskRefused = false;
   let exited = false;
   /** When `planned.minUptimeWaitMs` was measured: the wait counts from there, not from the drain. */
@@ -90,7 +105,10 @@ export function createRestartController(context: ControllerContext): RestartCont
       case 'startDeadlineTimer': {
         clearDeadline();
         const at = clock.now() + effect.delayMs;
-        deadline = clock.setTimeout(() => dispatch({ type: 'deadlineReached', at: Math.max(clock.now(), at) }), effect.delayMs);
+        deadline = clock.setTimeout(
+          () => dispatch({ type: 'deadlineReached', at: Math.max(clock.now(), at) }),
+          effect.delayMs,
+        );
         return;
       }
       case 'cancelDeadlineTimer':
@@ -128,7 +146,8 @@ export function createRestartController(context: ControllerContext): RestartCont
       await wait.done;
       endMinUptimeWait = undefined;
     }
-    const budget = hardStopAt === null ? hooksTimeoutMs : Math.max(0, Math.min(hooksTimeoutMs, hardStopAt - clock.now()));
+    const budget =
+      hardStopAt === null ? hooksTimeoutMs : Math.max(0, Math.min(hooksTimeoutMs, hardStopAt - clock.now()));
     const current = state.request ?? request;
     hooksStop = new AbortController();
     await runHooks(
@@ -154,16 +173,34 @@ export function createRestartController(context: ControllerContext): RestartCont
   const exit = async () => {
     const request = state.request;
     if (request === null) return;
-    const strategy: RestartStrategy | { type: 'shutdown' } = request.kind === 'shutdown' ? { type: 'shutdown' } : (plan?.strategy ?? { type: 'plainExit', code: 0 });
-    const why = request.kind === 'shutdown' ? `pm2 asked this process to stop (${request.reason})` : (plan?.why ?? '');
+    const strategy: RestartStrategy | { type: 'shutdown' } =
+      request.kind === 'shutdown' ? { type: 'shutdown' } : (plan?.strategy ?? { type: 'plainExit', code: 0 });
+    const why =
+      request.kind === 'shutdown' ? `pm2 asked this process to stop (${request.reason})` : (plan?.why ?? '');
     if (strategy.type === 'exit' && !(await context.stillTracked())) {
       // A cluster reload replaced this worker after the plan: pm2 stops it itself; an exit now would
       // make pm2 respawn the old worker beside the new one.
-      dispatch({ type: 'restartFailed', at: clock.now(), cause: 'superseded', message: 'this process is no longer the one pm2 tracks (replaced by a reload); pm2 will stop it' });
+      dispatch({
+        type: 'restartFailed',
+        at: clock.now(),
+        cause: 'superseded',
+        message: 'this process is no longer the one pm2 tracks (replaced by a reload); pm2 will stop it',
+      });
       return;
     }
     if (exited) return;
-    const record = strategy.type !== 'plainExit' && planned.pmId !== null ? describeRestart({ request, strategy, pmId: planned.pmId, restarts: planned.restarts, pid: context.process.pid, now: clock.now(), tasks: state.tasks }) : null;
+    const record =
+      strategy.type !== 'plainExit' && planned.pmId !== null
+        ? describeRestart({
+            request,
+            strategy,
+            pmId: planned.pmId,
+            restarts: planned.restarts,
+            pid: context.process.pid,
+            now: clock.now(),
+            tasks: state.tasks,
+          })
+        : null;
     if (record !== null) await context.writeRecord(record);
     if (exited) return;
     events.emit('restarting', { type: 'restarting', reason: request.reason, strategy, why });
@@ -175,22 +212,48 @@ export function createRestartController(context: ControllerContext): RestartCont
     if (!sent.ok) {
       // No restart follows: the next generation must not read this one's record as its reason.
       if (record !== null) await context.discardRecord(record.pmId);
-      dispatch({ type: 'restartFailed', at: clock.now(), cause: 'daemonRefused', message: sent.message ?? 'the daemon did not accept the restart request' });
+      dispatch({
+        type: 'restartFailed',
+        at: clock.now(),
+        cause: 'daemonRefused',
+        message: sent.message ?? 'the daemon did not accept the restart request',
+      });
       return;
     }
     // The daemon now stops this process (SIGINT, then SIGKILL after kill_timeout). If it never does, give up.
-    clock.setTimeout(() => dispatch({ type: 'restartFailed', at: clock.now(), cause: 'daemonTimedOut', message: 'the daemon accepted the restart request but did not restart this process' }), context.daemonRestartGraceMs);
+    clock.setTimeout(
+      () =>
+        dispatch({
+          type: 'restartFailed',
+          at: clock.now(),
+          cause: 'daemonTimedOut',
+          message: 'the daemon accepted the restart request but did not restart this process',
+        }),
+      context.daemonRestartGraceMs,
+    );
   };
 
   const request = async (options: RestartRequestOptions): Promise<RestartOutcome> => {
     if (state.phase !== 'idle') {
       hooks.push(...options.hooks);
-      dispatch({ type: 'restartRequested', at: clock.now(), reason: options.reason, deadlineMs: options.deadlineMs, onDeadline: options.onDeadline, refuseNewTasks: options.refuseNewTasks });
+      dispatch({
+        type: 'restartRequested',
+        at: clock.now(),
+        reason: options.reason,
+        deadlineMs: options.deadlineMs,
+        onDeadline: options.onDeadline,
+        refuseNewTasks: options.refuseNewTasks,
+      });
       return { status: 'alreadyPending', phase: state.phase };
     }
     const decided = await context.plan(options.allowPlainExit);
     if (!decided.plan.ok) {
-      events.emit('refused', { type: 'refused', reason: options.reason, code: decided.plan.code, why: decided.plan.why });
+      events.emit('refused', {
+        type: 'refused',
+        reason: options.reason,
+        code: decided.plan.code,
+        why: decided.plan.why,
+      });
       return { status: 'refused', code: decided.plan.code, why: decided.plan.why };
     }
     if (state.phase !== 'idle') return request(options);
@@ -200,7 +263,14 @@ export function createRestartController(context: ControllerContext): RestartCont
     hooks = [...options.hooks];
     hooksTimeoutMs = options.hooksTimeoutMs;
     hardStopAt = null;
-    dispatch({ type: 'restartRequested', at: clock.now(), reason: options.reason, deadlineMs: options.deadlineMs, onDeadline: options.onDeadline, refuseNewTasks: options.refuseNewTasks });
+    dispatch({
+      type: 'restartRequested',
+      at: clock.now(),
+      reason: options.reason,
+      deadlineMs: options.deadlineMs,
+      onDeadline: options.onDeadline,
+      refuseNewTasks: options.refuseNewTasks,
+    });
     if ((state as RestartState).phase === 'deferred') return { status: 'deferred', tasks: state.tasks };
     return { status: 'restarting', strategy: plan.strategy, why: plan.why };
   };
@@ -210,14 +280,24 @@ export function createRestartController(context: ControllerContext): RestartCont
       hooks = [...options.hooks];
       hooksTimeoutMs = options.hooksTimeoutMs;
       // No restart was planned: the record of this pm2-initiated stop needs the pm_id from the caller.
-      planned = { pmId: options.record?.pmId ?? null, restarts: options.record?.restarts ?? null, minUptimeWaitMs: 0 };
+      planned = {
+        pmId: options.record?.pmId ?? null,
+        restarts: options.record?.restarts ?? null,
+        minUptimeWaitMs: 0,
+      };
     } else {
       hooks.push(...options.hooks);
       hooksTimeoutMs = Math.max(hooksTimeoutMs, options.hooksTimeoutMs);
     }
     const at = clock.now();
     hardStopAt = hardStopAt === null ? at + options.budgetMs : Math.min(hardStopAt, at + options.budgetMs);
-    dispatch({ type: 'shutdownRequested', at, source, budgetMs: options.budgetMs, refuseNewTasks: options.refuseNewTasks });
+    dispatch({
+      type: 'shutdownRequested',
+      at,
+      source,
+      budgetMs: options.budgetMs,
+      refuseNewTasks: options.refuseNewTasks,
+    });
     if (state.request?.kind === 'shutdown') endMinUptimeWait?.();
     const stop = hooksStop;
     if (stop) clock.setTimeout(() => stop.abort(), Math.max(0, hardStopAt - at));

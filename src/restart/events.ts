@@ -15,9 +15,19 @@ export interface RestartEvents {
   /** Tasks are done (or the deadline forced it): hooks run next. */
   draining: Extract<MachineNotice, { type: 'draining' }>;
   /** The exit is being performed, with the strategy chosen. */
-  restarting: { readonly type: 'restarting'; readonly reason: string; readonly strategy: RestartStrategy | { readonly type: 'shutdown' }; readonly why: string };
+  restarting: {
+    readonly type: 'restarting';
+    readonly reason: string;
+    readonly strategy: RestartStrategy | { readonly type: 'shutdown' };
+    readonly why: string;
+  };
   /** A restart was refused; the process keeps running. */
-  refused: { readonly type: 'refused'; readonly reason: string; readonly code: Pm2SelfErrorCode; readonly why: string };
+  refused: {
+    readonly type: 'refused';
+    readonly reason: string;
+    readonly code: Pm2SelfErrorCode;
+    readonly why: string;
+  };
   /** The restart could not be carried out at exit time; the process keeps running. */
   failed: Extract<MachineNotice, { type: 'failed' }>;
   /** A pre-exit hook threw, rejected or ran out of time; the exit goes on. */

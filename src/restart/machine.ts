@@ -36,14 +36,32 @@ export interface RestartState {
 
 /** Inputs to the machine; `at` is the clock's `now()` when the event happened. */
 export type RestartEvent =
-  | { readonly type: 'restartRequested'; readonly at: number; readonly reason: string; readonly deadlineMs: number | null; readonly onDeadline: DeadlinePolicy; readonly refuseNewTasks: boolean }
-  | { readonly type: 'shutdownRequested'; readonly at: number; readonly source: string; readonly budgetMs: number; readonly refuseNewTasks: boolean }
+  | {
+      readonly type: 'restartRequested';
+      readonly at: number;
+      readonly reason: string;
+      readonly deadlineMs: number | null;
+      readonly onDeadline: DeadlinePolicy;
+      readonly refuseNewTasks: boolean;
+    }
+  | {
+      readonly type: 'shutdownRequested';
+      readonly at: number;
+      readonly source: string;
+      readonly budgetMs: number;
+      readonly refuseNewTasks: boolean;
+    }
   | { readonly type: 'taskStarted'; readonly at: number }
   | { readonly type: 'taskEnded'; readonly at: number }
   | { readonly type: 'cancelRequested'; readonly at: number }
   | { readonly type: 'deadlineReached'; readonly at: number }
   | { readonly type: 'drainFinished'; readonly at: number }
-  | { readonly type: 'restartFailed'; readonly at: number; readonly cause: RestartFailureCause; readonly message: string };
+  | {
+      readonly type: 'restartFailed';
+      readonly at: number;
+      readonly cause: RestartFailureCause;
+      readonly message: string;
+    };
 
 /**
  * Why a restart did not happen at exit time (the process keeps running): `superseded`, a reload
@@ -54,12 +72,33 @@ export type RestartFailureCause = 'superseded' | 'daemonRefused' | 'daemonTimedO
 
 /** Notifications the machine asks the controller to publish. */
 export type MachineNotice =
-  | { readonly type: 'requested'; readonly kind: RequestKind; readonly reason: string; readonly coalesced: boolean }
+  | {
+      readonly type: 'requested';
+      readonly kind: RequestKind;
+      readonly reason: string;
+      readonly coalesced: boolean;
+    }
   | { readonly type: 'deferred'; readonly reason: string; readonly tasks: number }
   | { readonly type: 'cancelled'; readonly reason: string; readonly cause: 'cleared' | 'deadline' }
-  | { readonly type: 'deadlineReached'; readonly reason: string; readonly policy: DeadlinePolicy; readonly tasks: number }
-  | { readonly type: 'draining'; readonly kind: RequestKind; readonly reason: string; readonly forced: boolean; readonly tasks: number }
-  | { readonly type: 'failed'; readonly reason: string; readonly cause: RestartFailureCause; readonly message: string };
+  | {
+      readonly type: 'deadlineReached';
+      readonly reason: string;
+      readonly policy: DeadlinePolicy;
+      readonly tasks: number;
+    }
+  | {
+      readonly type: 'draining';
+      readonly kind: RequestKind;
+      readonly reason: string;
+      readonly forced: boolean;
+      readonly tasks: number;
+    }
+  | {
+      readonly type: 'failed';
+      readonly reason: string;
+      readonly cause: RestartFailureCause;
+      readonly message: string;
+    };
 
 /** Work for the controller, returned as data. */
 export type RestartEffect =
@@ -92,14 +131,35 @@ const notify = (notice: MachineNotice): RestartEffect => ({ type: 'notify', noti
 function startDrain(state: RestartState, request: PendingRequest, before: RestartEffect[]): Transition {
   return {
     state: { ...state, phase: 'draining', request },
-    effects: [...before, notify({ type: 'draining', kind: request.kind, reason: request.reason, forced: request.forced, tasks: state.tasks }), { type: 'drain' }],
+    effects: [
+      ...before,
+      notify({
+        type: 'draining',
+        kind: request.kind,
+        reason: request.reason,
+        forced: request.forced,
+        tasks: state.tasks,
+      }),
+      { type: 'drain' },
+    ],
   };
 }
 
-function waitOrDrain(state: RestartState, request: PendingRequest, at: number, before: RestartEffect[]): Transition {
+function waitOrDrain(
+  state: RestartState,
+  request: PendingRequest,
+  at: number,
+  before: RestartEffect[],
+): Transition {
   if (state.tasks === 0) return startDrain(state, request, [...before, { type: 'cancelDeadlineTimer' }]);
-  const timer: RestartEffect[] = request.deadlineAt === null ? [] : [{ type: 'startDeadlineTimer', delayMs: Math.max(0, request.deadlineAt - at) }];
-  return { state: { ...state, phase: 'deferred', request }, effects: [...before, ...timer, notify({ type: 'deferred', reason: request.reason, tasks: state.tasks })] };
+  const timer: RestartEffect[] =
+    request.deadlineAt === null
+      ? []
+      : [{ type: 'startDeadlineTimer', delayMs: Math.max(0, request.deadlineAt - at) }];
+  return {
+    state: { ...state, phase: 'deferred', request },
+    effects: [...before, ...timer, notify({ type: 'deferred', reason: request.reason, tasks: state.tasks })],
+  };
 }
 
 function earlier(a: number | null, b: number | null): number | null {
@@ -108,19 +168,36 @@ function earlier(a: number | null, b: number | null): number | null {
   return Math.min(a, b);
 }
 
-function onRestartRequested(state: RestartState, event: Extract<RestartEvent, { type: 'restartRequested' }>): Transition {
+function onRestartRequested(
+  state: RestartState,
+  event: Extract<RestartEvent, { type: 'restartRequested' }>,
+): Transition {
   const deadlineAt = event.deadlineMs === null ? null : event.at + event.deadlineMs;
   if (state.phase === 'idle') {
-    const request: PendingRequest = { kind: 'restart', reason: event.reason, requestedAt: event.at, deadlineAt, onDeadline: event.onDeadline, refuseNewTasks: event.refuseNewTasks, forced: false };
-    return waitOrDrain(state, request, event.at, [notify({ type: 'requested', kind: 'restart', reason: event.reason, coalesced: false })]);
+    const request: PendingRequest = {
+      kind: 'restart',
+      reason: event.reason,
+      requestedAt: event.at,
+      deadlineAt,
+      onDeadline: event.onDeadline,
+      refuseNewTasks: event.refuseNewTasks,
+      forced: false,
+    };
+    return waitOrDrain(state, request, event.at, [
+      notify({ type: 'requested', kind: 'restart', reason: event.reason, coalesced: false }),
+    ]);
   }
   const current = state.request as PendingRequest;
   const coalesced = notify({ type: 'requested', kind: 'restart', reason: event.reason, coalesced: true });
   if (state.phase !== 'deferred') return { state, effects: [coalesced] };
   const merged = mergeDeadlines(current, { deadlineAt, onDeadline: event.onDeadline });
-  if (merged.deadlineAt === current.deadlineAt && merged.onDeadline === current.onDeadline) return { state, effects: [coalesced] };
+  if (merged.deadlineAt === current.deadlineAt && merged.onDeadline === current.onDeadline)
+    return { state, effects: [coalesced] };
   const request: PendingRequest = { ...current, ...merged };
-  const timer: RestartEffect = merged.deadlineAt === null ? { type: 'cancelDeadlineTimer' } : { type: 'startDeadlineTimer', delayMs: Math.max(0, merged.deadlineAt - event.at) };
+  const timer: RestartEffect =
+    merged.deadlineAt === null
+      ? { type: 'cancelDeadlineTimer' }
+      : { type: 'startDeadlineTimer', delayMs: Math.max(0, merged.deadlineAt - event.at) };
   return { state: { ...state, request }, effects: [coalesced, timer] };
 }
 
@@ -132,19 +209,34 @@ type Deadline = Pick<PendingRequest, 'deadlineAt' | 'onDeadline'>;
  * give-up deadline.
  */
 export function mergeDeadlines(a: Deadline, b: Deadline): Deadline {
-  const forcing = [a, b].filter((d) => d.onDeadline === 'force' && d.deadlineAt !== null).map((d) => d.deadlineAt as number);
+  const forcing = [a, b]
+    .filter((d) => d.onDeadline === 'force' && d.deadlineAt !== null)
+    .map((d) => d.deadlineAt as number);
   if (forcing.length > 0) return { deadlineAt: Math.min(...forcing), onDeadline: 'force' };
-  if (a.deadlineAt === null || b.deadlineAt === null) return { deadlineAt: null, onDeadline: a.deadlineAt === null ? a.onDeadline : b.onDeadline };
+  if (a.deadlineAt === null || b.deadlineAt === null)
+    return { deadlineAt: null, onDeadline: a.deadlineAt === null ? a.onDeadline : b.onDeadline };
   return { deadlineAt: Math.max(a.deadlineAt, b.deadlineAt), onDeadline: 'giveUp' };
 }
 
-function onShutdownRequested(state: RestartState, event: Extract<RestartEvent, { type: 'shutdownRequested' }>): Transition {
+function onShutdownRequested(
+  state: RestartState,
+  event: Extract<RestartEvent, { type: 'shutdownRequested' }>,
+): Transition {
   const current = state.request;
-  if (current?.kind === 'shutdown' || state.phase === 'exiting') return { state, effects: [{ type: 'exitNow' }] };
-  const requested = notify({ type: 'requested', kind: 'shutdown', reason: event.source, coalesced: current !== null });
+  if (current?.kind === 'shutdown' || state.phase === 'exiting')
+    return { state, effects: [{ type: 'exitNow' }] };
+  const requested = notify({
+    type: 'requested',
+    kind: 'shutdown',
+    reason: event.source,
+    coalesced: current !== null,
+  });
   const budgetAt = event.at + event.budgetMs;
   if (state.phase === 'draining') {
-    return { state: { ...state, request: { ...(current as PendingRequest), kind: 'shutdown' } }, effects: [requested] };
+    return {
+      state: { ...state, request: { ...(current as PendingRequest), kind: 'shutdown' } },
+      effects: [requested],
+    };
   }
   const request: PendingRequest = {
     kind: 'shutdown',
@@ -166,33 +258,71 @@ export function transition(state: RestartState, event: RestartEvent): Transition
     case 'shutdownRequested':
       return onShutdownRequested(state, event);
     case 'taskStarted': {
-      const refuse = state.phase === 'draining' || state.phase === 'exiting' || (state.phase === 'deferred' && state.request?.refuseNewTasks === true);
-      return refuse ? { state, effects: [{ type: 'refuseTask' }] } : { state: { ...state, tasks: state.tasks + 1 }, effects: [{ type: 'acceptTask' }] };
+      const refuse =
+        state.phase === 'draining' ||
+        state.phase === 'exiting' ||
+        (state.phase === 'deferred' && state.request?.refuseNewTasks === true);
+      return refuse
+        ? { state, effects: [{ type: 'refuseTask' }] }
+        : { state: { ...state, tasks: state.tasks + 1 }, effects: [{ type: 'acceptTask' }] };
     }
     case 'taskEnded': {
       if (state.tasks === 0) return stay(state);
       const next = { ...state, tasks: state.tasks - 1 };
-      if (state.phase === 'deferred' && next.tasks === 0) return startDrain(next, state.request as PendingRequest, [{ type: 'cancelDeadlineTimer' }]);
+      if (state.phase === 'deferred' && next.tasks === 0)
+        return startDrain(next, state.request as PendingRequest, [{ type: 'cancelDeadlineTimer' }]);
       return stay(next);
     }
     case 'cancelRequested': {
       if (state.phase !== 'deferred' || state.request?.kind !== 'restart') return stay(state);
-      return { state: { ...state, phase: 'idle', request: null }, effects: [{ type: 'cancelDeadlineTimer' }, notify({ type: 'cancelled', reason: state.request.reason, cause: 'cleared' })] };
+      return {
+        state: { ...state, phase: 'idle', request: null },
+        effects: [
+          { type: 'cancelDeadlineTimer' },
+          notify({ type: 'cancelled', reason: state.request.reason, cause: 'cleared' }),
+        ],
+      };
     }
     case 'deadlineReached': {
       const request = state.request;
-      if (state.phase !== 'deferred' || request === null || request.deadlineAt === null || event.at < request.deadlineAt) return stay(state);
-      const reached = notify({ type: 'deadlineReached', reason: request.reason, policy: request.onDeadline, tasks: state.tasks });
+      if (
+        state.phase !== 'deferred' ||
+        request === null ||
+        request.deadlineAt === null ||
+        event.at < request.deadlineAt
+      )
+        return stay(state);
+      const reached = notify({
+        type: 'deadlineReached',
+        reason: request.reason,
+        policy: request.onDeadline,
+        tasks: state.tasks,
+      });
       if (request.onDeadline === 'giveUp' && request.kind === 'restart') {
-        return { state: { ...state, phase: 'idle', request: null }, effects: [reached, notify({ type: 'cancelled', reason: request.reason, cause: 'deadline' })] };
+        return {
+          state: { ...state, phase: 'idle', request: null },
+          effects: [reached, notify({ type: 'cancelled', reason: request.reason, cause: 'deadline' })],
+        };
       }
       return startDrain(state, { ...request, forced: true }, [reached]);
     }
     case 'drainFinished':
-      return state.phase === 'draining' ? { state: { ...state, phase: 'exiting' }, effects: [{ type: 'exit' }] } : stay(state);
+      return state.phase === 'draining'
+        ? { state: { ...state, phase: 'exiting' }, effects: [{ type: 'exit' }] }
+        : stay(state);
     case 'restartFailed':
       if (state.phase !== 'exiting' || state.request?.kind !== 'restart') return stay(state);
-      return { state: { ...state, phase: 'idle', request: null }, effects: [notify({ type: 'failed', reason: state.request.reason, cause: event.cause, message: event.message })] };
+      return {
+        state: { ...state, phase: 'idle', request: null },
+        effects: [
+          notify({
+            type: 'failed',
+            reason: state.request.reason,
+            cause: event.cause,
+            message: event.message,
+          }),
+        ],
+      };
   }
 }
 

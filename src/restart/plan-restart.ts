@@ -32,10 +32,31 @@ export interface PlannedRestart {
  */
 export function planRestart(input: RestartPlanInput): PlannedRestart {
   const { identity } = input;
-  if (!identity.managed) return { plan: chooseStrategy(identity, null, false, input.allowPlainExit), minUptimeWaitMs: 0, pmId: null, restarts: null };
-  const trusted: RestartSettings | null = input.entry ? input.entry.settings : identity.source === 'daemon' || identity.settingsOrigin === 'clusterEnv' ? identity.settings : null;
-  const plan = chooseStrategy(identity, trusted ?? identity.settings, input.entry !== undefined, input.allowPlainExit);
-  const minUptimeMs = trusted && trusted.minUptimeMs !== 'unknown' ? trusted.minUptimeMs : PM2_DEFAULTS.minUptimeMs;
+  if (!identity.managed)
+    return {
+      plan: chooseStrategy(identity, null, false, input.allowPlainExit),
+      minUptimeWaitMs: 0,
+      pmId: null,
+      restarts: null,
+    };
+  const trusted: RestartSettings | null = input.entry
+    ? input.entry.settings
+    : identity.source === 'daemon' || identity.settingsOrigin === 'clusterEnv'
+      ? identity.settings
+      : null;
+  const plan = chooseStrategy(
+    identity,
+    trusted ?? identity.settings,
+    input.entry !== undefined,
+    input.allowPlainExit,
+  );
+  const minUptimeMs =
+    trusted && trusted.minUptimeMs !== 'unknown' ? trusted.minUptimeMs : PM2_DEFAULTS.minUptimeMs;
   const startedAt = identity.startedAt ?? input.now - input.uptimeMs;
-  return { plan, minUptimeWaitMs: Math.max(0, startedAt + minUptimeMs + DEFAULTS.minUptimeMarginMs - input.now), pmId: identity.pmId, restarts: identity.restarts };
+  return {
+    plan,
+    minUptimeWaitMs: Math.max(0, startedAt + minUptimeMs + DEFAULTS.minUptimeMarginMs - input.now),
+    pmId: identity.pmId,
+    restarts: identity.restarts,
+  };
 }

@@ -32,7 +32,10 @@ export function restartRecordPath(recordDir: string, pmId: number): string {
  * Reads a record written by an earlier generation of this pm_id. Returns null for anything that is
  * not a well-formed record of the same pm_id written by another pid. Pure.
  */
-export function parseRestartRecord(text: string | null, expected: { pmId: number; pid: number }): RestartRecord | null {
+export function parseRestartRecord(
+  text: string | null,
+  expected: { pmId: number; pid: number },
+): RestartRecord | null {
   if (text === null || text.length > 64 * 1024) return null;
   let raw: unknown;
   try {
@@ -50,13 +53,38 @@ export function parseRestartRecord(text: string | null, expected: { pmId: number
   const tasksCut = parseCount(r.tasksCut);
   const reason = typeof r.reason === 'string' && r.reason.length <= 1024 ? r.reason : undefined;
   const initiator = r.initiator === 'self' || r.initiator === 'pm2' ? r.initiator : undefined;
-  const strategy = r.strategy === 'exit' || r.strategy === 'daemon' || r.strategy === 'shutdown' ? r.strategy : undefined;
+  const strategy =
+    r.strategy === 'exit' || r.strategy === 'daemon' || r.strategy === 'shutdown' ? r.strategy : undefined;
   if (pmId !== expected.pmId || previousPid === undefined || previousPid === expected.pid) return null;
-  if (requestedAt === undefined || deferredMs === undefined || exitedAt === undefined || tasksCut === undefined) return null;
-  if (reason === undefined || initiator === undefined || strategy === undefined || typeof r.forced !== 'boolean') return null;
+  if (
+    requestedAt === undefined ||
+    deferredMs === undefined ||
+    exitedAt === undefined ||
+    tasksCut === undefined
+  )
+    return null;
+  if (
+    reason === undefined ||
+    initiator === undefined ||
+    strategy === undefined ||
+    typeof r.forced !== 'boolean'
+  )
+    return null;
   const previousRestarts = r.previousRestarts === null ? null : parseCount(r.previousRestarts);
   if (previousRestarts === undefined) return null;
-  return { initiator, reason, pmId, previousPid, previousRestarts, requestedAt, deferredMs, exitedAt, strategy, forced: r.forced, tasksCut };
+  return {
+    initiator,
+    reason,
+    pmId,
+    previousPid,
+    previousRestarts,
+    requestedAt,
+    deferredMs,
+    exitedAt,
+    strategy,
+    forced: r.forced,
+    tasksCut,
+  };
 }
 
 /** What {@link describeRestart} records. */

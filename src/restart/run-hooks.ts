@@ -17,7 +17,14 @@ export type ExitHook = (context: HookContext) => void | Promise<void>;
  * reported through `onFailure` and the rest still run. Resolves when all are done or the budget is out.
  * Aborting `stop` ends the budget early (pm2's kill budget arrived while the hooks ran).
  */
-export async function runHooks(hooks: readonly ExitHook[], context: Omit<HookContext, 'signal'>, budgetMs: number, clock: Clock, onFailure: (message: string) => void, stop?: AbortSignal): Promise<void> {
+export async function runHooks(
+  hooks: readonly ExitHook[],
+  context: Omit<HookContext, 'signal'>,
+  budgetMs: number,
+  clock: Clock,
+  onFailure: (message: string) => void,
+  stop?: AbortSignal,
+): Promise<void> {
   const controller = new AbortController();
   let timer: unknown;
   let expire = (): void => undefined;
@@ -43,7 +50,8 @@ export async function runHooks(hooks: readonly ExitHook[], context: Omit<HookCon
           return 'done' as const;
         },
       );
-      if ((await Promise.race([run, outOfTime])) === 'timeout') onFailure(`hook exceeded the ${budgetMs} ms budget`);
+      if ((await Promise.race([run, outOfTime])) === 'timeout')
+        onFailure(`hook exceeded the ${budgetMs} ms budget`);
     }
   } finally {
     clock.clearTimeout(timer);

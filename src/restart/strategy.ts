@@ -10,7 +10,10 @@ import type { Pm2SelfErrorCode } from '../errors.js';
  *   settings are unknown); the daemon stops and starts the app itself;
  * - `plainExit`: not under pm2 (or not the tracked process) and the caller allowed a plain exit.
  */
-export type RestartStrategy = { readonly type: 'exit'; readonly code: number } | { readonly type: 'daemon'; readonly pmId: number } | { readonly type: 'plainExit'; readonly code: number };
+export type RestartStrategy =
+  | { readonly type: 'exit'; readonly code: number }
+  | { readonly type: 'daemon'; readonly pmId: number }
+  | { readonly type: 'plainExit'; readonly code: number };
 
 /** A plan, or why a restart is refused. */
 export type RestartPlan =
@@ -31,22 +34,59 @@ export function restartableExitCode(settings: RestartSettings): number | null {
  * Chooses how to restart. Pure. `settings` are the most authoritative known (the daemon's when it
  * answered); `daemonReachable` says whether a daemon restart request can be sent.
  */
-export function chooseStrategy(identity: Identity, settings: RestartSettings | null, daemonReachable: boolean, allowPlainExit: boolean): RestartPlan {
+export function chooseStrategy(
+  identity: Identity,
+  settings: RestartSettings | null,
+  daemonReachable: boolean,
+  allowPlainExit: boolean,
+): RestartPlan {
   if (!identity.managed) {
     return allowPlainExit
-      ? { ok: true, strategy: { type: 'plainExit', code: 0 }, why: `not under pm2 (${identity.reason}); plain exit allowed` }
+      ? {
+          ok: true,
+          strategy: { type: 'plainExit', code: 0 },
+          why: `not under pm2 (${identity.reason}); plain exit allowed`,
+        }
       : { ok: false, code: 'ERR_PM2SELF_NOT_UNDER_PM2', why: identity.message };
   }
   if (!isTrackedByPm2(identity.relation)) {
     return allowPlainExit
-      ? { ok: true, strategy: { type: 'plainExit', code: 0 }, why: `${identity.relation} of pm2 process ${identity.trackedPid}; plain exit allowed` }
-      : { ok: false, code: 'ERR_PM2SELF_NOT_TRACKED', why: `${identity.relation === 'descendant' ? 'this process descends from' : 'this process was replaced by'} the process pm2 tracks (pid ${identity.trackedPid})` };
+      ? {
+          ok: true,
+          strategy: { type: 'plainExit', code: 0 },
+          why: `${identity.relation} of pm2 process ${identity.trackedPid}; plain exit allowed`,
+        }
+      : {
+          ok: false,
+          code: 'ERR_PM2SELF_NOT_TRACKED',
+          why: `${identity.relation === 'descendant' ? 'this process descends from' : 'this process was replaced by'} the process pm2 tracks (pid ${identity.trackedPid})`,
+        };
   }
   const code = settings === null ? null : restartableExitCode(settings);
-  if (code !== null) return { ok: true, strategy: { type: 'exit', code }, why: `autorestart is on and exit code ${code} is not a stop exit code` };
+  if (code !== null)
+    return {
+      ok: true,
+      strategy: { type: 'exit', code },
+      why: `autorestart is on and exit code ${code} is not a stop exit code`,
+    };
   if (daemonReachable) {
-    const why = settings === null ? 'restart settings unknown' : settings.autorestart === false ? 'autorestart is off' : settings.autorestart === 'unknown' || settings.stopExitCodes === 'unknown' ? 'restart settings unknown' : 'every candidate exit code is a stop exit code';
-    return { ok: true, strategy: { type: 'daemon', pmId: identity.pmId }, why: `${why}: the daemon restarts pm_id ${identity.pmId}` };
+    const why =
+      settings === null
+        ? 'restart settings unknown'
+        : settings.autorestart === false
+          ? 'autorestart is off'
+          : settings.autorestart === 'unknown' || settings.stopExitCodes === 'unknown'
+            ? 'restart settings unknown'
+            : 'every candidate exit code is a stop exit code';
+    return {
+      ok: true,
+      strategy: { type: 'daemon', pmId: identity.pmId },
+      why: `${why}: the daemon restarts pm_id ${identity.pmId}`,
+    };
   }
-  return { ok: false, code: 'ERR_PM2SELF_DAEMON_UNREACHABLE', why: 'an exit would not be restarted (or the settings are unknown) and the pm2 daemon does not answer' };
+  return {
+    ok: false,
+    code: 'ERR_PM2SELF_DAEMON_UNREACHABLE',
+    why: 'an exit would not be restarted (or the settings are unknown) and the pm2 daemon does not answer',
+  };
 }

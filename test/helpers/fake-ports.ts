@@ -5,7 +5,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Clock, CommandOptions, CommandResult, CommandRunner, DaemonClient, FileSystem, Ports, ProcessPort, RpcResult, ShutdownSignal } from '../../src/ports/ports.js';
+import type {
+  Clock,
+  CommandOptions,
+  CommandResult,
+  CommandRunner,
+  DaemonClient,
+  FileSystem,
+  Ports,
+  ProcessPort,
+  RpcResult,
+  ShutdownSignal,
+} from '../../src/ports/ports.js';
 
 /** A clock that only moves when told to. */
 export interface FakeClock extends Clock {
@@ -33,7 +44,8 @@ export function createFakeClock(start = 1_800_000_000_000): FakeClock {
       const target = now + ms;
       for (;;) {
         let due: [number, { at: number; callback: () => void }] | undefined;
-        for (const timer of timers) if (timer[1].at <= target && (due === undefined || timer[1].at < due[1].at)) due = timer;
+        for (const timer of timers)
+          if (timer[1].at <= target && (due === undefined || timer[1].at < due[1].at)) due = timer;
         if (due === undefined) break;
         timers.delete(due[0]);
         now = due[1].at;
@@ -88,7 +100,9 @@ export interface FakeRunner extends CommandRunner {
   script: RunScript;
 }
 
-export function createFakeRunner(script: RunScript = () => ({ ok: false, reason: 'notFound', message: 'no script' })): FakeRunner {
+export function createFakeRunner(
+  script: RunScript = () => ({ ok: false, reason: 'notFound', message: 'no script' }),
+): FakeRunner {
   const runner: FakeRunner = {
     calls: [],
     script,
@@ -110,7 +124,10 @@ export interface DaemonCall {
 }
 
 /** A result per method: a fixed value or a function of the call. Unscripted methods answer `noDaemon`. */
-export type DaemonScript = Record<string, RpcResult<unknown> | ((call: DaemonCall) => RpcResult<unknown> | Promise<RpcResult<unknown>>)>;
+export type DaemonScript = Record<
+  string,
+  RpcResult<unknown> | ((call: DaemonCall) => RpcResult<unknown> | Promise<RpcResult<unknown>>)
+>;
 
 export interface FakeDaemonClient extends DaemonClient {
   readonly calls: DaemonCall[];
@@ -127,11 +144,21 @@ export function createFakeDaemonClient(initial: DaemonScript = {}): FakeDaemonCl
     calls,
     script,
     methods: () => calls.map((call) => call.method),
-    async call<T>(socketPath: string, method: string, arg: unknown, options: { timeoutMs: number; waitForReply?: boolean }) {
+    async call<T>(
+      socketPath: string,
+      method: string,
+      arg: unknown,
+      options: { timeoutMs: number; waitForReply?: boolean },
+    ) {
       const call = { socketPath, method, arg, options };
       calls.push(call);
       const answer = script[method];
-      const result = answer === undefined ? { ok: false as const, reason: 'noDaemon' as const, message: 'ENOENT: no daemon (fake)' } : typeof answer === 'function' ? await answer(call) : answer;
+      const result =
+        answer === undefined
+          ? { ok: false as const, reason: 'noDaemon' as const, message: 'ENOENT: no daemon (fake)' }
+          : typeof answer === 'function'
+            ? await answer(call)
+            : answer;
       return result as RpcResult<T>;
     },
   };
@@ -235,8 +262,25 @@ export function addLiveDaemon(ports: FakePorts, home: string, daemonPid: number)
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
 /** Names of the env snapshots in test/fixtures/env. */
-export type EnvFixtureName = 'fork' | 'cluster-0' | 'cluster-1' | 'wrapped-child' | 'direct-child' | 'grandchild' | 'eco-fork' | 'eco-cluster';
-export const ENV_FIXTURES: readonly EnvFixtureName[] = ['fork', 'cluster-0', 'cluster-1', 'wrapped-child', 'direct-child', 'grandchild', 'eco-fork', 'eco-cluster'];
+export type EnvFixtureName =
+  | 'fork'
+  | 'cluster-0'
+  | 'cluster-1'
+  | 'wrapped-child'
+  | 'direct-child'
+  | 'grandchild'
+  | 'eco-fork'
+  | 'eco-cluster';
+export const ENV_FIXTURES: readonly EnvFixtureName[] = [
+  'fork',
+  'cluster-0',
+  'cluster-1',
+  'wrapped-child',
+  'direct-child',
+  'grandchild',
+  'eco-fork',
+  'eco-cluster',
+];
 
 /** A process's own snapshot: its pid, ppid, env and the content of its pm2 pid file. */
 export interface EnvFixture {
@@ -260,11 +304,20 @@ export const FIXTURE_DAEMON_PID = 7381;
 export const FIXTURE_SECRET = 'sk-live-DO-NOT-LEAK-123';
 
 /** Fake ports for the process of an env fixture: its pid, ppid, env and pid file (no daemon unless asked). */
-export function portsForEnvFixture(name: EnvFixtureName, extra: FakePortsOptions & { liveDaemon?: boolean } = {}): FakePorts {
+export function portsForEnvFixture(
+  name: EnvFixtureName,
+  extra: FakePortsOptions & { liveDaemon?: boolean } = {},
+): FakePorts {
   const fixture = envFixture(name);
   const files: Record<string, string> = { ...extra.files };
   if (fixture.pidFile !== null && fixture.env.pm_pid_path) files[fixture.env.pm_pid_path] = fixture.pidFile;
-  const ports = createFakePorts({ pid: fixture.pid, ppid: fixture.ppid, ...extra, env: { ...fixture.env, ...extra.env }, files });
+  const ports = createFakePorts({
+    pid: fixture.pid,
+    ppid: fixture.ppid,
+    ...extra,
+    env: { ...fixture.env, ...extra.env },
+    files,
+  });
   if (extra.liveDaemon) addLiveDaemon(ports, fixture.env.PM2_HOME as string, FIXTURE_DAEMON_PID);
   return ports;
 }

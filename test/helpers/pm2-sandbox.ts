@@ -38,7 +38,12 @@ export interface JlistEntry {
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(PM2_|pm_|NODE_APP_INSTANCE$|name$|namespace$|exec_mode$|instances$|instance_var$|autorestart$|unique_id$|status$|restart_time$|unstable_restarts$|VITEST)/.test(key)) continue;
+    if (
+      /^(PM2_|pm_|NODE_APP_INSTANCE$|name$|namespace$|exec_mode$|instances$|instance_var$|autorestart$|unique_id$|status$|restart_time$|unstable_restarts$|VITEST)/.test(
+        key,
+      )
+    )
+      continue;
     env[key] = value;
   }
   return { ...env, ...extra };
@@ -72,7 +77,9 @@ export async function createPm2Sandbox(prefix = 'pm2-self-test-'): Promise<Pm2Sa
       if (predicate(last)) return last;
       await new Promise((r) => setTimeout(r, 150));
     }
-    throw new Error(`pm2 sandbox: condition not met within ${timeoutMs} ms; last list: ${JSON.stringify(last.map((p) => ({ name: p.name, pm_id: p.pm_id, pid: p.pid, status: p.pm2_env.status, restart_time: p.pm2_env.restart_time })))}`);
+    throw new Error(
+      `pm2 sandbox: condition not met within ${timeoutMs} ms; last list: ${JSON.stringify(last.map((p) => ({ name: p.name, pm_id: p.pm_id, pid: p.pid, status: p.pm2_env.status, restart_time: p.pm2_env.restart_time })))}`,
+    );
   };
 
   const daemonPid = async () => {
@@ -109,7 +116,10 @@ export async function createPm2Sandbox(prefix = 'pm2-self-test-'): Promise<Pm2Sa
 }
 
 /** Polls until `path` holds parseable JSON (bounded); resolves with the raw text and the value. */
-export async function waitForJsonFile<T = unknown>(path: string, timeoutMs = 20_000): Promise<{ text: string; value: T }> {
+export async function waitForJsonFile<T = unknown>(
+  path: string,
+  timeoutMs = 20_000,
+): Promise<{ text: string; value: T }> {
   const until = Date.now() + timeoutMs;
   let lastError: unknown = null;
   while (Date.now() < until) {
@@ -155,7 +165,11 @@ export async function listGodDaemons(): Promise<{ pid: number; args: string; hom
   return Promise.all(
     daemons.map(async (daemon) => {
       const environ = await readFile(`/proc/${daemon.pid}/environ`, 'utf8').catch(() => '');
-      const home = environ.split('\0').find((entry) => entry.startsWith('PM2_HOME='))?.slice('PM2_HOME='.length) ?? null;
+      const home =
+        environ
+          .split('\0')
+          .find((entry) => entry.startsWith('PM2_HOME='))
+          ?.slice('PM2_HOME='.length) ?? null;
       return { ...daemon, home };
     }),
   );
@@ -165,7 +179,12 @@ export async function listGodDaemons(): Promise<{ pid: number; args: string; hom
  * Runs the pm2 CLI against `sandbox` with extra environment variables; `pm2 start` hands the CLI's
  * environment to the app, so this is how an app gets its settings (e.g. `REPORT_FILE`).
  */
-export async function pm2WithEnv(sandbox: Pm2Sandbox, args: readonly string[], extraEnv: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<string> {
+export async function pm2WithEnv(
+  sandbox: Pm2Sandbox,
+  args: readonly string[],
+  extraEnv: NodeJS.ProcessEnv,
+  timeoutMs = 30_000,
+): Promise<string> {
   const result = await execa(process.execPath, [PM2_BIN, ...args], {
     env: { ...sandbox.env, ...extraEnv },
     extendEnv: false,

@@ -79,7 +79,8 @@ export function createSimClock(start = 1_800_000_000_000): SimClock {
     async runAll(limitMs = 24 * 3_600_000) {
       const limit = now + limitMs;
       await flush();
-      for (let at = clock.nextTimerAt(); at !== null && at <= limit; at = clock.nextTimerAt()) await advanceTo(at);
+      for (let at = clock.nextTimerAt(); at !== null && at <= limit; at = clock.nextTimerAt())
+        await advanceTo(at);
     },
     nextTimerAt() {
       let at: number | null = null;

@@ -26,8 +26,13 @@ task.end();
 
 describe('the ESM and CJS builds in one process', () => {
   it('share one default instance (globalThis[Symbol.for("pm2-self")]) and one error brand', async () => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(PM2_|pm_|name$|NODE_APP_INSTANCE$)/.test(key)));
-    const { stdout } = await execa(process.execPath, ['--input-type=module', '-e', program], { env: { ...env, PM2_HOME: resolve(root, '.tmp/no-daemon-home') }, extendEnv: false });
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !/^(PM2_|pm_|name$|NODE_APP_INSTANCE$)/.test(key)),
+    );
+    const { stdout } = await execa(process.execPath, ['--input-type=module', '-e', program], {
+      env: { ...env, PM2_HOME: resolve(root, '.tmp/no-daemon-home') },
+      extendEnv: false,
+    });
     expect(JSON.parse(stdout)).toEqual({
       sameModule: false,
       sameInstance: true,

@@ -50,27 +50,52 @@ console.log(JSON.stringify({
 `;
 
 async function run(kind: 'cjs' | 'esm', target: string) {
-  const load = kind === 'cjs' ? `require(${JSON.stringify(target)});` : `await import(${JSON.stringify(target)});`;
-  const program = kind === 'cjs' ? `(async () => {${probe(load)}})();` : `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);\n${probe(load).replace("const { createRequire } = require('node:module');", '')}`;
+  const load =
+    kind === 'cjs' ? `require(${JSON.stringify(target)});` : `await import(${JSON.stringify(target)});`;
+  const program =
+    kind === 'cjs'
+      ? `(async () => {${probe(load)}})();`
+      : `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);\n${probe(load).replace("const { createRequire } = require('node:module');", '')}`;
   const args = kind === 'cjs' ? ['-e', program] : ['--input-type=module', '-e', program];
   const { stdout } = await execa(process.execPath, args, { cwd: root });
-  return JSON.parse(stdout) as { envReads: string[]; listenersChanged: boolean; timersStarted: number; resourcesChanged: boolean; loadedExeca: boolean; loadedPm2: boolean; pm2Programmatic: boolean };
+  return JSON.parse(stdout) as {
+    envReads: string[];
+    listenersChanged: boolean;
+    timersStarted: number;
+    resourcesChanged: boolean;
+    loadedExeca: boolean;
+    loadedPm2: boolean;
+    pm2Programmatic: boolean;
+  };
 }
 
 describe('importing pm2-self is inert', () => {
   it.each([
     ['cjs', 'dist/index.cjs'],
     ['esm', 'dist/index.js'],
-  ] as const)('%s build: no env read beyond an empty module, no listener, no handle or timer, no execa, no pm2', async (kind, file) => {
-    const baseline = await run(kind, empty[kind]);
-    const result = await run(kind, resolve(root, file));
-    expect(result.envReads.filter((key) => !baseline.envReads.includes(key))).toEqual([]);
-    expect(result).toMatchObject({ listenersChanged: false, timersStarted: 0, resourcesChanged: false, loadedExeca: false, loadedPm2: false, pm2Programmatic: false });
-  });
+  ] as const)(
+    '%s build: no env read beyond an empty module, no listener, no handle or timer, no execa, no pm2',
+    async (kind, file) => {
+      const baseline = await run(kind, empty[kind]);
+      const result = await run(kind, resolve(root, file));
+      expect(result.envReads.filter((key) => !baseline.envReads.includes(key))).toEqual([]);
+      expect(result).toMatchObject({
+        listenersChanged: false,
+        timersStarted: 0,
+        resourcesChanged: false,
+        loadedExeca: false,
+        loadedPm2: false,
+        pm2Programmatic: false,
+      });
+    },
+  );
 
   it('the probe sees a module that does read env, add a listener and start a timer (the test can fail)', async () => {
     const noisy = join(resolve(empty.cjs, '..'), 'noisy.cjs');
-    await writeFile(noisy, "void process.env.PM2_HOME; process.on('SIGINT', () => {}); setTimeout(() => {}, 10);");
+    await writeFile(
+      noisy,
+      "void process.env.PM2_HOME; process.on('SIGINT', () => {}); setTimeout(() => {}, 10);",
+    );
     const result = await run('cjs', noisy);
     expect(result.envReads).toContain('PM2_HOME');
     expect(result).toMatchObject({ listenersChanged: true, timersStarted: 1, resourcesChanged: true });

@@ -25,7 +25,8 @@ async function readRows(path: string): Promise<[number, string, string][]> {
 
 const workers = (list: readonly JlistEntry[]) => list.filter((p) => p.name === 'cluster-reload');
 const allOnline = (list: readonly JlistEntry[], exclude: readonly number[] = []) =>
-  workers(list).length === 2 && workers(list).every((p) => p.pm2_env.status === 'online' && p.pid > 0 && !exclude.includes(p.pid));
+  workers(list).length === 2 &&
+  workers(list).every((p) => p.pm2_env.status === 'online' && p.pid > 0 && !exclude.includes(p.pid));
 
 function isAlive(pid: number): boolean {
   try {
@@ -63,13 +64,15 @@ describe('examples/cluster-reload under real pm2', () => {
     // Both old workers must have work in flight when the reload comes.
     for (let attempt = 0; ; attempt++) {
       const rows = await readRows(taskLog);
-      if (oldPids.every((pid) => rows.filter(([p, step]) => p === pid && step === 'begin').length >= 3)) break;
+      if (oldPids.every((pid) => rows.filter(([p, step]) => p === pid && step === 'begin').length >= 3))
+        break;
       if (attempt > 200) throw new Error('the workers did not begin tasks');
       await new Promise((r) => setTimeout(r, 50));
     }
     // Both answer on the shared port.
     const answered = new Set<number>();
-    for (let i = 0; i < 20 && answered.size < 2; i++) answered.add(((await (await fetch(`http://127.0.0.1:${port}/`)).json()) as { pid: number }).pid);
+    for (let i = 0; i < 20 && answered.size < 2; i++)
+      answered.add(((await (await fetch(`http://127.0.0.1:${port}/`)).json()) as { pid: number }).pid);
     expect([...answered].sort()).toEqual([...oldPids].sort());
 
     await sandbox.pm2(['reload', 'cluster-reload'], { timeoutMs: 60_000 });
@@ -79,17 +82,28 @@ describe('examples/cluster-reload under real pm2', () => {
     expect(after.map((p) => p.pm2_env.restart_time)).toEqual([1, 1]);
 
     // The old workers exit on their own once drained (pm2 would SIGKILL them only after kill_timeout).
-    for (let attempt = 0; attempt < 200 && oldPids.some(isAlive); attempt++) await new Promise((r) => setTimeout(r, 50));
+    for (let attempt = 0; attempt < 200 && oldPids.some(isAlive); attempt++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(oldPids.filter(isAlive)).toEqual([]);
 
     const rows = await readRows(taskLog);
     for (const pid of oldPids) {
-      const own = rows.filter(([p]) => p === pid).map(([, step, detail]) => (detail ? `${step} ${detail}` : step));
+      const own = rows
+        .filter(([p]) => p === pid)
+        .map(([, step, detail]) => (detail ? `${step} ${detail}` : step));
       const begun = own.filter((s) => s.startsWith('begin ')).map((s) => s.slice(6));
       const exitAt = own.indexOf('exit 0');
       expect(exitAt, `worker ${pid} exits with code 0 by itself: ${own.join(' | ')}`).toBeGreaterThan(-1);
-      const endedBeforeExit = new Set(own.slice(0, exitAt).filter((s) => s.startsWith('end ')).map((s) => s.slice(4)));
-      expect(begun.filter((id) => !endedBeforeExit.has(id)), `tasks of ${pid} without an end`).toEqual([]);
+      const endedBeforeExit = new Set(
+        own
+          .slice(0, exitAt)
+          .filter((s) => s.startsWith('end '))
+          .map((s) => s.slice(4)),
+      );
+      expect(
+        begun.filter((id) => !endedBeforeExit.has(id)),
+        `tasks of ${pid} without an end`,
+      ).toEqual([]);
       expect(begun.every((id) => id.startsWith(`${pid}-`))).toBe(true);
       // The stop really was drained: pm2's SIGINT came while tasks ran, the worker waited, refused new work.
       const shutdownAt = own.indexOf('shutdown SIGINT');
@@ -108,7 +122,9 @@ describe('examples/cluster-reload under real pm2', () => {
       if (attempt > 200) throw new Error('the new workers did not begin tasks');
       await new Promise((r) => setTimeout(r, 50));
     }
-    const starts = (await readRows(taskLog)).filter(([p, step]) => newPids.includes(p) && step === 'start').map(([, , detail]) => detail);
+    const starts = (await readRows(taskLog))
+      .filter(([p, step]) => newPids.includes(p) && step === 'start')
+      .map(([, , detail]) => detail);
     expect(starts.sort()).toEqual(['instance 0 restarts 1', 'instance 1 restarts 1']);
   });
 });

@@ -27,7 +27,11 @@ describe('examples/http-admin under real pm2', () => {
   const auth = { authorization: `Bearer ${TOKEN}` };
   const json = { ...auth, 'content-type': 'application/json' };
 
-  const call = async (method: string, path: string, init: { headers?: Record<string, string>; body?: RequestInit['body']; duplex?: 'half' } = {}): Promise<Answer> => {
+  const call = async (
+    method: string,
+    path: string,
+    init: { headers?: Record<string, string>; body?: RequestInit['body']; duplex?: 'half' } = {},
+  ): Promise<Answer> => {
     const response = await fetch(base + path, { method, ...init } as RequestInit);
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
@@ -67,7 +71,12 @@ describe('examples/http-admin under real pm2', () => {
   });
 
   it('refuses to start without ADMIN_TOKEN', async () => {
-    const result = await execa(process.execPath, [resolve(EXAMPLE, 'server.mjs')], { env: cleanEnv({ ADMIN_TOKEN: '' }), extendEnv: false, reject: false, timeout: 10_000 });
+    const result = await execa(process.execPath, [resolve(EXAMPLE, 'server.mjs')], {
+      env: cleanEnv({ ADMIN_TOKEN: '' }),
+      extendEnv: false,
+      reject: false,
+      timeout: 10_000,
+    });
     expect(result.exitCode).toBe(78);
     expect(result.stderr).toContain('ADMIN_TOKEN is not set');
   });
@@ -79,9 +88,16 @@ describe('examples/http-admin under real pm2', () => {
     const noToken = await call('GET', '/admin/identity');
     expect(noToken.status).toBe(401);
     expect(noToken.headers.get('www-authenticate')).toBe('Bearer');
-    expect((await call('POST', '/admin/restart', { headers: { authorization: `Bearer ${TOKEN}x` } })).status).toBe(401);
-    expect((await call('POST', '/admin/restart', { headers: { authorization: `Bearer ${TOKEN.slice(0, -1)}` } })).status).toBe(401);
-    expect((await call('POST', '/admin/restart', { headers: { authorization: `Basic ${TOKEN}` } })).status).toBe(401);
+    expect(
+      (await call('POST', '/admin/restart', { headers: { authorization: `Bearer ${TOKEN}x` } })).status,
+    ).toBe(401);
+    expect(
+      (await call('POST', '/admin/restart', { headers: { authorization: `Bearer ${TOKEN.slice(0, -1)}` } }))
+        .status,
+    ).toBe(401);
+    expect(
+      (await call('POST', '/admin/restart', { headers: { authorization: `Basic ${TOKEN}` } })).status,
+    ).toBe(401);
     expect((await call('POST', '/admin/restart', { headers: { authorization: 'Bearer' } })).status).toBe(401);
 
     expect((await call('POST', '/admin/restart', { headers: json, body: '{"reason":' })).status).toBe(400);
@@ -89,12 +105,21 @@ describe('examples/http-admin under real pm2', () => {
     expect((await call('POST', '/admin/restart', { headers: json, body: 'null' })).status).toBe(400);
     expect((await call('POST', '/admin/restart', { headers: json, body: '{"reason":42}' })).status).toBe(400);
     expect((await call('POST', '/admin/restart', { headers: json, body: '{"reason":""}' })).status).toBe(400);
-    expect((await call('POST', '/admin/restart', { headers: json, body: '{"deadlineMs":"5000"}' })).status).toBe(400);
-    expect((await call('POST', '/admin/restart', { headers: json, body: '{"deadlineMs":-1}' })).status).toBe(400);
-    expect((await call('POST', '/admin/restart', { headers: json, body: '{"force":true}' })).status).toBe(400);
+    expect(
+      (await call('POST', '/admin/restart', { headers: json, body: '{"deadlineMs":"5000"}' })).status,
+    ).toBe(400);
+    expect((await call('POST', '/admin/restart', { headers: json, body: '{"deadlineMs":-1}' })).status).toBe(
+      400,
+    );
+    expect((await call('POST', '/admin/restart', { headers: json, body: '{"force":true}' })).status).toBe(
+      400,
+    );
 
     // Declared too large: refused before reading.
-    const declared = await call('POST', '/admin/restart', { headers: json, body: JSON.stringify({ reason: 'x'.repeat(17 * 1024) }) });
+    const declared = await call('POST', '/admin/restart', {
+      headers: json,
+      body: JSON.stringify({ reason: 'x'.repeat(17 * 1024) }),
+    });
     expect(declared.status).toBe(413);
     // Streamed (chunked, no length): refused once the count passes 16 KiB.
     const chunk = new TextEncoder().encode('x'.repeat(4096));
@@ -105,7 +130,9 @@ describe('examples/http-admin under real pm2', () => {
         else controller.close();
       },
     });
-    expect((await call('POST', '/admin/restart', { headers: json, body: stream, duplex: 'half' })).status).toBe(413);
+    expect(
+      (await call('POST', '/admin/restart', { headers: json, body: stream, duplex: 'half' })).status,
+    ).toBe(413);
 
     // A client that keeps streaming past the lingering bound is cut off; the server does not care.
     let huge = 0;
@@ -115,7 +142,9 @@ describe('examples/http-admin under real pm2', () => {
         else controller.close();
       },
     });
-    const cut = await call('POST', '/admin/restart', { headers: json, body: endless, duplex: 'half' }).catch(() => null);
+    const cut = await call('POST', '/admin/restart', { headers: json, body: endless, duplex: 'half' }).catch(
+      () => null,
+    );
     expect(cut === null || cut.status === 413).toBe(true);
 
     const wrongMethod = await call('DELETE', '/admin/restart', { headers: auth });
@@ -134,11 +163,17 @@ describe('examples/http-admin under real pm2', () => {
 
   it('restarts on an authorized request and comes back with a new pid and the record', async () => {
     const before = await identity();
-    const answer = await call('POST', '/admin/restart', { headers: json, body: JSON.stringify({ reason: 'rotate certs', deadlineMs: 10_000 }) });
+    const answer = await call('POST', '/admin/restart', {
+      headers: json,
+      body: JSON.stringify({ reason: 'rotate certs', deadlineMs: 10_000 }),
+    });
     expect(answer.status).toBe(202);
     expect(answer.body.outcome).toMatchObject({ status: 'restarting', strategy: { type: 'exit' } });
 
-    const list = await sandbox.waitFor((l) => l[0]?.pm2_env.status === 'online' && l[0].pid !== before.info.pid && l[0].pm2_env.restart_time === 1);
+    const list = await sandbox.waitFor(
+      (l) =>
+        l[0]?.pm2_env.status === 'online' && l[0].pid !== before.info.pid && l[0].pm2_env.restart_time === 1,
+    );
     const newPid = list[0]?.pid;
     const after = await (async () => {
       for (let attempt = 0; ; attempt++) {
@@ -148,6 +183,11 @@ describe('examples/http-admin under real pm2', () => {
       }
     })();
     expect(after?.body.info).toMatchObject({ pid: newPid, restarts: 1 });
-    expect(after?.body.lastRestart).toMatchObject({ initiator: 'self', reason: 'rotate certs', previousPid: before.info.pid, strategy: 'exit' });
+    expect(after?.body.lastRestart).toMatchObject({
+      initiator: 'self',
+      reason: 'rotate certs',
+      previousPid: before.info.pid,
+      strategy: 'exit',
+    });
   });
 });

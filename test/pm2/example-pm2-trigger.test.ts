@@ -24,13 +24,20 @@ describe('examples/pm2-trigger under real pm2', () => {
   const pm2Loud = async (args: string[]) => {
     const env = { ...sandbox.env };
     delete env.PM2_SILENT;
-    const result = await execa(process.execPath, [PM2_BIN, ...args], { env, extendEnv: false, timeout: 30_000 });
+    const result = await execa(process.execPath, [PM2_BIN, ...args], {
+      env,
+      extendEnv: false,
+      timeout: 30_000,
+    });
     return stripVTControlCharacters(result.stdout);
   };
   const reply = (output: string) => {
     const line = output.split('\n').find((l) => l.startsWith('[pm2-trigger:'));
     if (line === undefined) throw new Error(`no reply in:\n${output}`);
-    return JSON.parse(line.slice(line.indexOf('=') + 1)) as { outcome?: { status: string; tasks?: number }; error?: string };
+    return JSON.parse(line.slice(line.indexOf('=') + 1)) as {
+      outcome?: { status: string; tasks?: number };
+      error?: string;
+    };
   };
   const outLog = () => readFile(join(sandbox.home, 'logs', 'pm2-trigger-out.log'), 'utf8');
   /** Polls the app's out log (bounded) until it holds `text`; resolves with its lines. */
@@ -53,10 +60,15 @@ describe('examples/pm2-trigger under real pm2', () => {
   });
 
   it('registers the action and shows its metrics in pm2 jlist and pm2 show', async () => {
-    const list = await sandbox.waitFor((l) => monitor(app(l))['tasks running'] !== undefined && monitor(app(l))['restart pending'] !== undefined);
+    const list = await sandbox.waitFor(
+      (l) =>
+        monitor(app(l))['tasks running'] !== undefined && monitor(app(l))['restart pending'] !== undefined,
+    );
     const entry = app(list);
     expect(entry?.pm2_env.status).toBe('online');
-    expect((entry?.pm2_env.axm_actions as { action_name: string }[]).map((a) => a.action_name)).toContain('graceful-restart');
+    expect((entry?.pm2_env.axm_actions as { action_name: string }[]).map((a) => a.action_name)).toContain(
+      'graceful-restart',
+    );
     expect(monitor(entry)['tasks running']?.value).toBe(1);
     expect(monitor(entry)['restart pending']?.value).toBe(false);
 
@@ -72,24 +84,41 @@ describe('examples/pm2-trigger under real pm2', () => {
     const output = await pm2Loud(['trigger', 'pm2-trigger', 'graceful-restart', 'new config']);
     expect(reply(output)).toEqual({ outcome: { status: 'deferred', tasks: 1 } });
 
-    const list = await sandbox.waitFor((l) => app(l)?.pm2_env.status === 'online' && app(l)?.pid !== before?.pid && (app(l)?.pid ?? 0) > 0);
+    const list = await sandbox.waitFor(
+      (l) => app(l)?.pm2_env.status === 'online' && app(l)?.pid !== before?.pid && (app(l)?.pid ?? 0) > 0,
+    );
     expect(app(list)?.pm2_env).toMatchObject({ restart_time: 1, unstable_restarts: 0 });
     const newPid = app(list)?.pid;
 
     // The new process reports fresh metrics, and the old one's log shows the deferral in order.
-    await sandbox.waitFor((l) => app(l)?.pid === newPid && monitor(app(l))['restart pending']?.value === false && monitor(app(l))['tasks running'] !== undefined);
+    await sandbox.waitFor(
+      (l) =>
+        app(l)?.pid === newPid &&
+        monitor(app(l))['restart pending']?.value === false &&
+        monitor(app(l))['tasks running'] !== undefined,
+    );
     const log = await waitForLog(`pm2-trigger: pid ${newPid},`);
     const index = (text: string) => log.findIndex((l) => l.includes(text));
     expect(index('restart requested: new config')).toBeGreaterThan(-1);
-    expect(index('restart deferred: waiting for 1 task(s)')).toBeGreaterThan(index('restart requested: new config'));
+    expect(index('restart deferred: waiting for 1 task(s)')).toBeGreaterThan(
+      index('restart requested: new config'),
+    );
     expect(index('restarting now (exit)')).toBeGreaterThan(index('restart deferred'));
-    expect(index(`pm2-trigger: pid ${newPid}, jobs of 1500 ms; last restart: "new config" (self, pid ${before?.pid})`)).toBeGreaterThan(index('restarting now (exit)'));
+    expect(
+      index(
+        `pm2-trigger: pid ${newPid}, jobs of 1500 ms; last restart: "new config" (self, pid ${before?.pid})`,
+      ),
+    ).toBeGreaterThan(index('restarting now (exit)'));
   });
 
   it('uses "pm2 trigger" as the reason when the CLI passes no parameter', async () => {
     const before = app(await sandbox.jlist());
-    expect(reply(await pm2Loud(['trigger', 'pm2-trigger', 'graceful-restart'])).outcome?.status).toBe('deferred');
-    const list = await sandbox.waitFor((l) => app(l)?.pm2_env.status === 'online' && app(l)?.pid !== before?.pid && (app(l)?.pid ?? 0) > 0);
+    expect(reply(await pm2Loud(['trigger', 'pm2-trigger', 'graceful-restart'])).outcome?.status).toBe(
+      'deferred',
+    );
+    const list = await sandbox.waitFor(
+      (l) => app(l)?.pm2_env.status === 'online' && app(l)?.pid !== before?.pid && (app(l)?.pid ?? 0) > 0,
+    );
     expect(app(list)?.pm2_env.restart_time).toBe(2);
     const newPid = app(list)?.pid;
     const line = `pm2-trigger: pid ${newPid}, jobs of 1500 ms; last restart: "pm2 trigger" (self, pid ${before?.pid})`;

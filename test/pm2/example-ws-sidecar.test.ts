@@ -24,14 +24,23 @@ interface HubEvent {
 interface Hub {
   url: string;
   events: HubEvent[];
-  waitFor(predicate: (event: HubEvent) => boolean, options?: { from?: number; timeoutMs?: number }): Promise<HubEvent>;
+  waitFor(
+    predicate: (event: HubEvent) => boolean,
+    options?: { from?: number; timeoutMs?: number },
+  ): Promise<HubEvent>;
   send(message: unknown): void;
   disconnect(): void;
   close(): Promise<void>;
 }
 
-const isMessage = (type: string) => (event: HubEvent) => event.kind === 'message' && event.message?.type === type;
-const label = (event: HubEvent) => (event.kind === 'message' ? String(event.message?.type) : event.kind === 'closed' ? `closed:${event.code}` : event.kind);
+const isMessage = (type: string) => (event: HubEvent) =>
+  event.kind === 'message' && event.message?.type === type;
+const label = (event: HubEvent) =>
+  event.kind === 'message'
+    ? String(event.message?.type)
+    : event.kind === 'closed'
+      ? `closed:${event.code}`
+      : event.kind;
 
 describe('examples/ws-sidecar under real pm2', () => {
   let sandbox: Pm2Sandbox;
@@ -39,10 +48,16 @@ describe('examples/ws-sidecar under real pm2', () => {
 
   beforeAll(async () => {
     if (!existsSync(DIST)) throw new Error('dist/index.js is missing: run `npm run build` first');
-    const { startHub } = (await import(pathToFileURL(resolve(EXAMPLE, 'hub.mjs')).href)) as { startHub: () => Promise<Hub> };
+    const { startHub } = (await import(pathToFileURL(resolve(EXAMPLE, 'hub.mjs')).href)) as {
+      startHub: () => Promise<Hub>;
+    };
     hub = await startHub();
     sandbox = await createPm2Sandbox('pm2-self-example-ws-');
-    await execa(process.execPath, [PM2_BIN, 'start', resolve(EXAMPLE, 'ecosystem.config.cjs')], { env: { ...sandbox.env, HUB_URL: hub.url }, extendEnv: false, timeout: 30_000 });
+    await execa(process.execPath, [PM2_BIN, 'start', resolve(EXAMPLE, 'ecosystem.config.cjs')], {
+      env: { ...sandbox.env, HUB_URL: hub.url },
+      extendEnv: false,
+      timeout: 30_000,
+    });
   });
 
   afterAll(async () => {
@@ -53,7 +68,13 @@ describe('examples/ws-sidecar under real pm2', () => {
   it('defers the restart for a running task, tells the hub, closes with 1012 and comes back with the record', async () => {
     const first = await hub.waitFor(isMessage('identify'), { timeoutMs: 30_000 });
     const [entry] = await sandbox.jlist();
-    expect(first.message.info).toMatchObject({ name: 'ws-sidecar', pmId: entry?.pm_id, pid: entry?.pid, restarts: 0, relation: 'tracked' });
+    expect(first.message.info).toMatchObject({
+      name: 'ws-sidecar',
+      pmId: entry?.pm_id,
+      pid: entry?.pid,
+      restarts: 0,
+      relation: 'tracked',
+    });
     expect(first.message.lastRestart).toBeNull();
 
     const mark = hub.events.length;
@@ -62,7 +83,14 @@ describe('examples/ws-sidecar under real pm2', () => {
     const second = await hub.waitFor(isMessage('identify'), { from: mark, timeoutMs: 30_000 });
 
     const after = hub.events.slice(mark);
-    expect(after.map(label)).toEqual(['restart-ack', 'task-done', 'restarting', 'closed:1012', 'connected', 'identify']);
+    expect(after.map(label)).toEqual([
+      'restart-ack',
+      'task-done',
+      'restarting',
+      'closed:1012',
+      'connected',
+      'identify',
+    ]);
     const [ack, done, notice, closed, connected] = after;
     expect(ack?.message.outcome).toEqual({ status: 'deferred', tasks: 1 });
     expect(done?.message).toEqual({ type: 'task-done', id: 't1' });
@@ -87,7 +115,10 @@ describe('examples/ws-sidecar under real pm2', () => {
     });
 
     const [now] = await sandbox.jlist();
-    expect(now).toMatchObject({ pid: second.message.info.pid, pm2_env: { status: 'online', restart_time: 1, unstable_restarts: 0 } });
+    expect(now).toMatchObject({
+      pid: second.message.info.pid,
+      pm2_env: { status: 'online', restart_time: 1, unstable_restarts: 0 },
+    });
   });
 
   it('reconnects when the hub drops the connection, without restarting', async () => {

@@ -7,7 +7,15 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identity } from '../../src/index.js';
-import { PM2_BIN, createPm2Sandbox, isProcessAlive, pm2WithEnv, waitForJsonFile, type JlistEntry, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
+import {
+  PM2_BIN,
+  createPm2Sandbox,
+  isProcessAlive,
+  pm2WithEnv,
+  waitForJsonFile,
+  type JlistEntry,
+  type Pm2Sandbox,
+} from '../helpers/pm2-sandbox.js';
 
 const APPS = resolve(import.meta.dirname, '../apps/identity');
 
@@ -91,7 +99,15 @@ describe('the CLI route against fake pm2 binaries', () => {
 
   it('a banner before the JSON: the identity is still found', () => {
     const result = host?.cases.banner;
-    expect(result?.identity).toMatchObject({ managed: true, name: 'cli-host', pmId: hostEntry?.pm_id, relation: 'tracked', trackedPid: host?.pid, source: 'daemon', settingsOrigin: 'daemon' });
+    expect(result?.identity).toMatchObject({
+      managed: true,
+      name: 'cli-host',
+      pmId: hostEntry?.pm_id,
+      relation: 'tracked',
+      trackedPid: host?.pid,
+      source: 'daemon',
+      settingsOrigin: 'daemon',
+    });
     expect(result?.name).toBe('cli-host');
   });
 
@@ -119,7 +135,13 @@ describe('the CLI route against fake pm2 binaries', () => {
 
   it('the host survives every failure and still answers', async () => {
     expect(host?.afterwards).toEqual({
-      identity: expect.objectContaining({ managed: true, name: 'cli-host', pmId: hostEntry?.pm_id, relation: 'tracked', source: 'daemon' }),
+      identity: expect.objectContaining({
+        managed: true,
+        name: 'cli-host',
+        pmId: hostEntry?.pm_id,
+        relation: 'tracked',
+        source: 'daemon',
+      }),
       name: 'cli-host',
       status: 'online',
     });
@@ -130,27 +152,36 @@ describe('the CLI route against fake pm2 binaries', () => {
     expect(await sandbox?.daemonPid()).toBe(daemonPid);
   });
 
-  it('measures getInfo() with and without a daemon query, through rpc and cli (reported, not asserted)', { timeout: 240_000 }, async () => {
-    const box = sandbox as Pm2Sandbox;
-    await pm2WithEnv(box, ['start', join(APPS, 'bench.cjs'), '--name', 'bench'], { REPORT_FILE: join(dir, 'bench.json'), BENCH_CALLS: '1000', BENCH_CLI_LIVE_CALLS: '40' });
-    const bench = (await waitForJsonFile<BenchReport>(join(dir, 'bench.json'), 200_000)).value;
-    expect(bench.error).toBeUndefined();
-    const line = (label: string, t: Timing) => `${label.padEnd(34)} n=${String(t.calls).padStart(4)}  median ${t.medianMs.toFixed(3)} ms  p90 ${t.p90Ms.toFixed(3)} ms  min ${t.minMs.toFixed(3)} ms  max ${t.maxMs.toFixed(3)} ms`;
-    console.log(
-      [
-        `getInfo() cost inside a managed fork app (cacheTtlMs 0, ${(await box.jlist()).length} apps in the list):`,
-        `  first call (identity resolution): rpc instance ${bench.rpc.firstCallMs.toFixed(3)} ms, cli instance ${bench.cli.firstCallMs.toFixed(3)} ms`,
-        line('  rpc getInfo()', bench.rpc.getInfo),
-        line('  rpc getInfo({ live: true })', bench.rpc.getInfoLive),
-        line('  cli getInfo()', bench.cli.getInfo),
-        line('  cli getInfo({ live: true })', bench.cli.getInfoLive),
-      ].join('\n'),
-    );
-    for (const route of ['rpc', 'cli'] as const) {
-      expect(bench[route].firstRelation).toBe('tracked');
-      expect(bench[route].liveVia).toMatchObject({ ok: true, via: route });
-      expect(bench[route].getInfo.failures).toBe(0);
-      expect(bench[route].getInfoLive.failures).toBe(0);
-    }
-  });
+  it(
+    'measures getInfo() with and without a daemon query, through rpc and cli (reported, not asserted)',
+    { timeout: 240_000 },
+    async () => {
+      const box = sandbox as Pm2Sandbox;
+      await pm2WithEnv(box, ['start', join(APPS, 'bench.cjs'), '--name', 'bench'], {
+        REPORT_FILE: join(dir, 'bench.json'),
+        BENCH_CALLS: '1000',
+        BENCH_CLI_LIVE_CALLS: '40',
+      });
+      const bench = (await waitForJsonFile<BenchReport>(join(dir, 'bench.json'), 200_000)).value;
+      expect(bench.error).toBeUndefined();
+      const line = (label: string, t: Timing) =>
+        `${label.padEnd(34)} n=${String(t.calls).padStart(4)}  median ${t.medianMs.toFixed(3)} ms  p90 ${t.p90Ms.toFixed(3)} ms  min ${t.minMs.toFixed(3)} ms  max ${t.maxMs.toFixed(3)} ms`;
+      console.log(
+        [
+          `getInfo() cost inside a managed fork app (cacheTtlMs 0, ${(await box.jlist()).length} apps in the list):`,
+          `  first call (identity resolution): rpc instance ${bench.rpc.firstCallMs.toFixed(3)} ms, cli instance ${bench.cli.firstCallMs.toFixed(3)} ms`,
+          line('  rpc getInfo()', bench.rpc.getInfo),
+          line('  rpc getInfo({ live: true })', bench.rpc.getInfoLive),
+          line('  cli getInfo()', bench.cli.getInfo),
+          line('  cli getInfo({ live: true })', bench.cli.getInfoLive),
+        ].join('\n'),
+      );
+      for (const route of ['rpc', 'cli'] as const) {
+        expect(bench[route].firstRelation).toBe('tracked');
+        expect(bench[route].liveVia).toMatchObject({ ok: true, via: route });
+        expect(bench[route].getInfo.failures).toBe(0);
+        expect(bench[route].getInfoLive.failures).toBe(0);
+      }
+    },
+  );
 });

@@ -8,7 +8,14 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identity, Pm2Info } from '../../src/index.js';
-import { createPm2Sandbox, isProcessAlive, pm2WithEnv, waitForJsonFile, type JlistEntry, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
+import {
+  createPm2Sandbox,
+  isProcessAlive,
+  pm2WithEnv,
+  waitForJsonFile,
+  type JlistEntry,
+  type Pm2Sandbox,
+} from '../helpers/pm2-sandbox.js';
 
 const APPS = resolve(import.meta.dirname, '../apps/identity');
 
@@ -68,14 +75,26 @@ describe('identity under a real pm2 daemon', () => {
     const box = sandbox;
     const dir = join(box.home, 'reports');
     await mkdir(dir);
-    const env = (file: string) => ({ SECRET_TOKEN: secret, NODE_BIN: process.execPath, REPORT_FILE: join(dir, file) });
+    const env = (file: string) => ({
+      SECRET_TOKEN: secret,
+      NODE_BIN: process.execPath,
+      REPORT_FILE: join(dir, file),
+    });
     // Start the daemon first, so the parallel `pm2 start` below do not race to spawn one each.
     await box.pm2(['ping']);
     await Promise.all([
       pm2WithEnv(box, ['start', join(APPS, 'probe.cjs'), '--name', 'fork-cjs'], env('fork-cjs.json')),
       pm2WithEnv(box, ['start', join(APPS, 'probe.mjs'), '--name', 'fork-esm'], env('fork-esm.json')),
-      pm2WithEnv(box, ['start', join(APPS, 'probe.cjs'), '--name', 'cluster', '-i', '2'], env('cluster-%pid%.json')),
-      pm2WithEnv(box, ['start', join(APPS, 'start.sh'), '--interpreter', 'bash', '--name', 'wrapped'], env('wrapped.json')),
+      pm2WithEnv(
+        box,
+        ['start', join(APPS, 'probe.cjs'), '--name', 'cluster', '-i', '2'],
+        env('cluster-%pid%.json'),
+      ),
+      pm2WithEnv(
+        box,
+        ['start', join(APPS, 'start.sh'), '--interpreter', 'bash', '--name', 'wrapped'],
+        env('wrapped.json'),
+      ),
       pm2WithEnv(box, ['start', join(APPS, 'spawner.cjs'), '--name', 'spawner'], {
         ...env('spawner.json'),
         DESCENDANT_REPORT: join(dir, 'descendant.json'),
@@ -84,13 +103,22 @@ describe('identity under a real pm2 daemon', () => {
     ]);
     const started = await box.jlist();
     const clusterPids = started.filter((p) => p.name === 'cluster').map((p) => p.pid);
-    const keys = ['fork-cjs', 'fork-esm', 'wrapped', 'descendant', 'stripped', ...clusterPids.map((pid) => `cluster-${pid}`)];
+    const keys = [
+      'fork-cjs',
+      'fork-esm',
+      'wrapped',
+      'descendant',
+      'stripped',
+      ...clusterPids.map((pid) => `cluster-${pid}`),
+    ];
     const [spawnerReport, ...probeReports] = await Promise.all([
       waitForJsonFile<SpawnerReport>(join(dir, 'spawner.json')),
       ...keys.map((key) => waitForJsonFile<ProbeReport>(join(dir, `${key}.json`))),
     ]);
     spawner = spawnerReport?.value;
-    keys.forEach((key, index) => reports.set(key, probeReports[index] as { text: string; value: ProbeReport }));
+    keys.forEach((key, index) =>
+      reports.set(key, probeReports[index] as { text: string; value: ProbeReport }),
+    );
     list = await box.jlist();
   });
 
@@ -106,7 +134,14 @@ describe('identity under a real pm2 daemon', () => {
   });
 
   it('starts every app once, online, without a restart', () => {
-    expect(list.map((p) => p.name).sort()).toEqual(['cluster', 'cluster', 'fork-cjs', 'fork-esm', 'spawner', 'wrapped']);
+    expect(list.map((p) => p.name).sort()).toEqual([
+      'cluster',
+      'cluster',
+      'fork-cjs',
+      'fork-esm',
+      'spawner',
+      'wrapped',
+    ]);
     for (const p of list) {
       expect(p.pm2_env.status).toBe('online');
       expect(p.pm2_env.restart_time).toBe(0);
@@ -135,10 +170,24 @@ describe('identity under a real pm2 daemon', () => {
       memoryBytes: expect.any(Number),
       cpuPercent: null,
       settings: expect.any(Object),
-      sources: { name: 'pm2Env', identity: 'pm2Env', counters: 'pm2Env', metrics: 'process', settings: 'forkEnv' },
+      sources: {
+        name: 'pm2Env',
+        identity: 'pm2Env',
+        counters: 'pm2Env',
+        metrics: 'process',
+        settings: 'forkEnv',
+      },
       daemon: null,
     });
-    expect(probe.identity).toMatchObject({ managed: true, name: 'fork-cjs', pmId: app.pm_id, relation: 'tracked', trackedPid: app.pid, source: 'pm2Env', pm2Home: sandbox?.home });
+    expect(probe.identity).toMatchObject({
+      managed: true,
+      name: 'fork-cjs',
+      pmId: app.pm_id,
+      relation: 'tracked',
+      trackedPid: app.pid,
+      source: 'pm2Env',
+      pm2Home: sandbox?.home,
+    });
     expect(probe.liveInfo).toMatchObject({
       name: 'fork-cjs',
       pmId: app.pm_id,
@@ -156,12 +205,20 @@ describe('identity under a real pm2 daemon', () => {
   it('cluster mode with -i 2: each worker finds its own pm_id, instance and pid', () => {
     const workers = list.filter((p) => p.name === 'cluster');
     expect(workers).toHaveLength(2);
-    const fromPm2 = workers.map((p) => ({ pmId: p.pm_id, instance: Number(p.pm2_env.NODE_APP_INSTANCE), pid: p.pid })).sort((a, b) => a.instance - b.instance);
+    const fromPm2 = workers
+      .map((p) => ({ pmId: p.pm_id, instance: Number(p.pm2_env.NODE_APP_INSTANCE), pid: p.pid }))
+      .sort((a, b) => a.instance - b.instance);
     const fromProbes = workers
       .map((p) => report(`cluster-${p.pid}`))
       .map((probe) => {
         expect(probe.name).toBe('cluster');
-        expect(probe.info).toMatchObject({ relation: 'tracked', execMode: 'cluster', trackedPid: probe.pid, restarts: 0, sources: { identity: 'pm2Env', settings: 'clusterEnv' } });
+        expect(probe.info).toMatchObject({
+          relation: 'tracked',
+          execMode: 'cluster',
+          trackedPid: probe.pid,
+          restarts: 0,
+          sources: { identity: 'pm2Env', settings: 'clusterEnv' },
+        });
         return { pmId: probe.info?.pmId, instance: probe.info?.instance, pid: probe.info?.pid };
       })
       .sort((a, b) => (a.instance ?? -1) - (b.instance ?? -1));
@@ -175,8 +232,21 @@ describe('identity under a real pm2 daemon', () => {
     expect(probe.pid).not.toBe(app.pid);
     expect(probe.ppid).toBe(app.pid);
     expect(probe.name).toBe('wrapped');
-    expect(probe.info).toMatchObject({ name: 'wrapped', pmId: app.pm_id, pid: probe.pid, trackedPid: app.pid, relation: 'wrapper', execMode: 'fork', sources: { identity: 'pm2Env' } });
-    expect(probe.liveInfo).toMatchObject({ pid: probe.pid, trackedPid: app.pid, relation: 'wrapper', status: 'online' });
+    expect(probe.info).toMatchObject({
+      name: 'wrapped',
+      pmId: app.pm_id,
+      pid: probe.pid,
+      trackedPid: app.pid,
+      relation: 'wrapper',
+      execMode: 'fork',
+      sources: { identity: 'pm2Env' },
+    });
+    expect(probe.liveInfo).toMatchObject({
+      pid: probe.pid,
+      trackedPid: app.pid,
+      relation: 'wrapper',
+      status: 'online',
+    });
     expect(probe.status).toBe('online');
   });
 
@@ -187,9 +257,25 @@ describe('identity under a real pm2 daemon', () => {
     expect(probe.pid).toBe(spawner?.descendantPid);
     expect(probe.ppid).toBe(app.pid);
     expect(probe.name).toBe('spawner');
-    expect(probe.identity).toMatchObject({ managed: true, name: 'spawner', pmId: app.pm_id, relation: 'descendant', trackedPid: app.pid, source: 'pm2Env' });
-    expect(probe.info).toMatchObject({ pmId: app.pm_id, pid: probe.pid, trackedPid: app.pid, relation: 'descendant' });
-    expect(probe.restart).toEqual({ status: 'refused', code: 'ERR_PM2SELF_NOT_TRACKED', why: expect.any(String) });
+    expect(probe.identity).toMatchObject({
+      managed: true,
+      name: 'spawner',
+      pmId: app.pm_id,
+      relation: 'descendant',
+      trackedPid: app.pid,
+      source: 'pm2Env',
+    });
+    expect(probe.info).toMatchObject({
+      pmId: app.pm_id,
+      pid: probe.pid,
+      trackedPid: app.pid,
+      relation: 'descendant',
+    });
+    expect(probe.restart).toEqual({
+      status: 'refused',
+      code: 'ERR_PM2SELF_NOT_TRACKED',
+      why: expect.any(String),
+    });
     expect(probe.pendingAfterRestart).toBe(false);
     expect(await isProcessAlive(probe.pid)).toBe(true);
     const now = (await sandbox?.jlist())?.find((p) => p.name === 'spawner');
@@ -203,9 +289,29 @@ describe('identity under a real pm2 daemon', () => {
     expect(probe.ppid).toBe(app.pid);
     expect(probe.secretInEnv).toBe(false);
     expect(probe.name).toBe('spawner');
-    expect(probe.identity).toMatchObject({ managed: true, name: 'spawner', pmId: app.pm_id, relation: 'descendant', trackedPid: app.pid, source: 'daemon', pm2Home: sandbox?.home });
-    expect(probe.info).toMatchObject({ name: 'spawner', pmId: app.pm_id, pid: probe.pid, trackedPid: app.pid, relation: 'descendant', sources: { name: 'daemon', identity: 'daemon' } });
-    expect(probe.liveInfo).toMatchObject({ pmId: app.pm_id, relation: 'descendant', status: 'online', daemon: { ok: true, via: 'rpc' } });
+    expect(probe.identity).toMatchObject({
+      managed: true,
+      name: 'spawner',
+      pmId: app.pm_id,
+      relation: 'descendant',
+      trackedPid: app.pid,
+      source: 'daemon',
+      pm2Home: sandbox?.home,
+    });
+    expect(probe.info).toMatchObject({
+      name: 'spawner',
+      pmId: app.pm_id,
+      pid: probe.pid,
+      trackedPid: app.pid,
+      relation: 'descendant',
+      sources: { name: 'daemon', identity: 'daemon' },
+    });
+    expect(probe.liveInfo).toMatchObject({
+      pmId: app.pm_id,
+      relation: 'descendant',
+      status: 'online',
+      daemon: { ok: true, via: 'rpc' },
+    });
   });
 
   it('never lets an environment value such as SECRET_TOKEN out of getInfo()', () => {
@@ -230,8 +336,22 @@ describe('identity under a real pm2 daemon', () => {
     expect(esm.module).toBe('esm');
     expect(cjs.module).toBe('cjs');
     const esmApp = entry('fork-esm');
-    expect(esm.identity).toMatchObject({ managed: true, name: 'fork-esm', pmId: esmApp.pm_id, trackedPid: esmApp.pid, relation: 'tracked', source: 'pm2Env' });
-    expect(esm.info).toMatchObject({ name: 'fork-esm', pmId: esmApp.pm_id, pid: esmApp.pid, relation: 'tracked', execMode: 'fork', instance: 0 });
+    expect(esm.identity).toMatchObject({
+      managed: true,
+      name: 'fork-esm',
+      pmId: esmApp.pm_id,
+      trackedPid: esmApp.pid,
+      relation: 'tracked',
+      source: 'pm2Env',
+    });
+    expect(esm.info).toMatchObject({
+      name: 'fork-esm',
+      pmId: esmApp.pm_id,
+      pid: esmApp.pid,
+      relation: 'tracked',
+      execMode: 'fork',
+      instance: 0,
+    });
     expect(esm.status).toBe('online');
     // Apart from what names the app, the two apps' identities are the same.
     expect(appIndependent(esm.identity)).toEqual(appIndependent(cjs.identity));

@@ -9,7 +9,13 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Identity, Pm2Info } from '../../src/index.js';
-import { createPm2Sandbox, listGodDaemons, pm2WithEnv, waitForJsonFile, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
+import {
+  createPm2Sandbox,
+  listGodDaemons,
+  pm2WithEnv,
+  waitForJsonFile,
+  type Pm2Sandbox,
+} from '../helpers/pm2-sandbox.js';
 
 const APPS = resolve(import.meta.dirname, '../apps/identity');
 const PROBE = join(APPS, 'probe.cjs');
@@ -51,7 +57,9 @@ describe('identity outside pm2', () => {
     const text = await readFile(file, 'utf8');
     const report = JSON.parse(text) as ProbeReport;
     expect(report.error).toBeUndefined();
-    console.log(`${label}: whole probe process (node start to exit, 3 routes included) ${child.durationMs.toFixed(0)} ms`);
+    console.log(
+      `${label}: whole probe process (node start to exit, 3 routes included) ${child.durationMs.toFixed(0)} ms`,
+    );
     return report;
   };
 
@@ -59,7 +67,9 @@ describe('identity outside pm2', () => {
     scratch = await mkdtemp(join(tmpdir(), 'identity-outside-'));
     sandbox = await createPm2Sandbox('pm2-self-outside-');
     // One app in the list, so that "not in the list" means something.
-    await pm2WithEnv(sandbox, ['start', PROBE, '--name', 'resident'], { REPORT_FILE: join(scratch, 'resident.json') });
+    await pm2WithEnv(sandbox, ['start', PROBE, '--name', 'resident'], {
+      REPORT_FILE: join(scratch, 'resident.json'),
+    });
     await waitForJsonFile(join(scratch, 'resident.json'));
   });
 
@@ -84,7 +94,13 @@ describe('identity outside pm2', () => {
       expect(report.status).toBeNull();
       expect(report.identity).toEqual({ managed: false, reason: 'noDaemon', message: expect.any(String) });
       for (const route of ['rpc', 'cli', 'auto'] as const) {
-        expect(report.routes[route], route).toEqual({ identity: { managed: false, reason: 'noDaemon', message: expect.any(String) }, name: null, info: null, status: null, elapsedMs: expect.any(Number) });
+        expect(report.routes[route], route).toEqual({
+          identity: { managed: false, reason: 'noDaemon', message: expect.any(String) },
+          name: null,
+          info: null,
+          status: null,
+          elapsedMs: expect.any(Number),
+        });
       }
 
       // Nothing was created in either home (no pm2.pid, no rpc.sock, no logs/), and no daemon runs for them.
@@ -92,14 +108,23 @@ describe('identity outside pm2', () => {
       expect(await readdir(emptyUserHome)).toEqual([]);
       const after = await listGodDaemons();
       const ours = (daemon: { args: string; home: string | null }) =>
-        daemon.home === emptyHome || daemon.home?.startsWith(emptyUserHome) === true || daemon.args.includes(emptyHome) || daemon.args.includes(emptyUserHome);
+        daemon.home === emptyHome ||
+        daemon.home?.startsWith(emptyUserHome) === true ||
+        daemon.args.includes(emptyHome) ||
+        daemon.args.includes(emptyUserHome);
       expect(after.filter(ours)).toEqual([]);
       // Other suites may start their own sandboxes meanwhile (each with a PM2_HOME under the temp dir).
       const started = after.filter((daemon) => !before.some((old) => old.pid === daemon.pid));
-      expect(started.filter((daemon) => ours(daemon) || daemon.home === null || !daemon.home.startsWith(tmpdir()))).toEqual([]);
+      expect(
+        started.filter((daemon) => ours(daemon) || daemon.home === null || !daemon.home.startsWith(tmpdir())),
+      ).toEqual([]);
 
-      const routes = Object.entries(report.routes).map(([route, answer]) => `${route} ${answer.elapsedMs.toFixed(2)} ms`).join(', ');
-      console.log(`no daemon: getProcessName + getInfo + getIdentity answered in ${report.elapsedMs.toFixed(2)} ms (per route, 4 calls each: ${routes})`);
+      const routes = Object.entries(report.routes)
+        .map(([route, answer]) => `${route} ${answer.elapsedMs.toFixed(2)} ms`)
+        .join(', ');
+      console.log(
+        `no daemon: getProcessName + getInfo + getIdentity answered in ${report.elapsedMs.toFixed(2)} ms (per route, 4 calls each: ${routes})`,
+      );
     } finally {
       await rm(emptyHome, { recursive: true, force: true });
       await rm(emptyUserHome, { recursive: true, force: true });
@@ -109,14 +134,21 @@ describe('identity outside pm2', () => {
   it('next to a running daemon that does not know it: null answers, reason notInList', async () => {
     const userHome = await mkdtemp(join(tmpdir(), 'identity-user-home-'));
     try {
-      const report = await runProbe('not-in-list', { HOME: userHome, PM2_HOME: (sandbox as Pm2Sandbox).home });
+      const report = await runProbe('not-in-list', {
+        HOME: userHome,
+        PM2_HOME: (sandbox as Pm2Sandbox).home,
+      });
       expect(report.name).toBeNull();
       expect(report.info).toBeNull();
       expect(report.liveInfo).toBeNull();
       expect(report.status).toBeNull();
       expect(report.identity).toEqual({ managed: false, reason: 'notInList', message: expect.any(String) });
       for (const route of ['rpc', 'cli', 'auto'] as const) {
-        expect(report.routes[route].identity, route).toEqual({ managed: false, reason: 'notInList', message: expect.any(String) });
+        expect(report.routes[route].identity, route).toEqual({
+          managed: false,
+          reason: 'notInList',
+          message: expect.any(String),
+        });
         expect(report.routes[route].name, route).toBeNull();
       }
       // The daemon still runs only its own app.

@@ -5,8 +5,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
-import { entryOf, eventsFile, indexOf, ofPid, readEvents, sleep, startApps, waitForEvents, waitOnline, startedOf, findEvent } from '../apps/restart/harness.js';
-
+import {
+  entryOf,
+  eventsFile,
+  indexOf,
+  ofPid,
+  readEvents,
+  sleep,
+  startApps,
+  waitForEvents,
+  waitOnline,
+  startedOf,
+  findEvent,
+} from '../apps/restart/harness.js';
 
 describe('gracefulRestart under a real pm2 daemon (fork mode)', () => {
   let sandbox: Pm2Sandbox;
@@ -32,7 +43,10 @@ describe('gracefulRestart under a real pm2 daemon (fork mode)', () => {
     const events = await waitForEvents(file('busy'), startedOf('1'));
     const gen0 = findEvent(events, (e) => e.event === 'started' && e.gen === '0').pid;
     const old = events.filter(ofPid(gen0));
-    expect(findEvent(old, (e) => e.event === 'outcome').outcome).toMatchObject({ status: 'deferred', tasks: 1 });
+    expect(findEvent(old, (e) => e.event === 'outcome').outcome).toMatchObject({
+      status: 'deferred',
+      tasks: 1,
+    });
     expect(old.some((e) => e.event === 'deferred')).toBe(true);
 
     const taskEnded = indexOf(old, (e) => e.event === 'task-ended');
@@ -48,7 +62,15 @@ describe('gracefulRestart under a real pm2 daemon (fork mode)', () => {
 
     const gen1 = findEvent(events, (e) => e.event === 'started' && e.gen === '1');
     expect(gen1.pid).not.toBe(gen0);
-    expect(gen1.lastRestart).toMatchObject({ reason: 'update', initiator: 'self', strategy: 'exit', forced: false, tasksCut: 0, previousPid: gen0, previousRestarts: 0 });
+    expect(gen1.lastRestart).toMatchObject({
+      reason: 'update',
+      initiator: 'self',
+      strategy: 'exit',
+      forced: false,
+      tasksCut: 0,
+      previousPid: gen0,
+      previousRestarts: 0,
+    });
 
     const entry = await waitOnline(sandbox, 'busy', 1);
     expect(entry.pid).toBe(gen1.pid);
@@ -59,11 +81,20 @@ describe('gracefulRestart under a real pm2 daemon (fork mode)', () => {
     const events = await waitForEvents(file('idle'), startedOf('1'));
     const gen0 = findEvent(events, (e) => e.event === 'started' && e.gen === '0').pid;
     const old = events.filter(ofPid(gen0));
-    expect(findEvent(old, (e) => e.event === 'outcome').outcome).toMatchObject({ status: 'restarting', strategy: { type: 'exit', code: 0 } });
+    expect(findEvent(old, (e) => e.event === 'outcome').outcome).toMatchObject({
+      status: 'restarting',
+      strategy: { type: 'exit', code: 0 },
+    });
     expect(old.some((e) => e.event === 'deferred')).toBe(false);
     const gen1 = findEvent(events, (e) => e.event === 'started' && e.gen === '1');
     expect(gen1.pid).not.toBe(gen0);
-    expect(gen1.lastRestart).toMatchObject({ reason: 'idle', initiator: 'self', strategy: 'exit', forced: false, tasksCut: 0 });
+    expect(gen1.lastRestart).toMatchObject({
+      reason: 'idle',
+      initiator: 'self',
+      strategy: 'exit',
+      forced: false,
+      tasksCut: 0,
+    });
     const entry = await waitOnline(sandbox, 'idle', 1);
     expect(entry.pid).toBe(gen1.pid);
     expect(entry.pm2_env.unstable_restarts).toBe(0);
@@ -74,7 +105,9 @@ describe('gracefulRestart under a real pm2 daemon (fork mode)', () => {
     const gen0 = findEvent(events, (e) => e.event === 'started' && e.gen === '0').pid;
     const old = events.filter(ofPid(gen0));
     expect(findEvent(old, (e) => e.event === 'outcome').outcome).toMatchObject({ status: 'restarting' });
-    expect(indexOf(old, (e) => e.event === 'exit')).toBeGreaterThan(indexOf(old, (e) => e.event === 'restarting'));
+    expect(indexOf(old, (e) => e.event === 'exit')).toBeGreaterThan(
+      indexOf(old, (e) => e.event === 'restarting'),
+    );
     const entry = await waitOnline(sandbox, 'early', 1);
     expect(entry.pm2_env.unstable_restarts).toBe(0);
     expect(entry.pid).toBe(findEvent(events, (e) => e.event === 'started' && e.gen === '1').pid);
@@ -83,7 +116,11 @@ describe('gracefulRestart under a real pm2 daemon (fork mode)', () => {
   it('control: a bare process.exit(0) at every start (min_uptime 1000, max_restarts 3) is unstable and ends errored', async () => {
     // pm2 counts an exit as unstable only within min_uptime * max_restarts of the app's creation, and
     // resets unstable_restarts to 0 when it gives up: accept either sign, errored is the usual one.
-    const list = await sandbox.waitFor((l) => l.some((p) => p.name === 'bare-exit' && (p.pm2_env.status === 'errored' || p.pm2_env.unstable_restarts > 0)));
+    const list = await sandbox.waitFor((l) =>
+      l.some(
+        (p) => p.name === 'bare-exit' && (p.pm2_env.status === 'errored' || p.pm2_env.unstable_restarts > 0),
+      ),
+    );
     const entry = entryOf(list, 'bare-exit');
     await sandbox.pm2(['delete', 'bare-exit']);
     if (entry.pm2_env.status === 'errored') {
@@ -100,7 +137,9 @@ describe('gracefulRestart under a real pm2 daemon (fork mode)', () => {
     const old = events.filter(ofPid(gen0));
     const outcomes = findEvent(old, (e) => e.event === 'outcomes').outcomes as { status: string }[];
     expect(outcomes.map((o) => o.status)).toEqual(['deferred', 'alreadyPending', 'alreadyPending']);
-    expect(old.filter((e) => e.event === 'requested').map((e) => (e.detail as { coalesced: boolean }).coalesced)).toEqual([false, true, true]);
+    expect(
+      old.filter((e) => e.event === 'requested').map((e) => (e.detail as { coalesced: boolean }).coalesced),
+    ).toEqual([false, true, true]);
     expect(old.filter((e) => e.event === 'restarting')).toHaveLength(1);
     const gen1 = findEvent(events, (e) => e.event === 'started' && e.gen === '1');
     expect(gen1.lastRestart).toMatchObject({ reason: 'first', initiator: 'self', tasksCut: 0 });
@@ -119,11 +158,21 @@ describe('gracefulRestart under a real pm2 daemon (fork mode)', () => {
     const events = await waitForEvents(file('clear'), (all) => all.some((e) => e.event === 'after-task'));
     const gen0 = findEvent(events, (e) => e.event === 'started' && e.gen === '0').pid;
     const cleared = findEvent(events, (e) => e.event === 'cleared');
-    expect(cleared).toMatchObject({ pid: gen0, cleared: true, pendingAfter: false, outcome: { status: 'deferred' } });
-    expect(findEvent(events, (e) => e.event === 'cancelled').detail).toMatchObject({ reason: 'to-be-cleared', cause: 'cleared' });
+    expect(cleared).toMatchObject({
+      pid: gen0,
+      cleared: true,
+      pendingAfter: false,
+      outcome: { status: 'deferred' },
+    });
+    expect(findEvent(events, (e) => e.event === 'cancelled').detail).toMatchObject({
+      reason: 'to-be-cleared',
+      cause: 'cleared',
+    });
     const afterTask = findEvent(events, (e) => e.event === 'after-task');
     expect(afterTask).toMatchObject({ pending: false, phase: 'idle' });
-    expect(indexOf(events, (e) => e.event === 'task-ended')).toBeGreaterThan(indexOf(events, (e) => e.event === 'cleared'));
+    expect(indexOf(events, (e) => e.event === 'task-ended')).toBeGreaterThan(
+      indexOf(events, (e) => e.event === 'cleared'),
+    );
 
     // settle: well past the moment the task ended (a restart would follow it within ~0.1 s)
     await sleep(Math.max(0, afterTask.at + 1_500 - Date.now()));

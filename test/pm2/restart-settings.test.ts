@@ -5,8 +5,19 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
-import { appEnv, eventsFile, indexOf, ofPid, readEvents, RESTART_APP, startApps, waitForEvents, waitOnline, startedOf, findEvent } from '../apps/restart/harness.js';
-
+import {
+  appEnv,
+  eventsFile,
+  indexOf,
+  ofPid,
+  readEvents,
+  RESTART_APP,
+  startApps,
+  waitForEvents,
+  waitOnline,
+  startedOf,
+  findEvent,
+} from '../apps/restart/harness.js';
 
 describe('gracefulRestart when an exit(0) would not be restarted', () => {
   let sandbox: Pm2Sandbox;
@@ -28,12 +39,21 @@ describe('gracefulRestart when an exit(0) would not be restarted', () => {
     const events = await waitForEvents(file('stop0'), startedOf('1'));
     const gen0 = findEvent(events, (e) => e.event === 'started' && e.gen === '0').pid;
     const old = events.filter(ofPid(gen0));
-    expect(findEvent(old, (e) => e.event === 'outcome').outcome).toMatchObject({ status: 'restarting', strategy: { type: 'exit', code: 75 } });
+    expect(findEvent(old, (e) => e.event === 'outcome').outcome).toMatchObject({
+      status: 'restarting',
+      strategy: { type: 'exit', code: 75 },
+    });
     expect(old[indexOf(old, (e) => e.event === 'exit')]?.code).toBe(75);
     const gen1 = findEvent(events, (e) => e.event === 'started' && e.gen === '1');
     expect(gen1.pid).not.toBe(gen0);
     expect(gen1.exitCodeEnv).toBe('75');
-    expect(gen1.lastRestart).toMatchObject({ initiator: 'self', reason: 'idle', strategy: 'exit', previousPid: gen0, previousRestarts: 0 });
+    expect(gen1.lastRestart).toMatchObject({
+      initiator: 'self',
+      reason: 'idle',
+      strategy: 'exit',
+      previousPid: gen0,
+      previousRestarts: 0,
+    });
 
     const entry = await waitOnline(sandbox, 'stop0', 1);
     expect(entry.pid).toBe(gen1.pid);
@@ -46,14 +66,24 @@ describe('gracefulRestart when an exit(0) would not be restarted', () => {
     const events = await waitForEvents(file('noauto'), startedOf('1'));
     const gen0 = findEvent(events, (e) => e.event === 'started' && e.gen === '0').pid;
     const old = events.filter(ofPid(gen0));
-    expect(findEvent(old, (e) => e.event === 'outcome').outcome).toMatchObject({ status: 'restarting', strategy: { type: 'daemon' } });
-    expect(findEvent(old, (e) => e.event === 'restarting').detail).toMatchObject({ strategy: { type: 'daemon' } });
+    expect(findEvent(old, (e) => e.event === 'outcome').outcome).toMatchObject({
+      status: 'restarting',
+      strategy: { type: 'daemon' },
+    });
+    expect(findEvent(old, (e) => e.event === 'restarting').detail).toMatchObject({
+      strategy: { type: 'daemon' },
+    });
     // the daemon stopped it with SIGINT: no exit() of its own
     expect(old.some((e) => e.event === 'exit')).toBe(false);
     expect(old.some((e) => e.event === 'failed')).toBe(false);
     const gen1 = findEvent(events, (e) => e.event === 'started' && e.gen === '1');
     expect(gen1.pid).not.toBe(gen0);
-    expect(gen1.lastRestart).toMatchObject({ initiator: 'self', reason: 'idle', strategy: 'daemon', previousPid: gen0 });
+    expect(gen1.lastRestart).toMatchObject({
+      initiator: 'self',
+      reason: 'idle',
+      strategy: 'daemon',
+      previousPid: gen0,
+    });
 
     const entry = await waitOnline(sandbox, 'noauto', 1);
     expect(entry.pid).toBe(gen1.pid);
@@ -63,7 +93,12 @@ describe('gracefulRestart when an exit(0) would not be restarted', () => {
   it('outside pm2: refuses with ERR_PM2SELF_NOT_UNDER_PM2 and the process lives on', async () => {
     const name = 'outside';
     const env = cleanEnv({ PM2_HOME: sandbox.home, ...appEnv(sandbox, name, 'refuse') });
-    const child = execa(process.execPath, [RESTART_APP], { env, extendEnv: false, timeout: 20_000, stdin: 'pipe' });
+    const child = execa(process.execPath, [RESTART_APP], {
+      env,
+      extendEnv: false,
+      timeout: 20_000,
+      stdin: 'pipe',
+    });
     const firstLine = await new Promise<string>((resolve, reject) => {
       let out = '';
       child.stdout?.on('data', (chunk: Buffer) => {
@@ -73,7 +108,9 @@ describe('gracefulRestart when an exit(0) would not be restarted', () => {
       });
       child.catch(reject);
     });
-    expect(JSON.parse(firstLine)).toMatchObject({ outcome: { status: 'refused', code: 'ERR_PM2SELF_NOT_UNDER_PM2' } });
+    expect(JSON.parse(firstLine)).toMatchObject({
+      outcome: { status: 'refused', code: 'ERR_PM2SELF_NOT_UNDER_PM2' },
+    });
     expect(child.exitCode).toBeNull();
     expect(() => process.kill(child.pid as number, 0)).not.toThrow();
 

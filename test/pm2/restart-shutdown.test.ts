@@ -6,8 +6,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
-import { entryOf, eventsFile, indexOf, ofPid, startApps, waitForEvents, waitOnline, startedOf, findEvent } from '../apps/restart/harness.js';
-
+import {
+  entryOf,
+  eventsFile,
+  indexOf,
+  ofPid,
+  startApps,
+  waitForEvents,
+  waitOnline,
+  startedOf,
+  findEvent,
+} from '../apps/restart/harness.js';
 
 describe('pm2 restart <id> from the CLI while a task runs', () => {
   let sandbox: Pm2Sandbox;
@@ -15,7 +24,9 @@ describe('pm2 restart <id> from the CLI while a task runs', () => {
 
   /** Waits until gen 0 runs a task, restarts the app from the CLI, and returns every event once gen 1 started. */
   const restartWhileBusy = async (name: string) => {
-    await waitForEvents(file(name), (events) => events.some((e) => e.event === 'task-begun' && e.gen === '0'));
+    await waitForEvents(file(name), (events) =>
+      events.some((e) => e.event === 'task-begun' && e.gen === '0'),
+    );
     const before = entryOf(await sandbox.jlist(), name);
     await sandbox.pm2(['restart', String(before.pm_id)]);
     const events = await waitForEvents(file(name), startedOf('1'));
@@ -26,7 +37,12 @@ describe('pm2 restart <id> from the CLI while a task runs', () => {
   beforeAll(async () => {
     sandbox = await createPm2Sandbox('pm2-self-restart-shutdown-');
     await startApps(sandbox, [
-      { name: 'handled', scenario: 'tasks', env: { TASK_MS: '1000', SHUTDOWN_HANDLER: '1' }, pm2: { kill_timeout: 3000 } },
+      {
+        name: 'handled',
+        scenario: 'tasks',
+        env: { TASK_MS: '1000', SHUTDOWN_HANDLER: '1' },
+        pm2: { kill_timeout: 3000 },
+      },
       { name: 'unhandled', scenario: 'tasks', env: { TASK_MS: '1000' }, pm2: { kill_timeout: 3000 } },
     ]);
   });
@@ -38,10 +54,16 @@ describe('pm2 restart <id> from the CLI while a task runs', () => {
   it('with installShutdownHandler(): the running task completes before the old process exits; the record says pm2', async () => {
     const { events, before, entry } = await restartWhileBusy('handled');
     const old = events.filter(ofPid(before.pid));
-    const signalled = indexOf(old, (e) => e.event === 'requested' && (e.detail as { kind: string }).kind === 'shutdown');
+    const signalled = indexOf(
+      old,
+      (e) => e.event === 'requested' && (e.detail as { kind: string }).kind === 'shutdown',
+    );
     expect(signalled).toBeGreaterThan(0);
     // the task that was running when pm2's SIGINT arrived
-    const running = old.slice(0, signalled).filter((e) => e.event === 'task-begun').at(-1);
+    const running = old
+      .slice(0, signalled)
+      .filter((e) => e.event === 'task-begun')
+      .at(-1);
     expect(running).toBeDefined();
     const endedAt = indexOf(old, (e) => e.event === 'task-ended' && e.label === running?.label);
     const exited = indexOf(old, (e) => e.event === 'exit');
@@ -49,13 +71,23 @@ describe('pm2 restart <id> from the CLI while a task runs', () => {
     expect(exited).toBeGreaterThan(endedAt);
     expect(old[exited]?.code).toBe(0);
     // every task the old process began has ended; none begun after the signal was accepted
-    expect(old.filter((e) => e.event === 'task-begun').length).toBe(old.filter((e) => e.event === 'task-ended').length);
-    expect(findEvent(old, (e) => e.event === 'restarting').detail).toMatchObject({ strategy: { type: 'shutdown' } });
+    expect(old.filter((e) => e.event === 'task-begun').length).toBe(
+      old.filter((e) => e.event === 'task-ended').length,
+    );
+    expect(findEvent(old, (e) => e.event === 'restarting').detail).toMatchObject({
+      strategy: { type: 'shutdown' },
+    });
 
     const gen1 = findEvent(events, (e) => e.event === 'started' && e.gen === '1');
     expect(gen1.pid).not.toBe(before.pid);
     expect(entry.pid).toBe(gen1.pid);
-    expect(gen1.lastRestart).toMatchObject({ initiator: 'pm2', strategy: 'shutdown', previousPid: before.pid, forced: false, tasksCut: 0 });
+    expect(gen1.lastRestart).toMatchObject({
+      initiator: 'pm2',
+      strategy: 'shutdown',
+      previousPid: before.pid,
+      forced: false,
+      tasksCut: 0,
+    });
   });
 
   it('control, without the handler: the SIGINT cuts the running task', async () => {

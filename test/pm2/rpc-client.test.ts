@@ -23,7 +23,9 @@ describe('callDaemon against a real pm2 daemon', () => {
     const app = join(sandbox.home, 'app.cjs');
     await writeFile(app, 'setInterval(() => {}, 1000);\n');
     await sandbox.pm2(['start', app, '--name', 'x']);
-    await sandbox.waitFor((list) => list.some((p) => p.name === 'x' && p.pm2_env.status === 'online' && p.pid > 0));
+    await sandbox.waitFor((list) =>
+      list.some((p) => p.name === 'x' && p.pm2_env.status === 'online' && p.pid > 0),
+    );
   });
 
   afterAll(async () => {
@@ -60,7 +62,9 @@ describe('callDaemon against a real pm2 daemon', () => {
     }
     times.sort((a, b) => a - b);
     const median = ((times[9] ?? 0) + (times[10] ?? 0)) / 2;
-    console.log(`getMonitorData round trip, 1 app: median ${median.toFixed(2)} ms, min ${times[0]?.toFixed(2)} ms, max ${times[19]?.toFixed(2)} ms`);
+    console.log(
+      `getMonitorData round trip, 1 app: median ${median.toFixed(2)} ms, min ${times[0]?.toFixed(2)} ms, max ${times[19]?.toFixed(2)} ms`,
+    );
   });
 
   it('reports an unknown method as remoteError', async () => {
@@ -80,7 +84,11 @@ describe('callDaemon against a real pm2 daemon', () => {
   it('sends a null argument as {} so the daemon survives (null would crash it)', async () => {
     const daemon = await sandbox.daemonPid();
     const result = await callDaemon(rpc, 'restartProcessId', null, opts);
-    expect(result).toEqual({ ok: false, reason: 'remoteError', message: 'opts.id not passed to restartProcessId' });
+    expect(result).toEqual({
+      ok: false,
+      reason: 'remoteError',
+      message: 'opts.id not passed to restartProcessId',
+    });
     expect(await callDaemon(rpc, 'ping', {}, opts)).toEqual({ ok: true, value: { msg: 'pong' } });
     expect(await sandbox.daemonPid()).toBe(daemon);
   });
@@ -88,9 +96,14 @@ describe('callDaemon against a real pm2 daemon', () => {
   it('restartProcessId fire-and-forget restarts the app', async () => {
     const before = (await sandbox.jlist()).find((p) => p.name === 'x');
     expect(before?.pm2_env.restart_time).toBe(0);
-    expect(await sendToDaemon(rpc, 'restartProcessId', { id: before?.pm_id }, opts)).toEqual({ ok: true, value: undefined });
+    expect(await sendToDaemon(rpc, 'restartProcessId', { id: before?.pm_id }, opts)).toEqual({
+      ok: true,
+      value: undefined,
+    });
     const after = await sandbox.waitFor((list) =>
-      list.some((p) => p.name === 'x' && p.pm2_env.restart_time === 1 && p.pm2_env.status === 'online' && p.pid > 0),
+      list.some(
+        (p) => p.name === 'x' && p.pm2_env.restart_time === 1 && p.pm2_env.status === 'online' && p.pid > 0,
+      ),
     );
     const entry = after.find((p) => p.name === 'x');
     expect(entry?.pid).not.toBe(before?.pid);
@@ -138,7 +151,10 @@ describe('callDaemon without a daemon, or with a bad peer', () => {
       expect(await readdir(home)).toEqual([]);
       const probe = await new Promise<string>((resolve) => {
         const socket = connect({ path: rpc });
-        socket.on('connect', () => { socket.destroy(); resolve('connected'); });
+        socket.on('connect', () => {
+          socket.destroy();
+          resolve('connected');
+        });
         socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
       });
       expect(probe).toBe('ENOENT');
@@ -150,7 +166,10 @@ describe('callDaemon without a daemon, or with a bad peer', () => {
   it('gives noDaemon for a stale socket file (ECONNREFUSED)', async () => {
     const path = join(dir, 'stale.sock');
     // a server that dies without unlinking its socket, as a SIGKILLed daemon does
-    const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    const child = spawn(process.execPath, [
+      '-e',
+      `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`,
+    ]);
     await new Promise((resolve) => child.on('exit', resolve));
     expect(await readdir(dir)).toContain('stale.sock');
     const result = await callDaemon(path, 'ping', {}, opts);
@@ -175,7 +194,9 @@ describe('callDaemon without a daemon, or with a bad peer', () => {
   });
 
   it('gives protocol for a well-formed reply to another request', async () => {
-    const path = await serve('wrong-id.sock', (socket) => socket.write(encodeMessage([{ args: [1] }, 'someone-else:0'])));
+    const path = await serve('wrong-id.sock', (socket) =>
+      socket.write(encodeMessage([{ args: [1] }, 'someone-else:0'])),
+    );
     expect(await callDaemon(path, 'ping', {}, opts)).toMatchObject({ ok: false, reason: 'protocol' });
   });
 
@@ -188,7 +209,10 @@ describe('callDaemon without a daemon, or with a bad peer', () => {
         setTimeout(() => socket.write(reply.subarray(3)), 20);
       });
     });
-    expect(await callDaemon(path, 'anything', {}, opts)).toEqual({ ok: true, value: { big: 'y'.repeat(100_000) } });
+    expect(await callDaemon(path, 'anything', {}, opts)).toEqual({
+      ok: true,
+      value: { big: 'y'.repeat(100_000) },
+    });
   });
 
   it('passes a non-Error remote error through as text', async () => {
@@ -198,7 +222,11 @@ describe('callDaemon without a daemon, or with a bad peer', () => {
         socket.write(encodeMessage([{ error: { code: 42 } }, id]));
       });
     });
-    expect(await callDaemon(path, 'x', {}, opts)).toEqual({ ok: false, reason: 'remoteError', message: '{"code":42}' });
+    expect(await callDaemon(path, 'x', {}, opts)).toEqual({
+      ok: false,
+      reason: 'remoteError',
+      message: '{"code":42}',
+    });
   });
 
   it('gives closed when the peer hangs up before replying', async () => {
@@ -208,7 +236,10 @@ describe('callDaemon without a daemon, or with a bad peer', () => {
 
   it('gives closed when the caller aborts, before or during the call', async () => {
     const path = await serve('abort.sock', () => {});
-    expect(await callDaemon(path, 'ping', {}, { ...opts, signal: AbortSignal.abort() })).toMatchObject({ ok: false, reason: 'closed' });
+    expect(await callDaemon(path, 'ping', {}, { ...opts, signal: AbortSignal.abort() })).toMatchObject({
+      ok: false,
+      reason: 'closed',
+    });
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('caller gave up')), 50);
     expect(await callDaemon(path, 'ping', {}, { ...opts, signal: controller.signal })).toEqual({
@@ -221,12 +252,20 @@ describe('callDaemon without a daemon, or with a bad peer', () => {
   it('sendToDaemon resolves once the request is written, without a reply', async () => {
     const received: Buffer[] = [];
     const path = await serve('sink.sock', (socket) => socket.on('data', (d) => received.push(d)));
-    expect(await sendToDaemon(path, 'restartProcessId', { id: 3 }, opts)).toEqual({ ok: true, value: undefined });
+    expect(await sendToDaemon(path, 'restartProcessId', { id: 3 }, opts)).toEqual({
+      ok: true,
+      value: undefined,
+    });
     await new Promise((r) => setTimeout(r, 50));
-    expect(Buffer.concat(received).toString('latin1')).toContain('"method":"restartProcessId","args":[{"id":3}]');
+    expect(Buffer.concat(received).toString('latin1')).toContain(
+      '"method":"restartProcessId","args":[{"id":3}]',
+    );
   });
 
   it('gives protocol, without throwing, for an argument JSON cannot encode', async () => {
-    expect(await callDaemon(join(dir, 'none.sock'), 'ping', { n: 1n }, opts)).toMatchObject({ ok: false, reason: 'protocol' });
+    expect(await callDaemon(join(dir, 'none.sock'), 'ping', { n: 1n }, opts)).toMatchObject({
+      ok: false,
+      reason: 'protocol',
+    });
   });
 });

@@ -6,7 +6,10 @@ import { createAmpDecoder, encodeMessage, DEFAULT_MAX_FRAME_BYTES } from '../../
 
 // The reference implementation pm2's axon sockets use (pm2/modules/pm2-axon requires it).
 const require = createRequire(import.meta.url);
-const AmpMessage = require('amp-message') as new (args: unknown[] | Buffer) => { args: unknown[]; toBuffer(): Buffer };
+const AmpMessage = require('amp-message') as new (args: unknown[] | Buffer) => {
+  args: unknown[];
+  toBuffer(): Buffer;
+};
 
 /** A value as it comes back after the trip: JSON normalises (e.g. -0 to 0). */
 const viaJson = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
@@ -79,37 +82,51 @@ describe('createAmpDecoder', () => {
 
   it('decodes several messages split at arbitrary points', () => {
     fc.assert(
-      fc.property(fc.array(argsArb, { minLength: 1, maxLength: 5 }), fc.array(fc.nat(), { maxLength: 12 }), (messages, cuts) => {
-        const stream = Buffer.concat(messages.map((args) => encodeMessage(args)));
-        const points = [...new Set(cuts.map((cut) => cut % (stream.length + 1)))].sort((a, b) => a - b);
-        const chunks: Buffer[] = [];
-        let from = 0;
-        for (const point of [...points, stream.length]) {
-          chunks.push(stream.subarray(from, point));
-          from = point;
-        }
-        expect(decodeAll(chunks)).toEqual(messages);
-      }),
+      fc.property(
+        fc.array(argsArb, { minLength: 1, maxLength: 5 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        (messages, cuts) => {
+          const stream = Buffer.concat(messages.map((args) => encodeMessage(args)));
+          const points = [...new Set(cuts.map((cut) => cut % (stream.length + 1)))].sort((a, b) => a - b);
+          const chunks: Buffer[] = [];
+          let from = 0;
+          for (const point of [...points, stream.length]) {
+            chunks.push(stream.subarray(from, point));
+            from = point;
+          }
+          expect(decodeAll(chunks)).toEqual(messages);
+        },
+      ),
     );
   });
 
   it('decodes byte by byte and keeps a partial frame buffered', () => {
     const frame = encodeMessage([{ args: [{ msg: 'pong' }] }, '1:2']);
     const decoder = createAmpDecoder();
-    for (let i = 0; i < frame.length - 1; i++) expect(decoder.push(frame.subarray(i, i + 1))).toEqual({ ok: true, messages: [] });
+    for (let i = 0; i < frame.length - 1; i++)
+      expect(decoder.push(frame.subarray(i, i + 1))).toEqual({ ok: true, messages: [] });
     expect(decoder.bufferedBytes).toBe(frame.length - 1);
-    expect(decoder.push(frame.subarray(frame.length - 1))).toEqual({ ok: true, messages: [[{ args: [{ msg: 'pong' }] }, '1:2']] });
+    expect(decoder.push(frame.subarray(frame.length - 1))).toEqual({
+      ok: true,
+      messages: [[{ args: [{ msg: 'pong' }] }, '1:2']],
+    });
   });
 
   it('decodes several frames in one chunk and an empty chunk', () => {
     const decoder = createAmpDecoder();
     expect(decoder.push(new Uint8Array(0))).toEqual({ ok: true, messages: [] });
-    const chunk = Buffer.concat([encodeMessage(['a']), encodeMessage([1, 'b']), encodeMessage([Buffer.from([1, 2])])]);
+    const chunk = Buffer.concat([
+      encodeMessage(['a']),
+      encodeMessage([1, 'b']),
+      encodeMessage([Buffer.from([1, 2])]),
+    ]);
     expect(decoder.push(chunk)).toEqual({ ok: true, messages: [['a'], [1, 'b'], [Buffer.from([1, 2])]] });
   });
 
   it('accepts zero-length arguments (empty blob)', () => {
-    expect(decodeAll([Buffer.from([0x12, 0, 0, 0, 0, 0, 0, 0, 0])])).toEqual([[Buffer.alloc(0), Buffer.alloc(0)]]);
+    expect(decodeAll([Buffer.from([0x12, 0, 0, 0, 0, 0, 0, 0, 0])])).toEqual([
+      [Buffer.alloc(0), Buffer.alloc(0)],
+    ]);
   });
 
   it('rejects a frame that is not AMP version 1', () => {
@@ -123,14 +140,20 @@ describe('createAmpDecoder', () => {
   });
 
   it('rejects absurd lengths as soon as the length is read, without waiting for the body', () => {
-    expect(createAmpDecoder().push(Buffer.from([0x11, 0xff, 0xff, 0xff, 0xff]))).toMatchObject({ ok: false, reason: 'tooLarge' });
+    expect(createAmpDecoder().push(Buffer.from([0x11, 0xff, 0xff, 0xff, 0xff]))).toMatchObject({
+      ok: false,
+      reason: 'tooLarge',
+    });
     const small = createAmpDecoder({ maxFrameBytes: 100 });
     expect(small.push(encodeMessage(['x'.repeat(90)]))).toMatchObject({ ok: true });
     expect(small.push(encodeMessage(['x'.repeat(100)]))).toMatchObject({ ok: false, reason: 'tooLarge' });
     // the limit covers the whole frame, not only one argument
     const two = createAmpDecoder({ maxFrameBytes: 100 });
     expect(two.push(encodeMessage(['x'.repeat(60)]))).toMatchObject({ ok: true });
-    expect(two.push(encodeMessage(['x'.repeat(60), 'y'.repeat(60)]))).toMatchObject({ ok: false, reason: 'tooLarge' });
+    expect(two.push(encodeMessage(['x'.repeat(60), 'y'.repeat(60)]))).toMatchObject({
+      ok: false,
+      reason: 'tooLarge',
+    });
     expect(DEFAULT_MAX_FRAME_BYTES).toBe(64 * 1024 * 1024);
   });
 
@@ -145,7 +168,11 @@ describe('createAmpDecoder', () => {
     const result = decoder.push(Buffer.concat([encodeMessage(['first']), Buffer.from([0xff])]));
     expect(result).toMatchObject({ ok: false, reason: 'badVersion', messages: [['first']] });
     expect(decoder.bufferedBytes).toBe(0);
-    expect(decoder.push(encodeMessage(['later']))).toMatchObject({ ok: false, reason: 'badVersion', messages: [] });
+    expect(decoder.push(encodeMessage(['later']))).toMatchObject({
+      ok: false,
+      reason: 'badVersion',
+      messages: [],
+    });
   });
 
   it('never throws on arbitrary bytes', () => {

@@ -17,21 +17,45 @@ describe('matchProcess over the recorded list', () => {
   });
 
   it('finds this pid: tracked', () => {
-    expect(named(matchProcess(ENTRIES, [7417, DAEMON]))).toEqual({ name: 'fork-app', pmId: 0, relation: 'tracked' });
-    expect(named(matchProcess(ENTRIES, [7468, DAEMON]))).toEqual({ name: 'cluster-app', pmId: 2, relation: 'tracked' });
+    expect(named(matchProcess(ENTRIES, [7417, DAEMON]))).toEqual({
+      name: 'fork-app',
+      pmId: 0,
+      relation: 'tracked',
+    });
+    expect(named(matchProcess(ENTRIES, [7468, DAEMON]))).toEqual({
+      name: 'cluster-app',
+      pmId: 2,
+      relation: 'tracked',
+    });
   });
 
   it('finds the parent run by a non-node interpreter: wrapper', () => {
-    expect(named(matchProcess(ENTRIES, [7499, 7497, DAEMON]))).toEqual({ name: 'wrapped-app', pmId: 3, relation: 'wrapper' });
+    expect(named(matchProcess(ENTRIES, [7499, 7497, DAEMON]))).toEqual({
+      name: 'wrapped-app',
+      pmId: 3,
+      relation: 'wrapper',
+    });
   });
 
   it('finds a node parent: descendant', () => {
-    expect(named(matchProcess(ENTRIES, [7433, 7417, DAEMON]))).toEqual({ name: 'fork-app', pmId: 0, relation: 'descendant' });
+    expect(named(matchProcess(ENTRIES, [7433, 7417, DAEMON]))).toEqual({
+      name: 'fork-app',
+      pmId: 0,
+      relation: 'descendant',
+    });
   });
 
   it('finds a deeper ancestor: descendant, even under a wrapper', () => {
-    expect(named(matchProcess(ENTRIES, [7455, 7434, 7417, DAEMON]))).toEqual({ name: 'fork-app', pmId: 0, relation: 'descendant' });
-    expect(named(matchProcess(ENTRIES, [8000, 7499, 7497, DAEMON]))).toEqual({ name: 'wrapped-app', pmId: 3, relation: 'descendant' });
+    expect(named(matchProcess(ENTRIES, [7455, 7434, 7417, DAEMON]))).toEqual({
+      name: 'fork-app',
+      pmId: 0,
+      relation: 'descendant',
+    });
+    expect(named(matchProcess(ENTRIES, [8000, 7499, 7497, DAEMON]))).toEqual({
+      name: 'wrapped-app',
+      pmId: 3,
+      relation: 'descendant',
+    });
   });
 
   it('prefers the nearest match', () => {

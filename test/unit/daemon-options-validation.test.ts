@@ -8,15 +8,47 @@ const cases: Array<[string, Record<string, unknown>, string]> = [
   ['numeric name', { name: 5 }, 'Expected `name` to be a non-empty string, got 5'],
   ['empty envVar', { envVar: '' }, 'Expected `envVar` to be a non-empty string, got ""'],
   ['null pm2Bin', { pm2Bin: null }, 'Expected `pm2Bin` to be a non-empty string, got null'],
-  ['object binEnvVar', { binEnvVar: {} }, 'Expected `binEnvVar` to be a non-empty string, got [object Object]'],
-  ['unknown route', { route: 'ipc' }, 'Expected `route` to be \'auto\', \'rpc\' or \'cli\', got "ipc"'],
-  ['negative queryTimeoutMs', { queryTimeoutMs: -1 }, 'Expected `queryTimeoutMs` to be a non-negative number of milliseconds, got -1'],
-  ['NaN queryTimeoutMs', { queryTimeoutMs: Number.NaN }, 'Expected `queryTimeoutMs` to be a non-negative number of milliseconds, got NaN'],
-  ['string cacheTtlMs', { cacheTtlMs: '1000' }, 'Expected `cacheTtlMs` to be a non-negative number of milliseconds, got "1000"'],
-  ['infinite cacheTtlMs', { cacheTtlMs: Infinity }, 'Expected `cacheTtlMs` to be a non-negative number of milliseconds, got Infinity'],
-  ['too long cacheTtlMs', { cacheTtlMs: 2 ** 31 }, 'Expected `cacheTtlMs` to be a non-negative number of milliseconds, got 2147483648'],
-  ['small maxListBytes', { maxListBytes: 1000 }, 'Expected `maxListBytes` to be an integer of at least 1024, got 1000'],
-  ['fractional maxListBytes', { maxListBytes: 2048.5 }, 'Expected `maxListBytes` to be an integer of at least 1024, got 2048.5'],
+  [
+    'object binEnvVar',
+    { binEnvVar: {} },
+    'Expected `binEnvVar` to be a non-empty string, got [object Object]',
+  ],
+  ['unknown route', { route: 'ipc' }, "Expected `route` to be 'auto', 'rpc' or 'cli', got \"ipc\""],
+  [
+    'negative queryTimeoutMs',
+    { queryTimeoutMs: -1 },
+    'Expected `queryTimeoutMs` to be a non-negative number of milliseconds, got -1',
+  ],
+  [
+    'NaN queryTimeoutMs',
+    { queryTimeoutMs: Number.NaN },
+    'Expected `queryTimeoutMs` to be a non-negative number of milliseconds, got NaN',
+  ],
+  [
+    'string cacheTtlMs',
+    { cacheTtlMs: '1000' },
+    'Expected `cacheTtlMs` to be a non-negative number of milliseconds, got "1000"',
+  ],
+  [
+    'infinite cacheTtlMs',
+    { cacheTtlMs: Infinity },
+    'Expected `cacheTtlMs` to be a non-negative number of milliseconds, got Infinity',
+  ],
+  [
+    'too long cacheTtlMs',
+    { cacheTtlMs: 2 ** 31 },
+    'Expected `cacheTtlMs` to be a non-negative number of milliseconds, got 2147483648',
+  ],
+  [
+    'small maxListBytes',
+    { maxListBytes: 1000 },
+    'Expected `maxListBytes` to be an integer of at least 1024, got 1000',
+  ],
+  [
+    'fractional maxListBytes',
+    { maxListBytes: 2048.5 },
+    'Expected `maxListBytes` to be an integer of at least 1024, got 2048.5',
+  ],
 ];
 
 describe('createPm2Self options validation', () => {
@@ -30,19 +62,37 @@ describe('createPm2Self options validation', () => {
 
   it('accepts valid options and the boundaries', () => {
     const ports = createFakePorts();
-    expect(() => createPm2Self({ ports, name: 'a', envVar: 'X', pm2Bin: '/x', binEnvVar: 'Y', route: 'cli', queryTimeoutMs: 0, cacheTtlMs: 2_147_483_647, maxListBytes: 1024 })).not.toThrow();
+    expect(() =>
+      createPm2Self({
+        ports,
+        name: 'a',
+        envVar: 'X',
+        pm2Bin: '/x',
+        binEnvVar: 'Y',
+        route: 'cli',
+        queryTimeoutMs: 0,
+        cacheTtlMs: 2_147_483_647,
+        maxListBytes: 1024,
+      }),
+    ).not.toThrow();
     expect(() => createPm2Self({ ports, route: 'rpc' })).not.toThrow();
     expect(() => createPm2Self({ ports, route: 'auto' })).not.toThrow();
     expect(() => createPm2Self({})).not.toThrow();
   });
 
   it('the route option selects the route', async () => {
-    const ports = createFakePorts({ env: { PM2_HOME: '/h' }, daemon: { ping: { ok: true, value: 'pong' } }, run: () => ({ ok: true, stdout: '[]' }) });
+    const ports = createFakePorts({
+      env: { PM2_HOME: '/h' },
+      daemon: { ping: { ok: true, value: 'pong' } },
+      run: () => ({ ok: true, stdout: '[]' }),
+    });
     ports.fs.files.set('/h/pm2.pid', '77');
     ports.process.alive.add(77);
     const self = createPm2Self({ ports, route: 'cli', pm2Bin: '/opt/pm2' });
     expect(await self.getIdentity()).toMatchObject({ managed: false, reason: 'notInList' });
     expect(ports.daemon.methods()).toEqual(['ping']);
-    expect(ports.runner.calls.map((call) => [call.file, ...call.args])).toEqual([['/opt/pm2', 'jlist', '-s']]);
+    expect(ports.runner.calls.map((call) => [call.file, ...call.args])).toEqual([
+      ['/opt/pm2', 'jlist', '-s'],
+    ]);
   });
 });

@@ -15,7 +15,8 @@ function entriesOf(text: string): readonly ProcessEntry[] {
 function stringsIn(value: unknown, out: string[] = []): string[] {
   if (typeof value === 'string') out.push(value);
   else if (Array.isArray(value)) for (const item of value) stringsIn(item, out);
-  else if (typeof value === 'object' && value !== null) for (const item of Object.values(value)) stringsIn(item, out);
+  else if (typeof value === 'object' && value !== null)
+    for (const item of Object.values(value)) stringsIn(item, out);
   return out;
 }
 
@@ -24,7 +25,9 @@ describe('parseJlistOutput over recorded pm2 output', () => {
     const reading = parseJlistOutput(FULL);
     expect(reading).toMatchObject({ ok: true, skipped: 0 });
     const entries = entriesOf(FULL);
-    expect(entries.map((e) => [e.pid, e.pmId, e.name, e.execMode, e.instance, e.status, e.interpreter])).toEqual([
+    expect(
+      entries.map((e) => [e.pid, e.pmId, e.name, e.execMode, e.instance, e.status, e.interpreter]),
+    ).toEqual([
       [7417, 0, 'fork-app', 'fork', 0, 'online', 'node'],
       [7454, 1, 'cluster-app', 'cluster', 0, 'online', 'node'],
       [7468, 2, 'cluster-app', 'cluster', 1, 'online', 'node'],
@@ -67,9 +70,12 @@ describe('parseJlistOutput over recorded pm2 output', () => {
     });
   });
 
-  it.each(['banner-prefixed.txt', 'banner-prefixed-plain.txt', 'out-of-date.txt', 'out-of-date-plain.txt'])('skips the text pm2 prints before the JSON in %s', (file) => {
-    expect(parseJlistOutput(jlistFixture(file))).toEqual(parseJlistOutput(FULL));
-  });
+  it.each(['banner-prefixed.txt', 'banner-prefixed-plain.txt', 'out-of-date.txt', 'out-of-date-plain.txt'])(
+    'skips the text pm2 prints before the JSON in %s',
+    (file) => {
+      expect(parseJlistOutput(jlistFixture(file))).toEqual(parseJlistOutput(FULL));
+    },
+  );
 
   it('tolerates a trailing newline and CRLF line ends before the JSON', () => {
     expect(parseJlistOutput(`${FULL}\n`)).toEqual(parseJlistOutput(FULL));
@@ -100,8 +106,16 @@ describe('parseJlistOutput over recorded pm2 output', () => {
     const entries = entriesOf(FULL);
     const json = JSON.stringify(entries);
     // Values the entries carry legitimately (name, namespace, status, interpreter), and JSON literals.
-    const allowed = new Set(['true', 'false', ...entries.flatMap((e) => [e.name, e.namespace ?? '', e.status, e.interpreter ?? ''])]);
-    const values = new Set(raw.flatMap((entry) => stringsIn(entry.pm2_env)).filter((value) => value.length > 3 && !allowed.has(value)));
+    const allowed = new Set([
+      'true',
+      'false',
+      ...entries.flatMap((e) => [e.name, e.namespace ?? '', e.status, e.interpreter ?? '']),
+    ]);
+    const values = new Set(
+      raw
+        .flatMap((entry) => stringsIn(entry.pm2_env))
+        .filter((value) => value.length > 3 && !allowed.has(value)),
+    );
     expect(values.size).toBeGreaterThan(20);
     expect(values).toContain(FIXTURE_SECRET);
     for (const value of values) expect(json, value).not.toContain(value);
@@ -133,7 +147,10 @@ describe('readProcessList', () => {
   });
 
   it('keeps a stopped process (pid 0) and unicode names; drops bad metrics to null', () => {
-    const reading = readProcessList([{ ...good, pid: 0, name: 'añ-🚀', monit: { memory: -1, cpu: Number.NaN } }, { ...good, monit: 'x' }]);
+    const reading = readProcessList([
+      { ...good, pid: 0, name: 'añ-🚀', monit: { memory: -1, cpu: Number.NaN } },
+      { ...good, monit: 'x' },
+    ]);
     expect(reading.ok && reading.entries.map((e) => [e.pid, e.name, e.memoryBytes, e.cpuPercent])).toEqual([
       [0, 'añ-🚀', null, null],
       [10, 'a', null, null],
@@ -146,11 +163,14 @@ describe('readProcessList', () => {
   });
 
   it('answers notAList for anything but an array', () => {
-    for (const value of [null, undefined, {}, 'x', 3, { length: 1, 0: good }]) expect(readProcessList(value)).toEqual({ ok: false, problem: 'notAList' });
+    for (const value of [null, undefined, {}, 'x', 3, { length: 1, 0: good }])
+      expect(readProcessList(value)).toEqual({ ok: false, problem: 'notAList' });
   });
 
   it('reads the instance from the variable named by instance_var', () => {
-    const reading = readProcessList([{ ...good, pm2_env: { status: 'online', instance_var: 'WORKER', WORKER: 3, NODE_APP_INSTANCE: 9 } }]);
+    const reading = readProcessList([
+      { ...good, pm2_env: { status: 'online', instance_var: 'WORKER', WORKER: 3, NODE_APP_INSTANCE: 9 } },
+    ]);
     expect(reading.ok && reading.entries[0]?.instance).toBe(3);
   });
 });

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { createDaemonQuery, type DaemonQuery, type DaemonRoute } from '../../src/daemon/daemon-query.js';
 import { pm2HomePaths } from '../../src/daemon/pm2-home.js';
 import type { CommandResult } from '../../src/ports/ports.js';
-import { addLiveDaemon, createFakePorts, jlistFixture, type DaemonScript, type FakePorts, type FakePortsOptions } from '../helpers/fake-ports.js';
+import {
+  addLiveDaemon,
+  createFakePorts,
+  jlistFixture,
+  type DaemonScript,
+  type FakePorts,
+  type FakePortsOptions,
+} from '../helpers/fake-ports.js';
 
 const HOME = '/srv/pm2home';
 const PATHS = pm2HomePaths(HOME, 'linux');
@@ -11,7 +18,11 @@ const LIST = JSON.parse(FULL) as unknown[];
 const PM2 = { file: '/opt/pm2/bin/pm2', prefixArgs: [] as string[], source: 'option' as const };
 
 const ok = (value: unknown) => ({ ok: true as const, value });
-const fail = (reason: 'noDaemon' | 'accessDenied' | 'timeout' | 'protocol' | 'remoteError' | 'closed') => ({ ok: false as const, reason, message: `${reason} (fake)` });
+const fail = (reason: 'noDaemon' | 'accessDenied' | 'timeout' | 'protocol' | 'remoteError' | 'closed') => ({
+  ok: false as const,
+  reason,
+  message: `${reason} (fake)`,
+});
 
 interface Setup {
   route?: DaemonRoute;
@@ -47,15 +58,18 @@ function setup(options: Setup = {}): { ports: FakePorts; query: DaemonQuery; com
 }
 
 describe('createDaemonQuery: no daemon, nothing started', () => {
-  it.each(['auto', 'rpc', 'cli'] as const)('route %s without a pid file answers noDaemon and touches neither socket nor CLI', async (route) => {
-    const { ports, query, commandLookups } = setup({ route, live: false });
-    const result = await query.list();
-    expect(result).toMatchObject({ ok: false, problem: 'noDaemon' });
-    expect(ports.daemon.calls).toHaveLength(0);
-    expect(ports.runner.calls).toHaveLength(0);
-    expect(commandLookups()).toBe(0);
-    expect(await query.daemonPid()).toBeNull();
-  });
+  it.each(['auto', 'rpc', 'cli'] as const)(
+    'route %s without a pid file answers noDaemon and touches neither socket nor CLI',
+    async (route) => {
+      const { ports, query, commandLookups } = setup({ route, live: false });
+      const result = await query.list();
+      expect(result).toMatchObject({ ok: false, problem: 'noDaemon' });
+      expect(ports.daemon.calls).toHaveLength(0);
+      expect(ports.runner.calls).toHaveLength(0);
+      expect(commandLookups()).toBe(0);
+      expect(await query.daemonPid()).toBeNull();
+    },
+  );
 
   it.each([
     ['a dead pid', '555', false],
@@ -88,8 +102,17 @@ describe('createDaemonQuery: routes', () => {
     const { ports, query } = setup({ route: 'rpc' });
     const result = await query.list();
     expect(result).toMatchObject({ ok: true, via: 'rpc', skipped: 0, at: ports.clock.now() });
-    expect(result.ok && result.entries.map((e) => e.name)).toEqual(['fork-app', 'cluster-app', 'cluster-app', 'wrapped-app', 'eco-fork', 'eco-cluster']);
-    expect(ports.daemon.calls).toEqual([{ socketPath: `${HOME}/rpc.sock`, method: 'getMonitorData', arg: {}, options: { timeoutMs: 2000 } }]);
+    expect(result.ok && result.entries.map((e) => e.name)).toEqual([
+      'fork-app',
+      'cluster-app',
+      'cluster-app',
+      'wrapped-app',
+      'eco-fork',
+      'eco-cluster',
+    ]);
+    expect(ports.daemon.calls).toEqual([
+      { socketPath: `${HOME}/rpc.sock`, method: 'getMonitorData', arg: {}, options: { timeoutMs: 2000 } },
+    ]);
     expect(ports.runner.calls).toHaveLength(0);
   });
 
@@ -101,7 +124,10 @@ describe('createDaemonQuery: routes', () => {
     ['remoteError', 'protocol'],
     ['closed', 'protocol'],
   ] as const)('rpc: a %s failure is %s, with no CLI fallback', async (reason, problem) => {
-    const { ports, query } = setup({ route: 'rpc', daemon: { getMonitorData: fail(reason), ping: ok('pong') } });
+    const { ports, query } = setup({
+      route: 'rpc',
+      daemon: { getMonitorData: fail(reason), ping: ok('pong') },
+    });
     expect(await query.list()).toMatchObject({ ok: false, problem });
     expect(ports.runner.calls).toHaveLength(0);
   });
@@ -112,7 +138,10 @@ describe('createDaemonQuery: routes', () => {
   });
 
   it('auto: a garbage getMonitorData reply falls back to the CLI (after a ping)', async () => {
-    const { ports, query } = setup({ route: 'auto', daemon: { getMonitorData: ok('garbage'), ping: ok('pong') } });
+    const { ports, query } = setup({
+      route: 'auto',
+      daemon: { getMonitorData: ok('garbage'), ping: ok('pong') },
+    });
     const result = await query.list();
     expect(result).toMatchObject({ ok: true, via: 'cli' });
     expect(result.ok && result.entries).toHaveLength(6);
@@ -120,13 +149,19 @@ describe('createDaemonQuery: routes', () => {
     expect(ports.runner.calls).toHaveLength(1);
   });
 
-  it.each(['noDaemon', 'accessDenied'] as const)('auto: an rpc %s does NOT fall back to the CLI (it would start a daemon)', async (reason) => {
-    const { ports, query, commandLookups } = setup({ route: 'auto', daemon: { getMonitorData: fail(reason), ping: ok('pong') } });
-    expect(await query.list()).toMatchObject({ ok: false, problem: reason });
-    expect(ports.daemon.methods()).toEqual(['getMonitorData']);
-    expect(ports.runner.calls).toHaveLength(0);
-    expect(commandLookups()).toBe(0);
-  });
+  it.each(['noDaemon', 'accessDenied'] as const)(
+    'auto: an rpc %s does NOT fall back to the CLI (it would start a daemon)',
+    async (reason) => {
+      const { ports, query, commandLookups } = setup({
+        route: 'auto',
+        daemon: { getMonitorData: fail(reason), ping: ok('pong') },
+      });
+      expect(await query.list()).toMatchObject({ ok: false, problem: reason });
+      expect(ports.daemon.methods()).toEqual(['getMonitorData']);
+      expect(ports.runner.calls).toHaveLength(0);
+      expect(commandLookups()).toBe(0);
+    },
+  );
 
   it('auto: rpc success never runs the CLI', async () => {
     const { ports, query } = setup({ route: 'auto' });
@@ -163,7 +198,10 @@ describe('createDaemonQuery: routes', () => {
   });
 
   it('cli: PM2_HOME overrides an inherited one', async () => {
-    const { ports, query } = setup({ route: 'cli', ports: { env: { PM2_HOME: '/elsewhere', PM2_SILENT: 'false' } } });
+    const { ports, query } = setup({
+      route: 'cli',
+      ports: { env: { PM2_HOME: '/elsewhere', PM2_SILENT: 'false' } },
+    });
     await query.list();
     expect(ports.runner.calls[0]?.env).toMatchObject({ PM2_HOME: HOME, PM2_SILENT: 'true' });
   });
@@ -178,12 +216,15 @@ describe('createDaemonQuery: routes', () => {
     expect(env.PM2_HOME).toBe(HOME);
   });
 
-  it.each(['noDaemon', 'accessDenied', 'timeout'] as const)('cli: a failed ping (%s) runs no command', async (reason) => {
-    const { ports, query, commandLookups } = setup({ route: 'cli', daemon: { ping: fail(reason) } });
-    expect(await query.list()).toMatchObject({ ok: false, problem: reason });
-    expect(ports.runner.calls).toHaveLength(0);
-    expect(commandLookups()).toBe(0);
-  });
+  it.each(['noDaemon', 'accessDenied', 'timeout'] as const)(
+    'cli: a failed ping (%s) runs no command',
+    async (reason) => {
+      const { ports, query, commandLookups } = setup({ route: 'cli', daemon: { ping: fail(reason) } });
+      expect(await query.list()).toMatchObject({ ok: false, problem: reason });
+      expect(ports.runner.calls).toHaveLength(0);
+      expect(commandLookups()).toBe(0);
+    },
+  );
 
   it.each([
     [{ ok: false, reason: 'notFound', message: 'ENOENT' }, 'cliNotFound'],
@@ -200,7 +241,10 @@ describe('createDaemonQuery: routes', () => {
   });
 
   it('cli: banner-prefixed output is read', async () => {
-    const { query } = setup({ route: 'cli', run: () => ({ ok: true, stdout: jlistFixture('banner-prefixed.txt') }) });
+    const { query } = setup({
+      route: 'cli',
+      run: () => ({ ok: true, stdout: jlistFixture('banner-prefixed.txt') }),
+    });
     expect(await query.list()).toMatchObject({ ok: true, via: 'cli' });
   });
 
@@ -219,7 +263,14 @@ describe('createDaemonQuery: routes', () => {
   it('requestRestart writes restartProcessId without waiting for the reply', async () => {
     const { ports, query } = setup({ daemon: { restartProcessId: ok(null) } });
     expect(await query.requestRestart(3)).toEqual({ ok: true });
-    expect(ports.daemon.calls).toEqual([{ socketPath: `${HOME}/rpc.sock`, method: 'restartProcessId', arg: { id: 3 }, options: { timeoutMs: 2000, waitForReply: false } }]);
+    expect(ports.daemon.calls).toEqual([
+      {
+        socketPath: `${HOME}/rpc.sock`,
+        method: 'restartProcessId',
+        arg: { id: 3 },
+        options: { timeoutMs: 2000, waitForReply: false },
+      },
+    ]);
   });
 });
 

@@ -28,11 +28,21 @@ describe('docs agree with code', () => {
 
   it('the README names every function of the design card and documents the two commands first', async () => {
     const readme = await read('README.md');
-    for (const name of ['getProcessName', 'getStatus', 'getInfo', 'gracefulRestart', 'hasPendingRestart', 'clearPendingRestart']) {
+    for (const name of [
+      'getProcessName',
+      'getStatus',
+      'getInfo',
+      'gracefulRestart',
+      'hasPendingRestart',
+      'clearPendingRestart',
+    ]) {
       expect(readme).toContain(`\`${name}(`);
       expect(typeof (api as Record<string, unknown>)[name]).toBe('function');
     }
-    const firstBlock = readme.slice(readme.indexOf('```sh'), readme.indexOf('```', readme.indexOf('```sh') + 5));
+    const firstBlock = readme.slice(
+      readme.indexOf('```sh'),
+      readme.indexOf('```', readme.indexOf('```sh') + 5),
+    );
     expect(firstBlock).toContain('npm ci && npm run demo');
     expect(firstBlock).toContain('npm ci && npm test');
   });

@@ -22,19 +22,53 @@ const FULL_READING = parseJlistOutput(FULL);
 
 const PIDS = [100, 101, 102, 103, 104];
 const pidArb = fc.constantFrom(...PIDS);
-const nameArb = fc.oneof(fc.constantFrom('api', 'worker', 'ñame-🚀', '名前'), fc.string({ unit: 'grapheme', maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 6 }));
+const nameArb = fc.oneof(
+  fc.constantFrom('api', 'worker', 'ñame-🚀', '名前'),
+  fc.string({ unit: 'grapheme', maxLength: 12 }),
+  fc.string({ unit: 'binary', maxLength: 6 }),
+);
 /** Any JSON-ish value of the wrong type, or an extreme one. */
 const weird = fc.oneof(
   fc.integer(),
   fc.double(),
   fc.string({ maxLength: 8 }),
   fc.boolean(),
-  fc.constantFrom(null, -1, -0, 1.5, 2 ** 53, 1e308, Number.MAX_SAFE_INTEGER, '12', '0,7', '[object Object]', [], {}, [1, 2]),
+  fc.constantFrom(
+    null,
+    -1,
+    -0,
+    1.5,
+    2 ** 53,
+    1e308,
+    Number.MAX_SAFE_INTEGER,
+    '12',
+    '0,7',
+    '[object Object]',
+    [],
+    {},
+    [1, 2],
+  ),
 );
 /** An env value as text: missing, empty, non-numeric, array-as-string, huge. */
 const envText = fc.oneof(
   fc.constant(undefined),
-  fc.constantFrom('', ' ', '0', '1', '-1', '1.5', '2x', '2s', '0,7', '[object Object]', 'true', 'false', 'launching', '99999999999999999999', '\u0000'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '0',
+    '1',
+    '-1',
+    '1.5',
+    '2x',
+    '2s',
+    '0,7',
+    '[object Object]',
+    'true',
+    'false',
+    'launching',
+    '99999999999999999999',
+    '\u0000',
+  ),
   fc.nat(5000).map(String),
   fc.string({ maxLength: 10 }),
 );
@@ -50,11 +84,20 @@ const rawEntryArb = (secret: { key: string; value: string }) =>
       pid: fc.oneof(pidArb, fc.constant(0), weird),
       name: fc.oneof(nameArb, weird),
       pm_id: fc.oneof(fc.nat(6), weird),
-      monit: fc.oneof(fc.record({ memory: fc.oneof(fc.nat(), weird), cpu: fc.oneof(fc.double({ min: 0, max: 400 }), weird) }), weird),
+      monit: fc.oneof(
+        fc.record({
+          memory: fc.oneof(fc.nat(), weird),
+          cpu: fc.oneof(fc.double({ min: 0, max: 400 }), weird),
+        }),
+        weird,
+      ),
       pm2_env: fc.oneof(
         fc.record(
           {
-            status: fc.oneof(fc.constantFrom('online', 'stopped', 'errored', 'launching', 'waiting restart'), weird),
+            status: fc.oneof(
+              fc.constantFrom('online', 'stopped', 'errored', 'launching', 'waiting restart'),
+              weird,
+            ),
             exec_mode: fc.oneof(fc.constantFrom('fork_mode', 'cluster_mode'), weird),
             exec_interpreter: fc.oneof(fc.constantFrom('node', 'bash', '/bin/sh', 'none'), weird),
             instance_var: fc.oneof(fc.constantFrom('NODE_APP_INSTANCE', secret.key, 'pm_id'), weird),
@@ -81,21 +124,44 @@ const rawEntryArb = (secret: { key: string; value: string }) =>
   );
 
 function expectSaneSettings(settings: RestartSettings): void {
-  const isDuration = (value: unknown) => value === 'unknown' || (Number.isSafeInteger(value) && (value as number) >= 0);
+  const isDuration = (value: unknown) =>
+    value === 'unknown' || (Number.isSafeInteger(value) && (value as number) >= 0);
   expect(settings.autorestart === 'unknown' || typeof settings.autorestart === 'boolean').toBe(true);
-  expect(settings.stopExitCodes === 'unknown' || (Array.isArray(settings.stopExitCodes) && settings.stopExitCodes.every((code) => Number.isInteger(code)))).toBe(true);
-  for (const value of [settings.minUptimeMs, settings.maxRestarts, settings.killTimeoutMs, settings.restartDelayMs]) expect(isDuration(value)).toBe(true);
-  expect(settings.expBackoffRestartDelayMs === null || isDuration(settings.expBackoffRestartDelayMs)).toBe(true);
+  expect(
+    settings.stopExitCodes === 'unknown' ||
+      (Array.isArray(settings.stopExitCodes) &&
+        settings.stopExitCodes.every((code) => Number.isInteger(code))),
+  ).toBe(true);
+  for (const value of [
+    settings.minUptimeMs,
+    settings.maxRestarts,
+    settings.killTimeoutMs,
+    settings.restartDelayMs,
+  ])
+    expect(isDuration(value)).toBe(true);
+  expect(settings.expBackoffRestartDelayMs === null || isDuration(settings.expBackoffRestartDelayMs)).toBe(
+    true,
+  );
 }
 
 function expectSaneEntry(entry: ProcessEntry): void {
   expect(Number.isSafeInteger(entry.pid) && entry.pid >= 0).toBe(true);
   expect(Number.isSafeInteger(entry.pmId) && entry.pmId >= 0).toBe(true);
   // eslint-disable-next-line no-control-regex
-  expect(typeof entry.name === 'string' && entry.name.length > 0 && entry.name.length <= 256 && !/[\u0000-\u001f\u007f]/.test(entry.name)).toBe(true);
+  const controlCharacter = /[\u0000-\u001f\u007f]/;
+  expect(
+    typeof entry.name === 'string' &&
+      entry.name.length > 0 &&
+      entry.name.length <= 256 &&
+      !controlCharacter.test(entry.name),
+  ).toBe(true);
   expect(typeof entry.status === 'string' && entry.status.length > 0).toBe(true);
-  expect(entry.memoryBytes === null || (Number.isSafeInteger(entry.memoryBytes) && entry.memoryBytes >= 0)).toBe(true);
-  expect(entry.cpuPercent === null || (Number.isFinite(entry.cpuPercent) && entry.cpuPercent >= 0)).toBe(true);
+  expect(
+    entry.memoryBytes === null || (Number.isSafeInteger(entry.memoryBytes) && entry.memoryBytes >= 0),
+  ).toBe(true);
+  expect(entry.cpuPercent === null || (Number.isFinite(entry.cpuPercent) && entry.cpuPercent >= 0)).toBe(
+    true,
+  );
   expect(entry.instance === null || Number.isSafeInteger(entry.instance)).toBe(true);
   expectSaneSettings(entry.settings);
 }
@@ -105,13 +171,20 @@ function expectSaneEntry(entry: ProcessEntry): void {
 describe('fuzz: pm2 jlist output', () => {
   it('any text prefix: never throws; after a line break the list is still read', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), fc.constantFrom('\n', '\r\n', ''), (prefix, lineEnd) => {
-        const text = `${prefix}${lineEnd}${FULL}`;
-        const reading = parseJlistOutput(text);
-        const lineStarts = text.slice(0, prefix.length + lineEnd.length).split(/\r?\n|\r/).filter((line) => line.startsWith('[')).length;
-        if (lineEnd !== '' && lineStarts < 30) expect(reading).toEqual(FULL_READING);
-        if (!reading.ok) expect(['empty', 'noJson', 'invalidJson', 'notAList']).toContain(reading.problem);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 200 }),
+        fc.constantFrom('\n', '\r\n', ''),
+        (prefix, lineEnd) => {
+          const text = `${prefix}${lineEnd}${FULL}`;
+          const reading = parseJlistOutput(text);
+          const lineStarts = text
+            .slice(0, prefix.length + lineEnd.length)
+            .split(/\r?\n|\r/)
+            .filter((line) => line.startsWith('[')).length;
+          if (lineEnd !== '' && lineStarts < 30) expect(reading).toEqual(FULL_READING);
+          if (!reading.ok) expect(['empty', 'noJson', 'invalidJson', 'notAList']).toContain(reading.problem);
+        },
+      ),
       params(300),
     );
   });
@@ -129,19 +202,24 @@ describe('fuzz: pm2 jlist output', () => {
 
   it('entries with wrong types, huge numbers, negative/float pids, duplicates, unicode: only sane entries come out, with no env value', () => {
     fc.assert(
-      fc.property(secretArb.chain((secret) => fc.tuple(fc.constant(secret), fc.array(rawEntryArb(secret), { maxLength: 8 }))), ([secret, raw]) => {
-        const direct = readProcessList(raw);
-        expect(direct.ok).toBe(true);
-        if (!direct.ok) return;
-        expect(direct.entries.length + direct.skipped).toBe(raw.length);
-        for (const entry of direct.entries) expectSaneEntry(entry);
-        expect(JSON.stringify(direct.entries)).not.toContain(secret.value);
-        expect(JSON.stringify(direct.entries)).not.toContain('/fuzz/');
-        // The same list through the CLI text path: JSON turns NaN/Infinity into null, -0 into 0.
-        const viaText = parseJlistOutput(JSON.stringify(raw));
-        expect(viaText.ok).toBe(true);
-        if (viaText.ok) for (const entry of viaText.entries) expectSaneEntry(entry);
-      }),
+      fc.property(
+        secretArb.chain((secret) =>
+          fc.tuple(fc.constant(secret), fc.array(rawEntryArb(secret), { maxLength: 8 })),
+        ),
+        ([secret, raw]) => {
+          const direct = readProcessList(raw);
+          expect(direct.ok).toBe(true);
+          if (!direct.ok) return;
+          expect(direct.entries.length + direct.skipped).toBe(raw.length);
+          for (const entry of direct.entries) expectSaneEntry(entry);
+          expect(JSON.stringify(direct.entries)).not.toContain(secret.value);
+          expect(JSON.stringify(direct.entries)).not.toContain('/fuzz/');
+          // The same list through the CLI text path: JSON turns NaN/Infinity into null, -0 into 0.
+          const viaText = parseJlistOutput(JSON.stringify(raw));
+          expect(viaText.ok).toBe(true);
+          if (viaText.ok) for (const entry of viaText.entries) expectSaneEntry(entry);
+        },
+      ),
       params(300),
     );
   });
@@ -158,8 +236,32 @@ describe('fuzz: pm2 jlist output', () => {
 });
 
 describe('fuzz: env snapshots and pid files', () => {
-  const KEYS = ['pm_id', 'name', 'namespace', 'exec_mode', 'instance_var', 'NODE_APP_INSTANCE', 'pm_pid_path', 'PM2_HOME', 'pm_uptime', 'restart_time', 'unstable_restarts', 'autorestart', 'stop_exit_codes', 'min_uptime', 'max_restarts', 'kill_timeout', 'restart_delay', 'exp_backoff_restart_delay', 'shutdown_with_message', 'wait_ready'];
-  const envArb = fc.record(Object.fromEntries(KEYS.map((key) => [key, envText])) as Record<string, fc.Arbitrary<string | undefined>>, { requiredKeys: [] });
+  const KEYS = [
+    'pm_id',
+    'name',
+    'namespace',
+    'exec_mode',
+    'instance_var',
+    'NODE_APP_INSTANCE',
+    'pm_pid_path',
+    'PM2_HOME',
+    'pm_uptime',
+    'restart_time',
+    'unstable_restarts',
+    'autorestart',
+    'stop_exit_codes',
+    'min_uptime',
+    'max_restarts',
+    'kill_timeout',
+    'restart_delay',
+    'exp_backoff_restart_delay',
+    'shutdown_with_message',
+    'wait_ready',
+  ];
+  const envArb = fc.record(
+    Object.fromEntries(KEYS.map((key) => [key, envText])) as Record<string, fc.Arbitrary<string | undefined>>,
+    { requiredKeys: [] },
+  );
 
   it('readPm2Env never throws and returns only checked values', () => {
     fc.assert(
@@ -176,27 +278,41 @@ describe('fuzz: env snapshots and pid files', () => {
         expect(identity.instance === null || Number.isSafeInteger(identity.instance)).toBe(true);
         expect(identity.startedAt === null || Number.isSafeInteger(identity.startedAt)).toBe(true);
         expectSaneSettings(identity.settings);
-        if (identity.execMode !== 'cluster' && env.stop_exit_codes === undefined) expect(identity.settings.stopExitCodes).toBe('unknown');
+        if (identity.execMode !== 'cluster' && env.stop_exit_codes === undefined)
+          expect(identity.settings.stopExitCodes).toBe('unknown');
       }),
       params(500),
     );
   });
 
   it('classifyRelation never throws; tracked only for our own pid, wrapper only for our parent', () => {
-    const pidFileArb = fc.oneof(fc.constant(null), pidArb.map(String), pidArb.map((pid) => ` ${pid}\n`), fc.string({ maxLength: 12 }), fc.constantFrom('', '0', '-100', '100.0', '1e2', '100 101', '99999999999999999999'));
+    const pidFileArb = fc.oneof(
+      fc.constant(null),
+      pidArb.map(String),
+      pidArb.map((pid) => ` ${pid}\n`),
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom('', '0', '-100', '100.0', '1e2', '100 101', '99999999999999999999'),
+    );
     fc.assert(
-      fc.property(pidArb, pidArb, pidFileArb, fc.option(pidArb, { nil: null }), fc.option(fc.constantFrom('node', 'bash', '/usr/bin/node', 'sh', 'none', ''), { nil: null }), (pid, ppid, pidFileText, daemonPid, interpreter) => {
-        const reading = classifyRelation({ pid, ppid, pidFileText, daemonPid, interpreter });
-        if (!reading.ok) {
-          expect(reading.problem).toBe(pidFileText === null ? 'pidFileUnreadable' : 'pidFileInvalid');
-          return;
-        }
-        expect(reading.trackedPid).toBe(parseCount(pidFileText?.trim()));
-        expect(reading.trackedPid).toBeGreaterThan(0);
-        expect(reading.relation === 'tracked').toBe(reading.trackedPid === pid);
-        if (reading.relation === 'wrapper') expect(reading.trackedPid).toBe(ppid);
-        if (reading.relation === 'superseded') expect(ppid).toBe(daemonPid);
-      }),
+      fc.property(
+        pidArb,
+        pidArb,
+        pidFileArb,
+        fc.option(pidArb, { nil: null }),
+        fc.option(fc.constantFrom('node', 'bash', '/usr/bin/node', 'sh', 'none', ''), { nil: null }),
+        (pid, ppid, pidFileText, daemonPid, interpreter) => {
+          const reading = classifyRelation({ pid, ppid, pidFileText, daemonPid, interpreter });
+          if (!reading.ok) {
+            expect(reading.problem).toBe(pidFileText === null ? 'pidFileUnreadable' : 'pidFileInvalid');
+            return;
+          }
+          expect(reading.trackedPid).toBe(parseCount(pidFileText?.trim()));
+          expect(reading.trackedPid).toBeGreaterThan(0);
+          expect(reading.relation === 'tracked').toBe(reading.trackedPid === pid);
+          if (reading.relation === 'wrapper') expect(reading.trackedPid).toBe(ppid);
+          if (reading.relation === 'superseded') expect(ppid).toBe(daemonPid);
+        },
+      ),
       params(500),
     );
   });
@@ -217,7 +333,8 @@ const rpcFailArb = fc.constantFrom<RpcResult<unknown>>(
 );
 
 /** Mostly well-formed, sometimes hostile: enough valid inputs to reach every relation. */
-const mostly = <T, U>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<U>) => fc.oneof({ arbitrary: good, weight: 4 }, { arbitrary: bad, weight: 1 });
+const mostly = <T, U>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<U>) =>
+  fc.oneof({ arbitrary: good, weight: 4 }, { arbitrary: bad, weight: 1 });
 
 const goodEntryArb = (secret: { key: string; value: string }) =>
   fc.record({
@@ -264,7 +381,14 @@ const scenarioArb = secretArb.chain((secret) =>
       ),
       { nil: undefined },
     ),
-    pidFile: mostly(pidArb.map(String), fc.oneof(fc.constant(null), fc.string({ maxLength: 6 }), fc.constantFrom('', '0', '-1', `${PIDS[0]}\n`))),
+    pidFile: mostly(
+      pidArb.map(String),
+      fc.oneof(
+        fc.constant(null),
+        fc.string({ maxLength: 6 }),
+        fc.constantFrom('', '0', '-1', `${PIDS[0]}\n`),
+      ),
+    ),
     live: mostly(fc.constant(true), fc.constant(false)),
     daemonPid: pidArb,
     list: fc.array(mostly(goodEntryArb(secret), rawEntryArb(secret)), { maxLength: 6 }),
@@ -273,7 +397,11 @@ const scenarioArb = secretArb.chain((secret) =>
     cli: fc.oneof(
       fc.constant<'list'>('list'),
       fc.string({ maxLength: 20 }).map((prefix) => ({ prefix })),
-      fc.constantFrom<CommandResult>({ ok: false, reason: 'notFound', message: 'ENOENT' }, { ok: false, reason: 'exitCode', exitCode: 1, message: 'x' }, { ok: true, stdout: 'garbage' }),
+      fc.constantFrom<CommandResult>(
+        { ok: false, reason: 'notFound', message: 'ENOENT' },
+        { ok: false, reason: 'exitCode', exitCode: 1, message: 'x' },
+        { ok: true, stdout: 'garbage' },
+      ),
     ),
     route: fc.constantFrom('auto' as const, 'rpc' as const, 'cli' as const),
   }),
@@ -290,11 +418,21 @@ function portsFor(s: Scenario) {
     env: { ...s.pm2Vars, [s.secret.key]: s.secret.value, PATH: '/usr/bin' },
     files: s.pidFile === null ? {} : { [PID_PATH]: s.pidFile },
     daemon: {
-      getMonitorData: s.rpc === 'list' ? ok(JSON.parse(listText) as unknown) : s.rpc === 'garbage' ? ok<unknown>({ not: 'a list' }) : s.rpc,
+      getMonitorData:
+        s.rpc === 'list'
+          ? ok(JSON.parse(listText) as unknown)
+          : s.rpc === 'garbage'
+            ? ok<unknown>({ not: 'a list' })
+            : s.rpc,
       ping: s.ping,
       restartProcessId: ok(null),
     },
-    run: () => (s.cli === 'list' ? { ok: true, stdout: listText } : 'prefix' in s.cli ? { ok: true, stdout: `${s.cli.prefix}\n${listText}` } : s.cli),
+    run: () =>
+      s.cli === 'list'
+        ? { ok: true, stdout: listText }
+        : 'prefix' in s.cli
+          ? { ok: true, stdout: `${s.cli.prefix}\n${listText}` }
+          : s.cli,
   });
   if (s.live) for (const home of HOMES) addLiveDaemon(ports, home, s.daemonPid);
   return ports;
@@ -328,7 +466,10 @@ describe('fuzz: createPm2Self over random envs, pid files and daemon answers', (
           return;
         }
         expect(name).toBe(identity.name);
-        const pidFilePid = s.pm2Vars?.pm_pid_path === PID_PATH && s.pidFile !== null ? parseCount(s.pidFile.trim()) : undefined;
+        const pidFilePid =
+          s.pm2Vars?.pm_pid_path === PID_PATH && s.pidFile !== null
+            ? parseCount(s.pidFile.trim())
+            : undefined;
         const listed = readProcessList(s.list);
         const listedPids = listed.ok ? listed.entries.map((entry) => entry.pid) : [];
         if (identity.relation === 'tracked') {
@@ -337,7 +478,8 @@ describe('fuzz: createPm2Self over random envs, pid files and daemon answers', (
         }
         if (identity.relation === 'wrapper') expect(identity.trackedPid).toBe(s.ppid);
         if (identity.source === 'pm2Env') expect(identity.trackedPid).toBe(pidFilePid);
-        if (identity.source === 'daemon') expect(listedPids.filter((pid) => pid === identity.trackedPid)).toHaveLength(1);
+        if (identity.source === 'daemon')
+          expect(listedPids.filter((pid) => pid === identity.trackedPid)).toHaveLength(1);
 
         for (const snapshot of [info, live]) {
           expect(snapshot).not.toBeNull();

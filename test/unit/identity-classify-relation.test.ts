@@ -4,7 +4,13 @@ import { envFixture, FIXTURE_DAEMON_PID, type EnvFixtureName } from '../helpers/
 
 function factsOf(name: EnvFixtureName, daemonPid: number | null = FIXTURE_DAEMON_PID): RelationFacts {
   const fixture = envFixture(name);
-  return { pid: fixture.pid, ppid: fixture.ppid, pidFileText: fixture.pidFile, daemonPid, interpreter: fixture.env.exec_interpreter ?? null };
+  return {
+    pid: fixture.pid,
+    ppid: fixture.ppid,
+    pidFileText: fixture.pidFile,
+    daemonPid,
+    interpreter: fixture.env.exec_interpreter ?? null,
+  };
 }
 
 describe('classifyRelation over recorded processes', () => {
@@ -27,22 +33,42 @@ describe('classifyRelation over recorded processes', () => {
 
   it('a daemon child whose pid file names another process is superseded (old cluster worker)', () => {
     const worker = factsOf('cluster-0');
-    expect(classifyRelation({ ...worker, pidFileText: '9999' })).toEqual({ ok: true, relation: 'superseded', trackedPid: 9999 });
+    expect(classifyRelation({ ...worker, pidFileText: '9999' })).toEqual({
+      ok: true,
+      relation: 'superseded',
+      trackedPid: 9999,
+    });
     // Without the daemon's pid it cannot be told from a descendant.
-    expect(classifyRelation({ ...worker, pidFileText: '9999', daemonPid: null })).toEqual({ ok: true, relation: 'descendant', trackedPid: 9999 });
+    expect(classifyRelation({ ...worker, pidFileText: '9999', daemonPid: null })).toEqual({
+      ok: true,
+      relation: 'descendant',
+      trackedPid: 9999,
+    });
   });
 
   it('tolerates whitespace around the pid', () => {
-    expect(classifyRelation({ ...factsOf('fork'), pidFileText: ' 7417\n' })).toMatchObject({ ok: true, relation: 'tracked' });
+    expect(classifyRelation({ ...factsOf('fork'), pidFileText: ' 7417\n' })).toMatchObject({
+      ok: true,
+      relation: 'tracked',
+    });
   });
 
   it('reports an unreadable pid file', () => {
-    expect(classifyRelation({ ...factsOf('fork'), pidFileText: null })).toEqual({ ok: false, problem: 'pidFileUnreadable' });
+    expect(classifyRelation({ ...factsOf('fork'), pidFileText: null })).toEqual({
+      ok: false,
+      problem: 'pidFileUnreadable',
+    });
   });
 
-  it.each(['', '\n', 'abc', '0', '-7417', '7417.0', '7417abc', '7417 7418', '1e4', '99999999999999999'])('reports garbage pid file %j as invalid', (text) => {
-    expect(classifyRelation({ ...factsOf('fork'), pidFileText: text })).toEqual({ ok: false, problem: 'pidFileInvalid' });
-  });
+  it.each(['', '\n', 'abc', '0', '-7417', '7417.0', '7417abc', '7417 7418', '1e4', '99999999999999999'])(
+    'reports garbage pid file %j as invalid',
+    (text) => {
+      expect(classifyRelation({ ...factsOf('fork'), pidFileText: text })).toEqual({
+        ok: false,
+        problem: 'pidFileInvalid',
+      });
+    },
+  );
 });
 
 describe('isWrapperInterpreter', () => {
@@ -50,7 +76,16 @@ describe('isWrapperInterpreter', () => {
     expect(isWrapperInterpreter(interpreter)).toBe(true);
   });
 
-  it.each([null, '', 'node', '/usr/bin/node', 'node.exe', 'C:\\Program Files\\nodejs\\node.exe', 'none', '/usr/bin/'])('%j is not a wrapper', (interpreter) => {
+  it.each([
+    null,
+    '',
+    'node',
+    '/usr/bin/node',
+    'node.exe',
+    'C:\\Program Files\\nodejs\\node.exe',
+    'none',
+    '/usr/bin/',
+  ])('%j is not a wrapper', (interpreter) => {
     expect(isWrapperInterpreter(interpreter)).toBe(false);
   });
 });

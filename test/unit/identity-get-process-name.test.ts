@@ -14,11 +14,24 @@ import {
 const LIST = JSON.parse(jlistFixture('full.json')) as unknown[];
 const FIXTURE_HOME = '/tmp/pm2-self-fixtures-QiHm0b/.pm2';
 const USER_HOME = '/home/tester/.pm2';
-const rpcAnswers = { getMonitorData: { ok: true as const, value: LIST }, ping: { ok: true as const, value: 'pong' } };
+const rpcAnswers = {
+  getMonitorData: { ok: true as const, value: LIST },
+  ping: { ok: true as const, value: 'pong' },
+};
 
 /** A process with no pm2 variables (a shell-started node, or pm2 with env filtered), and a live daemon in ~/.pm2. */
-function plainPorts(pid: number, ppid: number, options: { live?: boolean; parents?: Record<number, number> } = {}): FakePorts {
-  const ports = createFakePorts({ pid, ppid, env: { PATH: '/usr/bin', SECRET_TOKEN: 'plain-secret' }, parents: options.parents, daemon: rpcAnswers });
+function plainPorts(
+  pid: number,
+  ppid: number,
+  options: { live?: boolean; parents?: Record<number, number> } = {},
+): FakePorts {
+  const ports = createFakePorts({
+    pid,
+    ppid,
+    env: { PATH: '/usr/bin', SECRET_TOKEN: 'plain-secret' },
+    parents: options.parents,
+    daemon: rpcAnswers,
+  });
   if (options.live !== false) addLiveDaemon(ports, USER_HOME, FIXTURE_DAEMON_PID);
   return ports;
 }
@@ -30,7 +43,8 @@ function expectNoDaemonTraffic(ports: FakePorts): void {
 
 async function managedIdentity(ports: FakePorts): Promise<ManagedIdentity> {
   const identity = await createPm2Self({ ports }).getIdentity();
-  if (!identity.managed) throw new Error(`expected a managed identity, got ${identity.reason}: ${identity.message}`);
+  if (!identity.managed)
+    throw new Error(`expected a managed identity, got ${identity.reason}: ${identity.message}`);
   return identity;
 }
 
@@ -60,7 +74,9 @@ describe('getProcessName: option > env var > pm2 env > daemon list > null', () =
   });
 
   it('a custom envVar replaces PM2_PROCESS_NAME', async () => {
-    const ports = portsForEnvFixture('fork', { env: { PM2_PROCESS_NAME: 'default-var', APP_NAME: 'custom-var' } });
+    const ports = portsForEnvFixture('fork', {
+      env: { PM2_PROCESS_NAME: 'default-var', APP_NAME: 'custom-var' },
+    });
     expect(await createPm2Self({ ports, envVar: 'APP_NAME' }).getProcessName()).toBe('custom-var');
     const without = portsForEnvFixture('fork', { env: { PM2_PROCESS_NAME: 'default-var' } });
     expect(await createPm2Self({ ports: without, envVar: 'APP_NAME' }).getProcessName()).toBe('fork-app');
@@ -77,12 +93,15 @@ describe('getProcessName: option > env var > pm2 env > daemon list > null', () =
     expectNoDaemonTraffic(ports);
   });
 
-  it.each(['fork', 'cluster-0', 'cluster-1', 'eco-fork', 'eco-cluster'] as const)('then pm2 variables confirmed by the pid file (%s): one file read, no daemon, no command', async (fixture) => {
-    const ports = portsForEnvFixture(fixture, { liveDaemon: true, daemon: rpcAnswers });
-    expect(await createPm2Self({ ports }).getProcessName()).toBe(envFixture(fixture).env.name);
-    expect(ports.fs.reads).toEqual([envFixture(fixture).env.pm_pid_path]);
-    expectNoDaemonTraffic(ports);
-  });
+  it.each(['fork', 'cluster-0', 'cluster-1', 'eco-fork', 'eco-cluster'] as const)(
+    'then pm2 variables confirmed by the pid file (%s): one file read, no daemon, no command',
+    async (fixture) => {
+      const ports = portsForEnvFixture(fixture, { liveDaemon: true, daemon: rpcAnswers });
+      expect(await createPm2Self({ ports }).getProcessName()).toBe(envFixture(fixture).env.name);
+      expect(ports.fs.reads).toEqual([envFixture(fixture).env.pm_pid_path]);
+      expectNoDaemonTraffic(ports);
+    },
+  );
 
   it('then the daemon list, matched by pid', async () => {
     const ports = plainPorts(7417, FIXTURE_DAEMON_PID);
@@ -92,16 +111,27 @@ describe('getProcessName: option > env var > pm2 env > daemon list > null', () =
   });
 
   it('unusable pm2 variables fall back to the daemon list', async () => {
-    const ports = portsForEnvFixture('fork', { env: { pm_id: 'zero', PM2_HOME: undefined }, daemon: rpcAnswers });
+    const ports = portsForEnvFixture('fork', {
+      env: { pm_id: 'zero', PM2_HOME: undefined },
+      daemon: rpcAnswers,
+    });
     addLiveDaemon(ports, USER_HOME, FIXTURE_DAEMON_PID);
     expect(await createPm2Self({ ports }).getProcessName()).toBe('fork-app');
-    expect(await createPm2Self({ ports }).getIdentity()).toMatchObject({ source: 'daemon', relation: 'tracked' });
+    expect(await createPm2Self({ ports }).getIdentity()).toMatchObject({
+      source: 'daemon',
+      relation: 'tracked',
+    });
   });
 
   it('a missing pid file falls back to the daemon list', async () => {
     const ports = portsForEnvFixture('cluster-1', { liveDaemon: true, daemon: rpcAnswers });
     ports.fs.files.delete(envFixture('cluster-1').env.pm_pid_path as string);
-    expect(await createPm2Self({ ports }).getIdentity()).toMatchObject({ name: 'cluster-app', pmId: 2, source: 'daemon', relation: 'tracked' });
+    expect(await createPm2Self({ ports }).getIdentity()).toMatchObject({
+      name: 'cluster-app',
+      pmId: 2,
+      source: 'daemon',
+      relation: 'tracked',
+    });
   });
 
   it('null without pm2 variables nor daemon: nothing spawned, no socket touched', async () => {
@@ -115,33 +145,59 @@ describe('getProcessName: option > env var > pm2 env > daemon list > null', () =
   it('null when the daemon does not list this process or an ancestor', async () => {
     const ports = plainPorts(4242, 4241, { parents: { 4241: 4000, 4000: 1 } });
     expect(await createPm2Self({ ports }).getProcessName()).toBeNull();
-    expect(await createPm2Self({ ports }).getIdentity()).toMatchObject({ managed: false, reason: 'notInList' });
+    expect(await createPm2Self({ ports }).getIdentity()).toMatchObject({
+      managed: false,
+      reason: 'notInList',
+    });
   });
 });
 
 describe('getIdentity: relation to the process pm2 tracks', () => {
   it('fork: tracked, from pm2 variables', async () => {
     const identity = await managedIdentity(portsForEnvFixture('fork'));
-    expect(identity).toMatchObject({ relation: 'tracked', trackedPid: 7417, source: 'pm2Env', pm2Home: FIXTURE_HOME, settingsOrigin: 'forkEnv' });
+    expect(identity).toMatchObject({
+      relation: 'tracked',
+      trackedPid: 7417,
+      source: 'pm2Env',
+      pm2Home: FIXTURE_HOME,
+      settingsOrigin: 'forkEnv',
+    });
   });
 
   it('wrapped child with pm2 variables: wrapper, without asking the daemon', async () => {
     const ports = portsForEnvFixture('wrapped-child', { liveDaemon: true, daemon: rpcAnswers });
-    expect(await managedIdentity(ports)).toMatchObject({ name: 'wrapped-app', relation: 'wrapper', trackedPid: 7497, source: 'pm2Env' });
+    expect(await managedIdentity(ports)).toMatchObject({
+      name: 'wrapped-app',
+      relation: 'wrapper',
+      trackedPid: 7497,
+      source: 'pm2Env',
+    });
     expectNoDaemonTraffic(ports);
   });
 
-  it.each(['direct-child', 'grandchild'] as const)('%s: pm2 variables present but the pid file names another process -> descendant', async (fixture) => {
-    const ports = portsForEnvFixture(fixture, { liveDaemon: true, daemon: rpcAnswers });
-    expect(await managedIdentity(ports)).toMatchObject({ name: 'fork-app', relation: 'descendant', trackedPid: 7417 });
-    // Only the daemon's pid file is read to tell a descendant from a superseded worker.
-    expectNoDaemonTraffic(ports);
-  });
+  it.each(['direct-child', 'grandchild'] as const)(
+    '%s: pm2 variables present but the pid file names another process -> descendant',
+    async (fixture) => {
+      const ports = portsForEnvFixture(fixture, { liveDaemon: true, daemon: rpcAnswers });
+      expect(await managedIdentity(ports)).toMatchObject({
+        name: 'fork-app',
+        relation: 'descendant',
+        trackedPid: 7417,
+      });
+      // Only the daemon's pid file is read to tell a descendant from a superseded worker.
+      expectNoDaemonTraffic(ports);
+    },
+  );
 
   it('a daemon child whose pid file names a newer worker, and the daemon agrees, is superseded', async () => {
     const ports = portsForEnvFixture('cluster-0', { liveDaemon: true, daemon: rpcAnswers });
     ports.fs.files.set(envFixture('cluster-0').env.pm_pid_path as string, '9999');
-    ports.daemon.script.getMonitorData = { ok: true, value: LIST.map((entry) => ((entry as { pm_id: number }).pm_id === 1 ? { ...(entry as object), pid: 9999 } : entry)) };
+    ports.daemon.script.getMonitorData = {
+      ok: true,
+      value: LIST.map((entry) =>
+        (entry as { pm_id: number }).pm_id === 1 ? { ...(entry as object), pid: 9999 } : entry,
+      ),
+    };
     expect(await managedIdentity(ports)).toMatchObject({ relation: 'superseded', trackedPid: 9999 });
   });
 
@@ -153,18 +209,37 @@ describe('getIdentity: relation to the process pm2 tracks', () => {
 
   it('no pm2 variables, daemon lists our parent run by bash: wrapper', async () => {
     const ports = plainPorts(7499, 7497);
-    expect(await managedIdentity(ports)).toMatchObject({ name: 'wrapped-app', pmId: 3, relation: 'wrapper', trackedPid: 7497, source: 'daemon', settingsOrigin: 'daemon', pm2Home: USER_HOME });
+    expect(await managedIdentity(ports)).toMatchObject({
+      name: 'wrapped-app',
+      pmId: 3,
+      relation: 'wrapper',
+      trackedPid: 7497,
+      source: 'daemon',
+      settingsOrigin: 'daemon',
+      pm2Home: USER_HOME,
+    });
   });
 
   it('no pm2 variables, daemon lists a node grandparent: descendant', async () => {
     const ports = plainPorts(7455, 7434, { parents: { 7434: 7417, 7417: FIXTURE_DAEMON_PID } });
-    expect(await managedIdentity(ports)).toMatchObject({ name: 'fork-app', relation: 'descendant', trackedPid: 7417, source: 'daemon' });
+    expect(await managedIdentity(ports)).toMatchObject({
+      name: 'fork-app',
+      relation: 'descendant',
+      trackedPid: 7417,
+      source: 'daemon',
+    });
   });
 
   it('no pm2 variables, two entries with our pid: ambiguous, no identity claimed', async () => {
     const ports = plainPorts(7417, FIXTURE_DAEMON_PID);
-    ports.daemon.script.getMonitorData = { ok: true, value: [...LIST, { ...(LIST[1] as object), pid: 7417 }] };
-    expect(await createPm2Self({ ports }).getIdentity()).toMatchObject({ managed: false, reason: 'ambiguous' });
+    ports.daemon.script.getMonitorData = {
+      ok: true,
+      value: [...LIST, { ...(LIST[1] as object), pid: 7417 }],
+    };
+    expect(await createPm2Self({ ports }).getIdentity()).toMatchObject({
+      managed: false,
+      reason: 'ambiguous',
+    });
   });
 
   it('a managed identity is resolved once', async () => {

@@ -13,13 +13,24 @@ import {
 import { PM2_DEFAULT_SETTINGS } from '../helpers/expected-settings.js';
 
 const LIST = JSON.parse(jlistFixture('full.json')) as Array<Record<string, unknown>>;
-const rpcAnswers: DaemonScript = { getMonitorData: { ok: true, value: LIST }, ping: { ok: true, value: 'pong' } };
+const rpcAnswers: DaemonScript = {
+  getMonitorData: { ok: true, value: LIST },
+  ping: { ok: true, value: 'pong' },
+};
 const NOW = 1_800_000_000_000;
 const FORK_STARTED = 1795592714362;
 
 /** The fixture list with one entry changed. */
-function listWith(pmId: number, patch: Record<string, unknown>, envPatch: Record<string, unknown> = {}): unknown[] {
-  return LIST.map((entry) => (entry.pm_id === pmId ? { ...entry, ...patch, pm2_env: { ...(entry.pm2_env as object), ...envPatch } } : entry));
+function listWith(
+  pmId: number,
+  patch: Record<string, unknown>,
+  envPatch: Record<string, unknown> = {},
+): unknown[] {
+  return LIST.map((entry) =>
+    entry.pm_id === pmId
+      ? { ...entry, ...patch, pm2_env: { ...(entry.pm2_env as object), ...envPatch } }
+      : entry,
+  );
 }
 
 describe('getStatus', () => {
@@ -31,7 +42,10 @@ describe('getStatus', () => {
   });
 
   it('reports whatever the daemon says for this app', async () => {
-    const ports = portsForEnvFixture('eco-cluster', { liveDaemon: true, daemon: { getMonitorData: { ok: true, value: listWith(5, {}, { status: 'stopping' }) } } });
+    const ports = portsForEnvFixture('eco-cluster', {
+      liveDaemon: true,
+      daemon: { getMonitorData: { ok: true, value: listWith(5, {}, { status: 'stopping' }) } },
+    });
     expect(await createPm2Self({ ports }).getStatus()).toBe('stopping');
   });
 
@@ -43,7 +57,10 @@ describe('getStatus', () => {
   });
 
   it('null when the daemon does not answer', async () => {
-    const ports = portsForEnvFixture('fork', { liveDaemon: true, daemon: { getMonitorData: { ok: false, reason: 'timeout', message: 'slow' } } });
+    const ports = portsForEnvFixture('fork', {
+      liveDaemon: true,
+      daemon: { getMonitorData: { ok: false, reason: 'timeout', message: 'slow' } },
+    });
     expect(await createPm2Self({ ports, route: 'rpc' }).getStatus()).toBeNull();
   });
 
@@ -71,7 +88,12 @@ describe('getStatus', () => {
 
 describe('getInfo', () => {
   it('fork app, no live query: every field from the pm2 variables and the process itself', async () => {
-    const ports = portsForEnvFixture('fork', { liveDaemon: true, daemon: rpcAnswers, uptimeMs: 12_345.6, rss: 40_000_000 });
+    const ports = portsForEnvFixture('fork', {
+      liveDaemon: true,
+      daemon: rpcAnswers,
+      uptimeMs: 12_345.6,
+      rss: 40_000_000,
+    });
     const info = await createPm2Self({ ports }).getInfo();
     expect(info).toEqual({
       name: 'fork-app',
@@ -89,7 +111,13 @@ describe('getInfo', () => {
       memoryBytes: 40_000_000,
       cpuPercent: null,
       settings: { ...PM2_DEFAULT_SETTINGS, stopExitCodes: 'unknown' },
-      sources: { name: 'pm2Env', identity: 'pm2Env', counters: 'pm2Env', metrics: 'process', settings: 'forkEnv' },
+      sources: {
+        name: 'pm2Env',
+        identity: 'pm2Env',
+        counters: 'pm2Env',
+        metrics: 'process',
+        settings: 'forkEnv',
+      },
       daemon: null,
     } satisfies Pm2Info);
     expect(ports.daemon.calls).toHaveLength(0);
@@ -115,7 +143,13 @@ describe('getInfo', () => {
       memoryBytes: 54136832,
       cpuPercent: 0,
       settings: PM2_DEFAULT_SETTINGS,
-      sources: { name: 'pm2Env', identity: 'pm2Env', counters: 'daemon', metrics: 'daemon', settings: 'daemon' },
+      sources: {
+        name: 'pm2Env',
+        identity: 'pm2Env',
+        counters: 'daemon',
+        metrics: 'daemon',
+        settings: 'daemon',
+      },
       daemon: { ok: true, via: 'rpc', at: NOW },
     } satisfies Pm2Info);
   });
@@ -123,19 +157,34 @@ describe('getInfo', () => {
   it('live without a daemon: own values, and the problem', async () => {
     const ports = portsForEnvFixture('fork', { daemon: rpcAnswers });
     const info = await createPm2Self({ ports }).getInfo({ live: true });
-    expect(info).toMatchObject({ status: null, memoryBytes: ports.process.rss, daemon: { ok: false, problem: 'noDaemon' }, sources: { metrics: 'process', counters: 'pm2Env' } });
+    expect(info).toMatchObject({
+      status: null,
+      memoryBytes: ports.process.rss,
+      daemon: { ok: false, problem: 'noDaemon' },
+      sources: { metrics: 'process', counters: 'pm2Env' },
+    });
     expect(ports.daemon.calls).toHaveLength(0);
   });
 
   it('the name option and env var name the info too', async () => {
     const ports = portsForEnvFixture('fork', { env: { PM2_PROCESS_NAME: 'dashboard-name' } });
-    expect(await createPm2Self({ ports }).getInfo()).toMatchObject({ name: 'dashboard-name', sources: { name: 'envVar' } });
-    expect(await createPm2Self({ ports, name: 'opt' }).getInfo()).toMatchObject({ name: 'opt', sources: { name: 'option' } });
+    expect(await createPm2Self({ ports }).getInfo()).toMatchObject({
+      name: 'dashboard-name',
+      sources: { name: 'envVar' },
+    });
+    expect(await createPm2Self({ ports, name: 'opt' }).getInfo()).toMatchObject({
+      name: 'opt',
+      sources: { name: 'option' },
+    });
   });
 
   it('eco-cluster from env: settings read from the worker env', async () => {
     const info = await createPm2Self({ ports: portsForEnvFixture('eco-cluster') }).getInfo();
-    expect(info).toMatchObject({ execMode: 'cluster', sources: { settings: 'clusterEnv' }, settings: { stopExitCodes: [0, 7], autorestart: false, killTimeoutMs: 3000 } });
+    expect(info).toMatchObject({
+      execMode: 'cluster',
+      sources: { settings: 'clusterEnv' },
+      settings: { stopExitCodes: [0, 7], autorestart: false, killTimeoutMs: 3000 },
+    });
   });
 
   it('a wrapped child reports the pid pm2 tracks (the shell) and its own pid', async () => {
@@ -150,27 +199,55 @@ describe('getInfo', () => {
 
   it('an old cluster worker never reports the new worker as itself', async () => {
     // The worker resolved itself as tracked; then a reload started a new worker under the same pm_id.
-    const ports = portsForEnvFixture('cluster-0', { liveDaemon: true, daemon: { getMonitorData: { ok: true, value: listWith(1, { pid: 9999, monit: { memory: 1, cpu: 99 } }, { status: 'launching' }) } } });
+    const ports = portsForEnvFixture('cluster-0', {
+      liveDaemon: true,
+      daemon: {
+        getMonitorData: {
+          ok: true,
+          value: listWith(1, { pid: 9999, monit: { memory: 1, cpu: 99 } }, { status: 'launching' }),
+        },
+      },
+    });
     const self = createPm2Self({ ports });
     expect(await self.getIdentity()).toMatchObject({ relation: 'tracked', trackedPid: 7454 });
     const info = await self.getInfo({ live: true });
     expect(info?.relation === 'tracked' ? info.trackedPid : info?.pid).toBe(7454);
-    expect(info).toMatchObject({ pid: 7454, trackedPid: 7454, relation: 'tracked', status: null, cpuPercent: null, memoryBytes: ports.process.rss, daemon: { ok: true } });
+    expect(info).toMatchObject({
+      pid: 7454,
+      trackedPid: 7454,
+      relation: 'tracked',
+      status: null,
+      cpuPercent: null,
+      memoryBytes: ports.process.rss,
+      daemon: { ok: true },
+    });
     expect(await self.getStatus()).toBeNull();
   });
 
   it('a worker resolved during the reload is superseded and reports the new worker as the tracked one', async () => {
-    const ports = portsForEnvFixture('cluster-0', { liveDaemon: true, daemon: { getMonitorData: { ok: true, value: listWith(1, { pid: 9999 }, { status: 'launching' }) } } });
+    const ports = portsForEnvFixture('cluster-0', {
+      liveDaemon: true,
+      daemon: { getMonitorData: { ok: true, value: listWith(1, { pid: 9999 }, { status: 'launching' }) } },
+    });
     ports.fs.files.set(envFixture('cluster-0').env.pm_pid_path as string, '9999');
     const self = createPm2Self({ ports });
-    expect(await self.getInfo({ live: true })).toMatchObject({ pid: 7454, trackedPid: 9999, relation: 'superseded', status: 'launching' });
+    expect(await self.getInfo({ live: true })).toMatchObject({
+      pid: 7454,
+      trackedPid: 9999,
+      relation: 'superseded',
+      status: 'launching',
+    });
   });
 });
 
 describe('getInfo leaks no environment value', () => {
   it.each(ENV_FIXTURES)('%s: JSON of getInfo({ live: true }) holds no env value', async (fixture) => {
     const { env } = envFixture(fixture);
-    const ports = portsForEnvFixture(fixture, { liveDaemon: true, daemon: rpcAnswers, env: { PM2_PROCESS_NAME: undefined } });
+    const ports = portsForEnvFixture(fixture, {
+      liveDaemon: true,
+      daemon: rpcAnswers,
+      env: { PM2_PROCESS_NAME: undefined },
+    });
     const self = createPm2Self({ ports });
     for (const info of [await self.getInfo({ live: true }), await self.getInfo()]) {
       expect(info).not.toBeNull();
@@ -196,7 +273,9 @@ describe('getInfo({ live: true }) with many callers', () => {
     expect(ports.daemon.methods()).toEqual(['getMonitorData']);
     expect(new Set(infos).size).toBe(1);
     const info = infos[0] as Pm2Info;
-    expect(Object.isFrozen(info) && Object.isFrozen(info.settings) && Object.isFrozen(info.sources)).toBe(true);
+    expect(Object.isFrozen(info) && Object.isFrozen(info.settings) && Object.isFrozen(info.sources)).toBe(
+      true,
+    );
     expect(info.status).toBe('online');
 
     ports.clock.advance(1_001);

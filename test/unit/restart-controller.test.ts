@@ -10,7 +10,13 @@ import { createPm2Self, type Pm2Self } from '../../src/create-pm2-self.js';
 import { DEFAULTS, PM2_DEFAULTS } from '../../src/defaults.js';
 import { isPm2SelfError, type Pm2SelfErrorCode } from '../../src/errors.js';
 import type { Pm2SelfOptions } from '../../src/options.js';
-import type { DaemonClient, FileSystem, ProcessPort, RpcResult, ShutdownSignal } from '../../src/ports/ports.js';
+import type {
+  DaemonClient,
+  FileSystem,
+  ProcessPort,
+  RpcResult,
+  ShutdownSignal,
+} from '../../src/ports/ports.js';
 import type { RestartEventName, RestartEvents } from '../../src/restart/events.js';
 import { restartMachine, type RestartEffect, type RestartMachine } from '../../src/restart/machine.js';
 import { parseRestartRecord, type RestartRecord } from '../../src/restart/restart-record.js';
@@ -29,10 +35,12 @@ interface EnvSnapshot {
 
 type EnvName = 'fork' | 'eco-fork' | 'grandchild';
 
-const envSnapshot = (name: EnvName): EnvSnapshot => JSON.parse(readFileSync(join(FIXTURES, 'env', `${name}.json`), 'utf8')) as EnvSnapshot;
+const envSnapshot = (name: EnvName): EnvSnapshot =>
+  JSON.parse(readFileSync(join(FIXTURES, 'env', `${name}.json`), 'utf8')) as EnvSnapshot;
 
 type JlistEntry = { pid: number; name: string; pm_id: number; pm2_env: Record<string, unknown> };
-const fullJlist = (): JlistEntry[] => JSON.parse(readFileSync(join(FIXTURES, 'jlist', 'full.json'), 'utf8')) as JlistEntry[];
+const fullJlist = (): JlistEntry[] =>
+  JSON.parse(readFileSync(join(FIXTURES, 'jlist', 'full.json'), 'utf8')) as JlistEntry[];
 
 /** The daemon of the recording: the parent of every app pm2 started. */
 const DAEMON_PID = 7381;
@@ -84,13 +92,24 @@ interface World {
   eventNames(): RestartEventName[];
 }
 
-const EVENT_NAMES: readonly RestartEventName[] = ['requested', 'deferred', 'cancelled', 'deadlineReached', 'draining', 'restarting', 'refused', 'failed', 'hookFailed'];
+const EVENT_NAMES: readonly RestartEventName[] = [
+  'requested',
+  'deferred',
+  'cancelled',
+  'deadlineReached',
+  'draining',
+  'restarting',
+  'refused',
+  'failed',
+  'hookFailed',
+];
 
 function createWorld(options: WorldOptions = {}): World {
   const snapshot = options.env === null ? null : envSnapshot(options.env ?? 'fork');
   const clock = createSimClock(options.now ?? FORK_STARTED_AT + 200);
   const files = options.files ?? new Map<string, string>();
-  if (snapshot?.pidFile != null && snapshot.env.pm_pid_path) files.set(snapshot.env.pm_pid_path, snapshot.pidFile);
+  if (snapshot?.pidFile != null && snapshot.env.pm_pid_path)
+    files.set(snapshot.env.pm_pid_path, snapshot.pidFile);
   if (options.daemon !== false) files.set(join(PM2_HOME, 'pm2.pid'), `${DAEMON_PID}\n`);
   else files.delete(join(PM2_HOME, 'pm2.pid'));
 
@@ -111,10 +130,16 @@ function createWorld(options: WorldOptions = {}): World {
   };
 
   const daemon: DaemonClient = {
-    async call<T>(_socketPath: string, method: string, arg: unknown, callOptions: { timeoutMs: number; waitForReply?: boolean }): Promise<RpcResult<T>> {
+    async call<T>(
+      _socketPath: string,
+      method: string,
+      arg: unknown,
+      callOptions: { timeoutMs: number; waitForReply?: boolean },
+    ): Promise<RpcResult<T>> {
       daemonCalls.push({ method, arg, options: callOptions });
       if (method === 'getMonitorData') return { ok: true, value: structuredClone(list) as T };
-      if (method === 'restartProcessId' && options.restartAnswer) return options.restartAnswer as RpcResult<T>;
+      if (method === 'restartProcessId' && options.restartAnswer)
+        return options.restartAnswer as RpcResult<T>;
       if (method === 'ping' || method === 'restartProcessId') return { ok: true, value: undefined as T };
       return { ok: false, reason: 'remoteError', message: `unexpected ${method}` };
     },
@@ -139,7 +164,13 @@ function createWorld(options: WorldOptions = {}): World {
 
   const pm2Options: Pm2SelfOptions = {
     route: 'rpc',
-    ports: { clock, fs, daemon, process, runner: { run: async () => ({ ok: false, reason: 'notFound', message: 'no CLI in unit tests' }) } },
+    ports: {
+      clock,
+      fs,
+      daemon,
+      process,
+      runner: { run: async () => ({ ok: false, reason: 'notFound', message: 'no CLI in unit tests' }) },
+    },
   };
   const self = createPm2Self(options.machine ? { ...pm2Options, machine: options.machine } : pm2Options);
   const events: World['events'] = [];
@@ -164,12 +195,15 @@ function createWorld(options: WorldOptions = {}): World {
 const eventsOf = <K extends RestartEventName>(world: World, name: K): Array<RestartEvents[K]> =>
   world.events.filter((entry) => entry.name === name).map((entry) => entry.event as RestartEvents[K]);
 
-const readRecord = (world: World, pmId: number): RestartRecord => JSON.parse(world.files.get(recordFile(pmId)) ?? 'null') as RestartRecord;
+const readRecord = (world: World, pmId: number): RestartRecord =>
+  JSON.parse(world.files.get(recordFile(pmId)) ?? 'null') as RestartRecord;
 
-const expectRefused = (outcome: unknown, code: Pm2SelfErrorCode) => expect(outcome).toMatchObject({ status: 'refused', code });
+const expectRefused = (outcome: unknown, code: Pm2SelfErrorCode) =>
+  expect(outcome).toMatchObject({ status: 'refused', code });
 
 /** The earliest exit time allowed by pm2's min_uptime (plus the library's margin). */
-const minUptimeEnd = (startedAt: number, minUptimeMs: number) => startedAt + minUptimeMs + DEFAULTS.minUptimeMarginMs;
+const minUptimeEnd = (startedAt: number, minUptimeMs: number) =>
+  startedAt + minUptimeMs + DEFAULTS.minUptimeMarginMs;
 
 // ---- tests ----
 
@@ -177,7 +211,11 @@ describe('gracefulRestart when idle', () => {
   it('restarts with the exit strategy, waiting out min_uptime (never before startedAt + min_uptime)', async () => {
     const world = createWorld();
     const outcome = await world.self.gracefulRestart({ reason: 'update' });
-    expect(outcome).toEqual({ status: 'restarting', strategy: { type: 'exit', code: 0 }, why: expect.any(String) });
+    expect(outcome).toEqual({
+      status: 'restarting',
+      strategy: { type: 'exit', code: 0 },
+      why: expect.any(String),
+    });
     expect(world.self.hasPendingRestart()).toBe(true);
 
     const earliest = minUptimeEnd(FORK_STARTED_AT, PM2_DEFAULTS.minUptimeMs);
@@ -188,7 +226,10 @@ describe('gracefulRestart when idle', () => {
     await world.clock.advanceTo(earliest);
     expect(world.exits).toEqual([{ code: 0, at: earliest }]);
     expect(world.eventNames()).toEqual(['requested', 'draining', 'restarting']);
-    expect(eventsOf(world, 'restarting')[0]).toMatchObject({ reason: 'update', strategy: { type: 'exit', code: 0 } });
+    expect(eventsOf(world, 'restarting')[0]).toMatchObject({
+      reason: 'update',
+      strategy: { type: 'exit', code: 0 },
+    });
   });
 
   it('restarts without waiting when min_uptime has long passed', async () => {
@@ -245,7 +286,9 @@ describe('gracefulRestart when idle', () => {
     expect(eventsOf(world, 'hookFailed')).toEqual([]);
     await world.clock.advance(1);
     expect(aborted).toBe(true);
-    expect(eventsOf(world, 'hookFailed')).toEqual([{ type: 'hookFailed', reason: 'stuck', message: expect.stringContaining('700 ms') }]);
+    expect(eventsOf(world, 'hookFailed')).toEqual([
+      { type: 'hookFailed', reason: 'stuck', message: expect.stringContaining('700 ms') },
+    ]);
     expect(world.exits).toEqual([{ code: 0, at: FORK_STARTED_AT + 60_700 }]);
   });
 
@@ -257,7 +300,9 @@ describe('gracefulRestart when idle', () => {
       },
     });
     await flush();
-    expect(eventsOf(world, 'hookFailed')).toEqual([{ type: 'hookFailed', reason: 'requested', message: 'hook failed: flush failed' }]);
+    expect(eventsOf(world, 'hookFailed')).toEqual([
+      { type: 'hookFailed', reason: 'requested', message: 'hook failed: flush failed' },
+    ]);
     expect(world.exits).toHaveLength(1);
   });
 
@@ -284,7 +329,10 @@ describe('gracefulRestart when idle', () => {
   it('a second request while one is under way is alreadyPending and does not exit twice', async () => {
     const world = createWorld();
     await world.self.gracefulRestart();
-    expect(await world.self.gracefulRestart({ reason: 'again' })).toEqual({ status: 'alreadyPending', phase: 'draining' });
+    expect(await world.self.gracefulRestart({ reason: 'again' })).toEqual({
+      status: 'alreadyPending',
+      phase: 'draining',
+    });
     await world.clock.runAll();
     expect(world.exits).toHaveLength(1);
     expect(eventsOf(world, 'requested').map((event) => event.coalesced)).toEqual([false, true]);
@@ -296,7 +344,10 @@ describe('gracefulRestart while tasks run', () => {
     const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
     const first = world.self.beginTask('upload');
     const second = world.self.beginTask('encode');
-    expect(await world.self.gracefulRestart({ reason: 'idle later' })).toEqual({ status: 'deferred', tasks: 2 });
+    expect(await world.self.gracefulRestart({ reason: 'idle later' })).toEqual({
+      status: 'deferred',
+      tasks: 2,
+    });
     expect(world.self.hasPendingRestart()).toBe(true);
     await world.clock.advance(5_000);
     first.end();
@@ -306,7 +357,13 @@ describe('gracefulRestart while tasks run', () => {
     await flush();
     // min_uptime passed long ago: the exit follows the last task end at once.
     expect(world.exits).toEqual([{ code: 0, at: FORK_STARTED_AT + 70_000 }]);
-    expect(readRecord(world, 0)).toMatchObject({ reason: 'idle later', deferredMs: 10_000, strategy: 'exit', forced: false, tasksCut: 0 });
+    expect(readRecord(world, 0)).toMatchObject({
+      reason: 'idle later',
+      deferredMs: 10_000,
+      strategy: 'exit',
+      forced: false,
+      tasksCut: 0,
+    });
     expect(world.eventNames()).toEqual(['requested', 'deferred', 'draining', 'restarting']);
   });
 
@@ -338,8 +395,15 @@ describe('gracefulRestart while tasks run', () => {
   });
 
   it('a daemon that refuses the restart request leaves no restart record behind', async () => {
-    const world = createWorld({ env: 'eco-fork', now: ECO_STARTED_AT + 60_000, restartAnswer: { ok: false, reason: 'remoteError', message: 'refused' } });
-    expect(await world.self.gracefulRestart({ reason: 'update' })).toMatchObject({ status: 'restarting', strategy: { type: 'daemon' } });
+    const world = createWorld({
+      env: 'eco-fork',
+      now: ECO_STARTED_AT + 60_000,
+      restartAnswer: { ok: false, reason: 'remoteError', message: 'refused' },
+    });
+    expect(await world.self.gracefulRestart({ reason: 'update' })).toMatchObject({
+      status: 'restarting',
+      strategy: { type: 'daemon' },
+    });
     await world.clock.advance(1_000);
     expect(world.exits).toEqual([]);
     expect(eventsOf(world, 'failed')).toMatchObject([{ reason: 'update', cause: 'daemonRefused' }]);
@@ -386,7 +450,9 @@ describe('gracefulRestart while tasks run', () => {
     const task = world.self.beginTask();
     await world.self.gracefulRestart({ deadlineMs: 2_000, onDeadline: 'giveUp' });
     await world.clock.advance(2_000);
-    expect(eventsOf(world, 'cancelled')).toEqual([{ type: 'cancelled', reason: 'requested', cause: 'deadline' }]);
+    expect(eventsOf(world, 'cancelled')).toEqual([
+      { type: 'cancelled', reason: 'requested', cause: 'deadline' },
+    ]);
     expect(world.self.hasPendingRestart()).toBe(false);
     task.end();
     await world.clock.runAll();
@@ -454,7 +520,9 @@ describe('gracefulRestart while tasks run', () => {
     }
     expect(isPm2SelfError(thrown, 'ERR_PM2SELF_NOT_ACCEPTING_TASKS')).toBe(true);
     expect((thrown as { context: unknown }).context).toEqual({ phase: 'draining', label: 'late' });
-    await expect(world.self.runTask(async () => 1)).rejects.toSatisfy((error) => isPm2SelfError(error, 'ERR_PM2SELF_NOT_ACCEPTING_TASKS'));
+    await expect(world.self.runTask(async () => 1)).rejects.toSatisfy((error) =>
+      isPm2SelfError(error, 'ERR_PM2SELF_NOT_ACCEPTING_TASKS'),
+    );
     expect(world.self.restartState.tasks).toBe(0);
   });
 
@@ -462,7 +530,9 @@ describe('gracefulRestart while tasks run', () => {
     const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
     world.self.beginTask();
     await world.self.gracefulRestart({ refuseNewTasks: true });
-    expect(() => world.self.beginTask()).toThrow(expect.objectContaining({ code: 'ERR_PM2SELF_NOT_ACCEPTING_TASKS' }));
+    expect(() => world.self.beginTask()).toThrow(
+      expect.objectContaining({ code: 'ERR_PM2SELF_NOT_ACCEPTING_TASKS' }),
+    );
     expect(world.self.restartState.tasks).toBe(1);
   });
 
@@ -501,7 +571,12 @@ describe('strategies', () => {
     expect(restartCalls).toHaveLength(1);
     expect(restartCalls[0]).toMatchObject({ arg: { id: 4 }, options: { waitForReply: false } });
     expect(world.exits).toEqual([]);
-    expect(readRecord(world, 4)).toMatchObject({ initiator: 'self', strategy: 'daemon', pmId: 4, previousPid: ECO.pid });
+    expect(readRecord(world, 4)).toMatchObject({
+      initiator: 'self',
+      strategy: 'daemon',
+      pmId: 4,
+      previousPid: ECO.pid,
+    });
   });
 
   it('daemon strategy: the daemon SIGINT that follows exits at once', async () => {
@@ -520,7 +595,9 @@ describe('strategies', () => {
     await world.clock.advance(DEFAULTS.daemonRestartGraceMs - 1);
     expect(eventsOf(world, 'failed')).toEqual([]);
     await world.clock.advance(1);
-    expect(eventsOf(world, 'failed')).toEqual([{ type: 'failed', reason: 'reload', cause: 'daemonTimedOut', message: expect.any(String) }]);
+    expect(eventsOf(world, 'failed')).toEqual([
+      { type: 'failed', reason: 'reload', cause: 'daemonTimedOut', message: expect.any(String) },
+    ]);
     expect(world.self.hasPendingRestart()).toBe(false);
     expect(world.exits).toEqual([]);
   });
@@ -543,7 +620,10 @@ describe('strategies', () => {
         entry.pm2_env.stop_exit_codes = [0];
       },
     });
-    expect(await world.self.gracefulRestart()).toMatchObject({ status: 'restarting', strategy: { type: 'exit', code: 75 } });
+    expect(await world.self.gracefulRestart()).toMatchObject({
+      status: 'restarting',
+      strategy: { type: 'exit', code: 75 },
+    });
     await flush();
     expect(world.exits.map((exit) => exit.code)).toEqual([75]);
   });
@@ -552,7 +632,9 @@ describe('strategies', () => {
     const world = createWorld({ env: null, daemon: false });
     const outcome = await world.self.gracefulRestart({ reason: 'try' });
     expectRefused(outcome, 'ERR_PM2SELF_NOT_UNDER_PM2');
-    expect(eventsOf(world, 'refused')).toEqual([expect.objectContaining({ reason: 'try', code: 'ERR_PM2SELF_NOT_UNDER_PM2' })]);
+    expect(eventsOf(world, 'refused')).toEqual([
+      expect.objectContaining({ reason: 'try', code: 'ERR_PM2SELF_NOT_UNDER_PM2' }),
+    ]);
     expect(world.self.hasPendingRestart()).toBe(false);
     await world.clock.runAll();
     expect(world.exits).toEqual([]);
@@ -560,7 +642,10 @@ describe('strategies', () => {
 
   it('not under pm2 with allowPlainExit: a plain exit, and no record', async () => {
     const world = createWorld({ env: null, daemon: false });
-    expect(await world.self.gracefulRestart({ allowPlainExit: true })).toMatchObject({ status: 'restarting', strategy: { type: 'plainExit', code: 0 } });
+    expect(await world.self.gracefulRestart({ allowPlainExit: true })).toMatchObject({
+      status: 'restarting',
+      strategy: { type: 'plainExit', code: 0 },
+    });
     await world.clock.runAll();
     expect(world.exits.map((exit) => exit.code)).toEqual([0]);
     expect([...world.files.keys()].some((path) => path.includes('pm2-self'))).toBe(false);
@@ -595,7 +680,9 @@ describe('installShutdownHandler', () => {
     await flush();
     expect(kinds).toEqual(['shutdown']);
     expect(world.exits).toEqual([{ code: 0, at }]);
-    expect(eventsOf(world, 'restarting')).toEqual([expect.objectContaining({ strategy: { type: 'shutdown' } })]);
+    expect(eventsOf(world, 'restarting')).toEqual([
+      expect.objectContaining({ strategy: { type: 'shutdown' } }),
+    ]);
   });
 
   it('a signal while a task runs waits for it, up to kill_timeout - margin, then exits', async () => {
@@ -609,7 +696,9 @@ describe('installShutdownHandler', () => {
     expect(world.exits).toEqual([]);
     await world.clock.advance(1);
     expect(world.exits).toEqual([{ code: 0, at: at + budget(PM2_DEFAULTS.killTimeoutMs) }]);
-    expect(eventsOf(world, 'draining')).toEqual([expect.objectContaining({ kind: 'shutdown', forced: true, tasks: 1 })]);
+    expect(eventsOf(world, 'draining')).toEqual([
+      expect.objectContaining({ kind: 'shutdown', forced: true, tasks: 1 }),
+    ]);
   });
 
   it('reads kill_timeout from pm2 (eco-fork: 3000 ms)', async () => {
@@ -654,11 +743,13 @@ describe('installShutdownHandler', () => {
   it('a signal during a restart drain turns it into a shutdown (exit 0), within the kill budget', async () => {
     const world = createWorld({
       now: FORK_STARTED_AT + 60_000,
-      editList: (list) => void ((list.find((item) => item.pm_id === 0) as JlistEntry).pm2_env.stop_exit_codes = [0]),
+      editList: (list) =>
+        void ((list.find((item) => item.pm_id === 0) as JlistEntry).pm2_env.stop_exit_codes = [0]),
     });
     world.self.installShutdownHandler();
     let aborted = false;
-    const stuck = ({ signal }: { signal: AbortSignal }) => new Promise<void>(() => signal.addEventListener('abort', () => (aborted = true)));
+    const stuck = ({ signal }: { signal: AbortSignal }) =>
+      new Promise<void>(() => signal.addEventListener('abort', () => (aborted = true)));
     await world.self.gracefulRestart({ beforeExit: stuck, hooksTimeoutMs: 60_000 });
     expect(world.self.restartState.phase).toBe('draining');
     await world.clock.advance(1_000);
@@ -671,11 +762,16 @@ describe('installShutdownHandler', () => {
     expect(world.exits).toEqual([{ code: 0, at: at + budget(PM2_DEFAULTS.killTimeoutMs) }]);
     expect(aborted).toBe(true);
     expect(eventsOf(world, 'hookFailed')).toHaveLength(1);
-    expect(eventsOf(world, 'restarting')).toEqual([expect.objectContaining({ strategy: { type: 'shutdown' } })]);
+    expect(eventsOf(world, 'restarting')).toEqual([
+      expect.objectContaining({ strategy: { type: 'shutdown' } }),
+    ]);
   });
 
   it('a signal during the min_uptime wait of a restart ends the wait: hooks run and the exit lands within the kill budget', async () => {
-    const world = createWorld({ editList: (list) => void ((list.find((item) => item.pm_id === 0) as JlistEntry).pm2_env.min_uptime = 10_000) });
+    const world = createWorld({
+      editList: (list) =>
+        void ((list.find((item) => item.pm_id === 0) as JlistEntry).pm2_env.min_uptime = 10_000),
+    });
     world.self.installShutdownHandler();
     const kinds: string[] = [];
     await world.self.gracefulRestart({ beforeExit: ({ kind }) => void kinds.push(kind) });
@@ -711,9 +807,21 @@ describe('getLastRestart', () => {
     await flush();
     expect(before.exits).toHaveLength(1);
 
-    const after = createWorld({ files, pid: NEXT_PID, now: FORK_STARTED_AT + 61_000, envPatch: { restart_time: '4' } });
+    const after = createWorld({
+      files,
+      pid: NEXT_PID,
+      now: FORK_STARTED_AT + 61_000,
+      envPatch: { restart_time: '4' },
+    });
     files.set(FORK.env.pm_pid_path as string, String(NEXT_PID));
-    expect(await after.self.getLastRestart()).toMatchObject({ initiator: 'self', reason: 'upgrade', pmId: 0, previousPid: FORK.pid, previousRestarts: 3, strategy: 'exit' });
+    expect(await after.self.getLastRestart()).toMatchObject({
+      initiator: 'self',
+      reason: 'upgrade',
+      pmId: 0,
+      previousPid: FORK.pid,
+      previousRestarts: 3,
+      strategy: 'exit',
+    });
   });
 
   it('reads the record a pm2 restart (signal) left, with initiator pm2', async () => {
@@ -727,7 +835,13 @@ describe('getLastRestart', () => {
 
     const after = createWorld({ files, pid: NEXT_PID, envPatch: { restart_time: '4' } });
     files.set(FORK.env.pm_pid_path as string, String(NEXT_PID));
-    expect(await after.self.getLastRestart()).toMatchObject({ initiator: 'pm2', reason: 'SIGINT', strategy: 'shutdown', previousPid: FORK.pid, previousRestarts: 3 });
+    expect(await after.self.getLastRestart()).toMatchObject({
+      initiator: 'pm2',
+      reason: 'SIGINT',
+      strategy: 'shutdown',
+      previousPid: FORK.pid,
+      previousRestarts: 3,
+    });
   });
 
   const record = (overrides: Partial<RestartRecord> = {}): RestartRecord => ({
@@ -782,13 +896,21 @@ describe('an injected machine', () => {
       initialState: restartMachine.initialState,
       transition(state, event) {
         const next = restartMachine.transition(state, event);
-        if (state.phase === 'deferred' || next.state.phase !== 'deferred' || next.state.request === null) return next;
+        if (state.phase === 'deferred' || next.state.phase !== 'deferred' || next.state.request === null)
+          return next;
         deferrals += 1;
         if (deferrals < 2) return next;
         // Pretend the deadline is now, with the force policy.
         const request = { ...next.state.request, deadlineAt: event.at, onDeadline: 'force' as const };
-        const forced = restartMachine.transition({ ...next.state, request }, { type: 'deadlineReached', at: event.at });
-        const kept = next.effects.filter((effect: RestartEffect) => effect.type !== 'startDeadlineTimer' && !(effect.type === 'notify' && effect.notice.type === 'deferred'));
+        const forced = restartMachine.transition(
+          { ...next.state, request },
+          { type: 'deadlineReached', at: event.at },
+        );
+        const kept = next.effects.filter(
+          (effect: RestartEffect) =>
+            effect.type !== 'startDeadlineTimer' &&
+            !(effect.type === 'notify' && effect.notice.type === 'deferred'),
+        );
         return { state: forced.state, effects: [...kept, ...forced.effects] };
       },
     };
@@ -800,7 +922,9 @@ describe('an injected machine', () => {
     await flush();
     expect(world.exits).toHaveLength(1);
     expect(eventsOf(world, 'deferred')).toHaveLength(1);
-    expect(eventsOf(world, 'draining')).toEqual([expect.objectContaining({ reason: 'second', forced: true, tasks: 1 })]);
+    expect(eventsOf(world, 'draining')).toEqual([
+      expect.objectContaining({ reason: 'second', forced: true, tasks: 1 }),
+    ]);
     expect(readRecord(world, 0)).toMatchObject({ reason: 'second', forced: true, tasksCut: 1 });
     expect(world.self.restartState.phase).toBe('exiting');
   });

@@ -6,7 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { createRestartController, type RestartOutcome, type TaskHandle } from '../../src/restart/controller.js';
+import {
+  createRestartController,
+  type RestartOutcome,
+  type TaskHandle,
+} from '../../src/restart/controller.js';
 import type { RestartEventName, RestartEvents } from '../../src/restart/events.js';
 import { restartMachine, type DeadlinePolicy } from '../../src/restart/machine.js';
 import type { ExitHook } from '../../src/restart/run-hooks.js';
@@ -17,10 +21,21 @@ type HookKind = 'none' | 'instant' | 'manual' | 'never' | 'throws';
 type Op =
   | { readonly type: 'begin' }
   | { readonly type: 'end'; readonly index: number }
-  | { readonly type: 'request'; readonly deadlineMs: number | null; readonly onDeadline: DeadlinePolicy; readonly refuseNewTasks: boolean; readonly hook: HookKind }
+  | {
+      readonly type: 'request';
+      readonly deadlineMs: number | null;
+      readonly onDeadline: DeadlinePolicy;
+      readonly refuseNewTasks: boolean;
+      readonly hook: HookKind;
+    }
   | { readonly type: 'cancel' }
   | { readonly type: 'advance'; readonly ms: number }
-  | { readonly type: 'shutdown'; readonly budgetMs: number; readonly refuseNewTasks: boolean; readonly hook: HookKind }
+  | {
+      readonly type: 'shutdown';
+      readonly budgetMs: number;
+      readonly refuseNewTasks: boolean;
+      readonly hook: HookKind;
+    }
   | { readonly type: 'finishHook' }
   | { readonly type: 'flush' };
 
@@ -41,7 +56,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.constant<Op>({ type: 'cancel' }) },
   { weight: 4, arbitrary: fc.integer({ min: 0, max: 2_000 }).map((ms): Op => ({ type: 'advance', ms })) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('shutdown' as const), budgetMs: fc.integer({ min: 0, max: 3_000 }), refuseNewTasks: fc.boolean(), hook: hookKind }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant('shutdown' as const),
+      budgetMs: fc.integer({ min: 0, max: 3_000 }),
+      refuseNewTasks: fc.boolean(),
+      hook: hookKind,
+    }),
+  },
   { weight: 2, arbitrary: fc.constant<Op>({ type: 'finishHook' }) },
   { weight: 2, arbitrary: fc.constant<Op>({ type: 'flush' }) },
 );
@@ -52,14 +75,34 @@ const configArb = fc.record({
 });
 
 type Entry =
-  | { readonly type: 'event'; readonly name: RestartEventName; readonly event: RestartEvents[RestartEventName] }
-  | { readonly type: 'exit'; readonly code: number; readonly tasks: number; readonly duringSignal: number; readonly at: number }
+  | {
+      readonly type: 'event';
+      readonly name: RestartEventName;
+      readonly event: RestartEvents[RestartEventName];
+    }
+  | {
+      readonly type: 'exit';
+      readonly code: number;
+      readonly tasks: number;
+      readonly duringSignal: number;
+      readonly at: number;
+    }
   | { readonly type: 'signal'; readonly at: number; readonly budgetMs: number }
   | { readonly type: 'cancelAccepted' }
   | { readonly type: 'hookStarted' }
   | { readonly type: 'outcome'; readonly outcome: RestartOutcome };
 
-const EVENT_NAMES: readonly RestartEventName[] = ['requested', 'deferred', 'cancelled', 'deadlineReached', 'draining', 'restarting', 'refused', 'failed', 'hookFailed'];
+const EVENT_NAMES: readonly RestartEventName[] = [
+  'requested',
+  'deferred',
+  'cancelled',
+  'deadlineReached',
+  'draining',
+  'restarting',
+  'refused',
+  'failed',
+  'hookFailed',
+];
 
 async function simulate(config: { minUptimeWaitMs: number; hooksTimeoutMs: number }, ops: readonly Op[]) {
   const clock = createSimClock();
@@ -69,14 +112,20 @@ async function simulate(config: { minUptimeWaitMs: number; hooksTimeoutMs: numbe
   let signals = 0;
   let inSignal = 0;
 
-  const exitSpy = (code: number) => log.push({ type: 'exit', code, tasks: running.length, duringSignal: inSignal, at: clock.now() });
+  const exitSpy = (code: number) =>
+    log.push({ type: 'exit', code, tasks: running.length, duringSignal: inSignal, at: clock.now() });
   const exits = () => log.filter((entry) => entry.type === 'exit');
 
   const controller = createRestartController({
     machine: restartMachine,
     clock,
     process: { pid: 4242, exit: exitSpy },
-    plan: async () => ({ plan: { ok: true, strategy: { type: 'exit', code: 0 }, why: 'test' }, minUptimeWaitMs: config.minUptimeWaitMs, pmId: 0, restarts: 0 }),
+    plan: async () => ({
+      plan: { ok: true, strategy: { type: 'exit', code: 0 }, why: 'test' },
+      minUptimeWaitMs: config.minUptimeWaitMs,
+      pmId: 0,
+      restarts: 0,
+    }),
     stillTracked: async () => true,
     discardRecord: async () => {},
     requestDaemonRestart: async () => ({ ok: true }),
@@ -125,7 +174,15 @@ async function simulate(config: { minUptimeWaitMs: number; hooksTimeoutMs: numbe
       }
       case 'request':
         void controller
-          .request({ reason: 'prop', deadlineMs: op.deadlineMs, onDeadline: op.onDeadline, refuseNewTasks: op.refuseNewTasks, hooks: hooksOf(op.hook), hooksTimeoutMs: config.hooksTimeoutMs, allowPlainExit: false })
+          .request({
+            reason: 'prop',
+            deadlineMs: op.deadlineMs,
+            onDeadline: op.onDeadline,
+            refuseNewTasks: op.refuseNewTasks,
+            hooks: hooksOf(op.hook),
+            hooksTimeoutMs: config.hooksTimeoutMs,
+            allowPlainExit: false,
+          })
           .then((outcome) => log.push({ type: 'outcome', outcome }));
         break;
       case 'cancel':
@@ -138,7 +195,12 @@ async function simulate(config: { minUptimeWaitMs: number; hooksTimeoutMs: numbe
         signals += 1;
         inSignal = signals;
         log.push({ type: 'signal', at: clock.now(), budgetMs: op.budgetMs });
-        controller.shutdown('SIGINT', { budgetMs: op.budgetMs, refuseNewTasks: op.refuseNewTasks, hooks: hooksOf(op.hook), hooksTimeoutMs: config.hooksTimeoutMs });
+        controller.shutdown('SIGINT', {
+          budgetMs: op.budgetMs,
+          refuseNewTasks: op.refuseNewTasks,
+          hooks: hooksOf(op.hook),
+          hooksTimeoutMs: config.hooksTimeoutMs,
+        });
         inSignal = 0;
         break;
       case 'finishHook':
@@ -162,7 +224,11 @@ async function simulate(config: { minUptimeWaitMs: number; hooksTimeoutMs: numbe
   return { log, state: controller.state };
 }
 
-const indexOfLast = (log: readonly Entry[], match: (entry: Entry) => boolean, before = log.length): number => {
+const indexOfLast = (
+  log: readonly Entry[],
+  match: (entry: Entry) => boolean,
+  before = log.length,
+): number => {
   for (let i = before - 1; i >= 0; i--) if (match(log[i] as Entry)) return i;
   return -1;
 };
@@ -175,58 +241,86 @@ const isEvent =
 const schedules = fc.array(opArb, { minLength: 1, maxLength: 40, size: 'medium' });
 
 describe('restart controller properties (simulated clock, exit spy)', () => {
-  test.prop([configArb, schedules], { numRuns: 200 })('exit is called at most once, and nothing acts after it', async (config, ops) => {
-    const { log } = await simulate(config, ops);
-    const exitAt = log.findIndex((entry) => entry.type === 'exit');
-    if (exitAt === -1) return;
-    const after = log.slice(exitAt + 1).filter((entry) => entry.type !== 'outcome' && entry.type !== 'signal');
-    expect(after).toEqual([]);
-  });
+  test.prop([configArb, schedules], { numRuns: 200 })(
+    'exit is called at most once, and nothing acts after it',
+    async (config, ops) => {
+      const { log } = await simulate(config, ops);
+      const exitAt = log.findIndex((entry) => entry.type === 'exit');
+      if (exitAt === -1) return;
+      const after = log
+        .slice(exitAt + 1)
+        .filter((entry) => entry.type !== 'outcome' && entry.type !== 'signal');
+      expect(after).toEqual([]);
+    },
+  );
 
-  test.prop([configArb, schedules], { numRuns: 200 })('no exit while a task runs, unless a deadline forced it or a second signal asked', async (config, ops) => {
-    const { log } = await simulate(config, ops);
-    const exitAt = log.findIndex((entry) => entry.type === 'exit');
-    const exit = log[exitAt];
-    if (exit?.type !== 'exit' || exit.tasks === 0) return;
-    const secondSignal = exit.duringSignal >= 2;
-    const draining = log[indexOfLast(log, isEvent('draining'), exitAt)];
-    const forced = draining?.type === 'event' && (draining.event as RestartEvents['draining']).forced;
-    expect(secondSignal || forced).toBe(true);
-  });
+  test.prop([configArb, schedules], { numRuns: 200 })(
+    'no exit while a task runs, unless a deadline forced it or a second signal asked',
+    async (config, ops) => {
+      const { log } = await simulate(config, ops);
+      const exitAt = log.findIndex((entry) => entry.type === 'exit');
+      const exit = log[exitAt];
+      if (exit?.type !== 'exit' || exit.tasks === 0) return;
+      const secondSignal = exit.duringSignal >= 2;
+      const draining = log[indexOfLast(log, isEvent('draining'), exitAt)];
+      const forced = draining?.type === 'event' && (draining.event as RestartEvents['draining']).forced;
+      expect(secondSignal || forced).toBe(true);
+    },
+  );
 
-  test.prop([configArb, schedules], { numRuns: 200 })('after a pm2 signal the exit comes within the signal budget', async (config, ops) => {
-    const { log } = await simulate(config, ops);
-    const hardStops = log.flatMap((entry) => (entry.type === 'signal' ? [entry.at + entry.budgetMs] : []));
-    if (hardStops.length === 0) return;
-    const exit = log.find((entry) => entry.type === 'exit');
-    expect(exit).toBeDefined();
-    expect((exit as { at: number }).at).toBeLessThanOrEqual(Math.min(...hardStops));
-  });
+  test.prop([configArb, schedules], { numRuns: 200 })(
+    'after a pm2 signal the exit comes within the signal budget',
+    async (config, ops) => {
+      const { log } = await simulate(config, ops);
+      const hardStops = log.flatMap((entry) => (entry.type === 'signal' ? [entry.at + entry.budgetMs] : []));
+      if (hardStops.length === 0) return;
+      const exit = log.find((entry) => entry.type === 'exit');
+      expect(exit).toBeDefined();
+      expect((exit as { at: number }).at).toBeLessThanOrEqual(Math.min(...hardStops));
+    },
+  );
 
-  test.prop([configArb, schedules], { numRuns: 200 })('an accepted cancel prevents the exit of the request it cancelled', async (config, ops) => {
-    const { log } = await simulate(config, ops);
-    const exitAt = log.findIndex((entry) => entry.type === 'exit');
-    if (exitAt === -1) return;
-    const cancelAt = indexOfLast(log, (entry) => entry.type === 'cancelAccepted', exitAt);
-    if (cancelAt === -1) return;
-    // After an accepted cancel nothing is pending: an exit needs a new request (or signal) after it.
-    const renewed = log.slice(cancelAt + 1, exitAt).some((entry) => entry.type === 'event' && entry.name === 'requested');
-    expect(renewed).toBe(true);
-  });
+  test.prop([configArb, schedules], { numRuns: 200 })(
+    'an accepted cancel prevents the exit of the request it cancelled',
+    async (config, ops) => {
+      const { log } = await simulate(config, ops);
+      const exitAt = log.findIndex((entry) => entry.type === 'exit');
+      if (exitAt === -1) return;
+      const cancelAt = indexOfLast(log, (entry) => entry.type === 'cancelAccepted', exitAt);
+      if (cancelAt === -1) return;
+      // After an accepted cancel nothing is pending: an exit needs a new request (or signal) after it.
+      const renewed = log
+        .slice(cancelAt + 1, exitAt)
+        .some((entry) => entry.type === 'event' && entry.name === 'requested');
+      expect(renewed).toBe(true);
+    },
+  );
 
-  test.prop([configArb, schedules], { numRuns: 200 })('no request is lost: once tasks end, a standing request exits', async (config, ops) => {
-    const { log, state } = await simulate(config, ops);
-    const exitAt = log.findIndex((entry) => entry.type === 'exit');
-    if (exitAt !== -1) return;
-    const droppedAt = indexOfLast(log, isEvent('cancelled'));
-    const standing = log.slice(droppedAt + 1).some(isEvent('requested'));
-    expect({ standing, phase: state.phase }).toEqual({ standing: false, phase: 'idle' });
-  });
+  test.prop([configArb, schedules], { numRuns: 200 })(
+    'no request is lost: once tasks end, a standing request exits',
+    async (config, ops) => {
+      const { log, state } = await simulate(config, ops);
+      const exitAt = log.findIndex((entry) => entry.type === 'exit');
+      if (exitAt !== -1) return;
+      const droppedAt = indexOfLast(log, isEvent('cancelled'));
+      const standing = log.slice(droppedAt + 1).some(isEvent('requested'));
+      expect({ standing, phase: state.phase }).toEqual({ standing: false, phase: 'idle' });
+    },
+  );
 
   // Guards against vacuous properties: the schedules do reach the cases the properties are about.
   it('the generated schedules reach exits, forced drains, second signals, cancels and give-ups', async () => {
     const samples = fc.sample(fc.tuple(configArb, schedules), { numRuns: 200, seed: 42 });
-    const seen = { exit: 0, exitWithTasks: 0, forced: 0, secondSignal: 0, cancelAccepted: 0, gaveUp: 0, hookFailed: 0, deferred: 0 };
+    const seen = {
+      exit: 0,
+      exitWithTasks: 0,
+      forced: 0,
+      secondSignal: 0,
+      cancelAccepted: 0,
+      gaveUp: 0,
+      hookFailed: 0,
+      deferred: 0,
+    };
     for (const [config, ops] of samples) {
       const { log } = await simulate(config, ops);
       const exit = log.find((entry) => entry.type === 'exit');
@@ -235,23 +329,51 @@ describe('restart controller properties (simulated clock, exit spy)', () => {
         if (exit.tasks > 0) seen.exitWithTasks += 1;
         if (exit.duringSignal >= 2) seen.secondSignal += 1;
       }
-      if (log.some((entry) => entry.type === 'event' && entry.name === 'draining' && (entry.event as RestartEvents['draining']).forced)) seen.forced += 1;
+      if (
+        log.some(
+          (entry) =>
+            entry.type === 'event' &&
+            entry.name === 'draining' &&
+            (entry.event as RestartEvents['draining']).forced,
+        )
+      )
+        seen.forced += 1;
       if (log.some((entry) => entry.type === 'cancelAccepted')) seen.cancelAccepted += 1;
-      if (log.some((entry) => entry.type === 'event' && entry.name === 'cancelled' && (entry.event as RestartEvents['cancelled']).cause === 'deadline')) seen.gaveUp += 1;
+      if (
+        log.some(
+          (entry) =>
+            entry.type === 'event' &&
+            entry.name === 'cancelled' &&
+            (entry.event as RestartEvents['cancelled']).cause === 'deadline',
+        )
+      )
+        seen.gaveUp += 1;
       if (log.some(isEvent('hookFailed'))) seen.hookFailed += 1;
       if (log.some(isEvent('deferred'))) seen.deferred += 1;
     }
-    for (const [name, count] of Object.entries(seen)) expect({ name, reached: count > 0 }).toEqual({ name, reached: true });
+    for (const [name, count] of Object.entries(seen))
+      expect({ name, reached: count > 0 }).toEqual({ name, reached: true });
   });
 
-  test.prop([configArb, schedules], { numRuns: 200 })('outcomes agree with the machine: restarting/deferred only for fresh requests', async (config, ops) => {
-    const { log } = await simulate(config, ops);
-    for (const entry of log) {
-      if (entry.type !== 'outcome') continue;
-      expect(['restarting', 'deferred', 'alreadyPending']).toContain(entry.outcome.status);
-    }
-    const fresh = log.filter((entry) => entry.type === 'event' && entry.name === 'requested' && !(entry.event as RestartEvents['requested']).coalesced && (entry.event as RestartEvents['requested']).kind === 'restart').length;
-    const firstOutcomes = log.filter((entry) => entry.type === 'outcome' && entry.outcome.status !== 'alreadyPending').length;
-    expect(firstOutcomes).toBeLessThanOrEqual(fresh);
-  });
+  test.prop([configArb, schedules], { numRuns: 200 })(
+    'outcomes agree with the machine: restarting/deferred only for fresh requests',
+    async (config, ops) => {
+      const { log } = await simulate(config, ops);
+      for (const entry of log) {
+        if (entry.type !== 'outcome') continue;
+        expect(['restarting', 'deferred', 'alreadyPending']).toContain(entry.outcome.status);
+      }
+      const fresh = log.filter(
+        (entry) =>
+          entry.type === 'event' &&
+          entry.name === 'requested' &&
+          !(entry.event as RestartEvents['requested']).coalesced &&
+          (entry.event as RestartEvents['requested']).kind === 'restart',
+      ).length;
+      const firstOutcomes = log.filter(
+        (entry) => entry.type === 'outcome' && entry.outcome.status !== 'alreadyPending',
+      ).length;
+      expect(firstOutcomes).toBeLessThanOrEqual(fresh);
+    },
+  );
 });

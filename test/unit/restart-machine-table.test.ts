@@ -1,12 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { mergeDeadlines, restartMachine, transition, type MachineNotice, type PendingRequest, type RestartEffect, type RestartEvent, type RestartPhase, type RestartState } from '../../src/restart/machine.js';
+import {
+  mergeDeadlines,
+  restartMachine,
+  transition,
+  type MachineNotice,
+  type PendingRequest,
+  type RestartEffect,
+  type RestartEvent,
+  type RestartPhase,
+  type RestartState,
+} from '../../src/restart/machine.js';
 
 type EventType = RestartEvent['type'];
 type EffectType = RestartEffect['type'] | `notify:${MachineNotice['type']}`;
 
 // Exhaustive by type: adding a phase or an event to the machine's unions fails `tsc` here until the
 // lists (and the table below, typed as a full Record) have it; the runtime check then sees the new row.
-const PHASES = { idle: true, deferred: true, draining: true, exiting: true } as const satisfies Record<RestartPhase, true>;
+const PHASES = { idle: true, deferred: true, draining: true, exiting: true } as const satisfies Record<
+  RestartPhase,
+  true
+>;
 const EVENT_TYPES = {
   restartRequested: true,
   shutdownRequested: true,
@@ -44,8 +57,21 @@ const AT = T0 + 1_000;
 
 /** One event of each type; `deadlineReached` comes exactly at the deferred request's deadline. */
 const EVENTS: { [K in EventType]: Extract<RestartEvent, { type: K }> } = {
-  restartRequested: { type: 'restartRequested', at: AT, reason: 'config', deadlineMs: 3_000, onDeadline: 'force', refuseNewTasks: false },
-  shutdownRequested: { type: 'shutdownRequested', at: AT, source: 'SIGINT', budgetMs: 1_300, refuseNewTasks: false },
+  restartRequested: {
+    type: 'restartRequested',
+    at: AT,
+    reason: 'config',
+    deadlineMs: 3_000,
+    onDeadline: 'force',
+    refuseNewTasks: false,
+  },
+  shutdownRequested: {
+    type: 'shutdownRequested',
+    at: AT,
+    source: 'SIGINT',
+    budgetMs: 1_300,
+    refuseNewTasks: false,
+  },
   taskStarted: { type: 'taskStarted', at: AT },
   taskEnded: { type: 'taskEnded', at: AT },
   cancelRequested: { type: 'cancelRequested', at: AT },
@@ -59,8 +85,16 @@ type Expected = { phase: RestartPhase; tasks: number; effects: EffectType[] } | 
 
 const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
   idle: {
-    restartRequested: { phase: 'deferred', tasks: 1, effects: ['notify:requested', 'startDeadlineTimer', 'notify:deferred'] },
-    shutdownRequested: { phase: 'deferred', tasks: 1, effects: ['notify:requested', 'startDeadlineTimer', 'notify:deferred'] },
+    restartRequested: {
+      phase: 'deferred',
+      tasks: 1,
+      effects: ['notify:requested', 'startDeadlineTimer', 'notify:deferred'],
+    },
+    shutdownRequested: {
+      phase: 'deferred',
+      tasks: 1,
+      effects: ['notify:requested', 'startDeadlineTimer', 'notify:deferred'],
+    },
     taskStarted: { phase: 'idle', tasks: 2, effects: ['acceptTask'] },
     taskEnded: { phase: 'idle', tasks: 0, effects: [] },
     cancelRequested: null,
@@ -70,11 +104,19 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
   },
   deferred: {
     restartRequested: { phase: 'deferred', tasks: 2, effects: ['notify:requested', 'startDeadlineTimer'] },
-    shutdownRequested: { phase: 'deferred', tasks: 2, effects: ['notify:requested', 'startDeadlineTimer', 'notify:deferred'] },
+    shutdownRequested: {
+      phase: 'deferred',
+      tasks: 2,
+      effects: ['notify:requested', 'startDeadlineTimer', 'notify:deferred'],
+    },
     taskStarted: { phase: 'deferred', tasks: 3, effects: ['acceptTask'] },
     taskEnded: { phase: 'deferred', tasks: 1, effects: [] },
     cancelRequested: { phase: 'idle', tasks: 2, effects: ['cancelDeadlineTimer', 'notify:cancelled'] },
-    deadlineReached: { phase: 'draining', tasks: 2, effects: ['notify:deadlineReached', 'notify:draining', 'drain'] },
+    deadlineReached: {
+      phase: 'draining',
+      tasks: 2,
+      effects: ['notify:deadlineReached', 'notify:draining', 'drain'],
+    },
     drainFinished: null,
     restartFailed: null,
   },
@@ -100,12 +142,19 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
   },
 };
 
-const effectType = (effect: RestartEffect): EffectType => (effect.type === 'notify' ? `notify:${effect.notice.type}` : effect.type);
-const notices = (effects: readonly RestartEffect[]): MachineNotice[] => effects.flatMap((effect) => (effect.type === 'notify' ? [effect.notice] : []));
-const timers = (effects: readonly RestartEffect[]) => effects.flatMap((effect) => (effect.type === 'startDeadlineTimer' ? [effect.delayMs] : []));
+const effectType = (effect: RestartEffect): EffectType =>
+  effect.type === 'notify' ? `notify:${effect.notice.type}` : effect.type;
+const notices = (effects: readonly RestartEffect[]): MachineNotice[] =>
+  effects.flatMap((effect) => (effect.type === 'notify' ? [effect.notice] : []));
+const timers = (effects: readonly RestartEffect[]) =>
+  effects.flatMap((effect) => (effect.type === 'startDeadlineTimer' ? [effect.delayMs] : []));
 
 const ROWS = (Object.keys(TABLE) as RestartPhase[]).flatMap((phase) =>
-  (Object.keys(TABLE[phase]) as EventType[]).map((event) => ({ phase, event, expected: TABLE[phase][event] })),
+  (Object.keys(TABLE[phase]) as EventType[]).map((event) => ({
+    phase,
+    event,
+    expected: TABLE[phase][event],
+  })),
 );
 
 describe('restart machine transition table', () => {
@@ -130,7 +179,11 @@ describe('restart machine transition table', () => {
       expect(next.effects).toEqual([]);
       return;
     }
-    expect({ phase: next.state.phase, tasks: next.state.tasks, effects: next.effects.map(effectType) }).toEqual(expected);
+    expect({
+      phase: next.state.phase,
+      tasks: next.state.tasks,
+      effects: next.effects.map(effectType),
+    }).toEqual(expected);
     if (next.state.phase === 'idle') expect(next.state.request).toBeNull();
     else expect(next.state.request).not.toBeNull();
   });
@@ -142,7 +195,10 @@ describe('restart machine transition table', () => {
 
 describe('restart machine: focused cases', () => {
   const idle = restartMachine.initialState;
-  const request = (at: number, extra: Partial<Extract<RestartEvent, { type: 'restartRequested' }>> = {}): RestartEvent => ({
+  const request = (
+    at: number,
+    extra: Partial<Extract<RestartEvent, { type: 'restartRequested' }>> = {},
+  ): RestartEvent => ({
     type: 'restartRequested',
     at,
     reason: 'update',
@@ -151,20 +207,42 @@ describe('restart machine: focused cases', () => {
     refuseNewTasks: false,
     ...extra,
   });
-  const shutdown = (at: number, budgetMs = 1_300, refuseNewTasks = false): RestartEvent => ({ type: 'shutdownRequested', at, source: 'SIGINT', budgetMs, refuseNewTasks });
-  const run = (state: RestartState, ...events: RestartEvent[]): RestartState => events.reduce((current, event) => transition(current, event).state, state);
+  const shutdown = (at: number, budgetMs = 1_300, refuseNewTasks = false): RestartEvent => ({
+    type: 'shutdownRequested',
+    at,
+    source: 'SIGINT',
+    budgetMs,
+    refuseNewTasks,
+  });
+  const run = (state: RestartState, ...events: RestartEvent[]): RestartState =>
+    events.reduce((current, event) => transition(current, event).state, state);
   const busy = run(idle, { type: 'taskStarted', at: T0 });
 
   it('an idle request with no task drains at once, and cancels any deadline timer', () => {
     const next = transition(idle, request(T0, { deadlineMs: 1_000 }));
     expect(next.state.phase).toBe('draining');
-    expect(next.effects.map(effectType)).toEqual(['notify:requested', 'cancelDeadlineTimer', 'notify:draining', 'drain']);
-    expect(notices(next.effects)).toContainEqual({ type: 'draining', kind: 'restart', reason: 'update', forced: false, tasks: 0 });
+    expect(next.effects.map(effectType)).toEqual([
+      'notify:requested',
+      'cancelDeadlineTimer',
+      'notify:draining',
+      'drain',
+    ]);
+    expect(notices(next.effects)).toContainEqual({
+      type: 'draining',
+      kind: 'restart',
+      reason: 'update',
+      forced: false,
+      tasks: 0,
+    });
   });
 
   it('a busy request defers with a timer for its deadline', () => {
     const next = transition(busy, request(T0, { deadlineMs: 2_500 }));
-    expect(next.state).toMatchObject({ phase: 'deferred', tasks: 1, request: { deadlineAt: T0 + 2_500, requestedAt: T0, kind: 'restart' } });
+    expect(next.state).toMatchObject({
+      phase: 'deferred',
+      tasks: 1,
+      request: { deadlineAt: T0 + 2_500, requestedAt: T0, kind: 'restart' },
+    });
     expect(timers(next.effects)).toEqual([2_500]);
     expect(notices(next.effects)).toContainEqual({ type: 'deferred', reason: 'update', tasks: 1 });
   });
@@ -179,7 +257,9 @@ describe('restart machine: focused cases', () => {
     const deferred = run(busy, request(T0, { deadlineMs: 1_000 }));
     const second = transition(deferred, request(T0 + 10, { reason: 'again', deadlineMs: 5_000 }));
     expect(second.state).toBe(deferred);
-    expect(second.effects).toEqual([{ type: 'notify', notice: { type: 'requested', kind: 'restart', reason: 'again', coalesced: true } }]);
+    expect(second.effects).toEqual([
+      { type: 'notify', notice: { type: 'requested', kind: 'restart', reason: 'again', coalesced: true } },
+    ]);
 
     const draining = run(idle, request(T0));
     const third = transition(draining, request(T0 + 10));
@@ -189,11 +269,21 @@ describe('restart machine: focused cases', () => {
   });
 
   it('coalesced deadlines never drop a request early: force beats giveUp, no deadline beats giveUp, giveUps keep the latest', () => {
-    expect(mergeDeadlines({ deadlineAt: null, onDeadline: 'force' }, { deadlineAt: 100, onDeadline: 'giveUp' })).toEqual({ deadlineAt: null, onDeadline: 'force' });
-    expect(mergeDeadlines({ deadlineAt: 200, onDeadline: 'giveUp' }, { deadlineAt: 1_000, onDeadline: 'force' })).toEqual({ deadlineAt: 1_000, onDeadline: 'force' });
-    expect(mergeDeadlines({ deadlineAt: 300, onDeadline: 'force' }, { deadlineAt: 100, onDeadline: 'force' })).toEqual({ deadlineAt: 100, onDeadline: 'force' });
-    expect(mergeDeadlines({ deadlineAt: 300, onDeadline: 'giveUp' }, { deadlineAt: 100, onDeadline: 'giveUp' })).toEqual({ deadlineAt: 300, onDeadline: 'giveUp' });
-    expect(mergeDeadlines({ deadlineAt: 300, onDeadline: 'force' }, { deadlineAt: null, onDeadline: 'giveUp' })).toEqual({ deadlineAt: 300, onDeadline: 'force' });
+    expect(
+      mergeDeadlines({ deadlineAt: null, onDeadline: 'force' }, { deadlineAt: 100, onDeadline: 'giveUp' }),
+    ).toEqual({ deadlineAt: null, onDeadline: 'force' });
+    expect(
+      mergeDeadlines({ deadlineAt: 200, onDeadline: 'giveUp' }, { deadlineAt: 1_000, onDeadline: 'force' }),
+    ).toEqual({ deadlineAt: 1_000, onDeadline: 'force' });
+    expect(
+      mergeDeadlines({ deadlineAt: 300, onDeadline: 'force' }, { deadlineAt: 100, onDeadline: 'force' }),
+    ).toEqual({ deadlineAt: 100, onDeadline: 'force' });
+    expect(
+      mergeDeadlines({ deadlineAt: 300, onDeadline: 'giveUp' }, { deadlineAt: 100, onDeadline: 'giveUp' }),
+    ).toEqual({ deadlineAt: 300, onDeadline: 'giveUp' });
+    expect(
+      mergeDeadlines({ deadlineAt: 300, onDeadline: 'force' }, { deadlineAt: null, onDeadline: 'giveUp' }),
+    ).toEqual({ deadlineAt: 300, onDeadline: 'force' });
 
     // A deferred request without deadline survives a coalesced 100 ms give-up.
     const waiting = run(busy, request(T0));
@@ -207,7 +297,11 @@ describe('restart machine: focused cases', () => {
     const deferred = run(busy, request(T0, { deadlineMs: 10_000 }));
     const tighter = transition(deferred, request(T0 + 1_000, { deadlineMs: 2_000 }));
     expect(timers(tighter.effects)).toEqual([2_000]);
-    expect(tighter.state.request).toMatchObject({ deadlineAt: T0 + 3_000, reason: 'update', requestedAt: T0 });
+    expect(tighter.state.request).toMatchObject({
+      deadlineAt: T0 + 3_000,
+      reason: 'update',
+      requestedAt: T0,
+    });
     const looser = transition(tighter.state, request(T0 + 1_500, { deadlineMs: 60_000 }));
     expect(timers(looser.effects)).toEqual([]);
     expect(looser.state).toBe(tighter.state);
@@ -232,7 +326,13 @@ describe('restart machine: focused cases', () => {
     const deferred = run(busy, request(T0, { deadlineMs: 1_000 }));
     const next = transition(deferred, { type: 'deadlineReached', at: T0 + 1_200 });
     expect(next.state).toMatchObject({ phase: 'draining', tasks: 1, request: { forced: true } });
-    expect(notices(next.effects)).toContainEqual({ type: 'draining', kind: 'restart', reason: 'update', forced: true, tasks: 1 });
+    expect(notices(next.effects)).toContainEqual({
+      type: 'draining',
+      kind: 'restart',
+      reason: 'update',
+      forced: true,
+      tasks: 1,
+    });
     expect(next.effects.at(-1)).toEqual({ type: 'drain' });
   });
 
@@ -248,13 +348,32 @@ describe('restart machine: focused cases', () => {
   it('a shutdown during a deferred restart upgrades the kind and keeps the earlier deadline', () => {
     const deferred = run(busy, request(T0, { deadlineMs: 10_000, refuseNewTasks: false }));
     const next = transition(deferred, shutdown(T0 + 500, 1_300, true));
-    expect(next.state).toMatchObject({ phase: 'deferred', request: { kind: 'shutdown', reason: 'update', requestedAt: T0, deadlineAt: T0 + 1_800, onDeadline: 'force', refuseNewTasks: true } });
-    expect(notices(next.effects)[0]).toEqual({ type: 'requested', kind: 'shutdown', reason: 'SIGINT', coalesced: true });
+    expect(next.state).toMatchObject({
+      phase: 'deferred',
+      request: {
+        kind: 'shutdown',
+        reason: 'update',
+        requestedAt: T0,
+        deadlineAt: T0 + 1_800,
+        onDeadline: 'force',
+        refuseNewTasks: true,
+      },
+    });
+    expect(notices(next.effects)[0]).toEqual({
+      type: 'requested',
+      kind: 'shutdown',
+      reason: 'SIGINT',
+      coalesced: true,
+    });
     expect(timers(next.effects)).toEqual([1_300]);
 
     const tight = run(busy, request(T0, { deadlineMs: 200, onDeadline: 'giveUp' }));
     const upgraded = transition(tight, shutdown(T0 + 100, 5_000));
-    expect(upgraded.state.request).toMatchObject({ kind: 'shutdown', deadlineAt: T0 + 200, onDeadline: 'force' });
+    expect(upgraded.state.request).toMatchObject({
+      kind: 'shutdown',
+      deadlineAt: T0 + 200,
+      onDeadline: 'force',
+    });
     // A shutdown is never given up: its deadline forces the exit.
     const reached = transition(upgraded.state, { type: 'deadlineReached', at: T0 + 200 });
     expect(reached.state).toMatchObject({ phase: 'draining', request: { forced: true, kind: 'shutdown' } });
@@ -262,8 +381,16 @@ describe('restart machine: focused cases', () => {
 
   it('a shutdown while idle and busy defers until the budget, then forces', () => {
     const next = transition(busy, shutdown(T0));
-    expect(next.state).toMatchObject({ phase: 'deferred', request: { kind: 'shutdown', reason: 'SIGINT', deadlineAt: T0 + 1_300, onDeadline: 'force' } });
-    expect(notices(next.effects)[0]).toEqual({ type: 'requested', kind: 'shutdown', reason: 'SIGINT', coalesced: false });
+    expect(next.state).toMatchObject({
+      phase: 'deferred',
+      request: { kind: 'shutdown', reason: 'SIGINT', deadlineAt: T0 + 1_300, onDeadline: 'force' },
+    });
+    expect(notices(next.effects)[0]).toEqual({
+      type: 'requested',
+      kind: 'shutdown',
+      reason: 'SIGINT',
+      coalesced: false,
+    });
     // pm2's shutdown cannot be cancelled.
     expect(transition(next.state, { type: 'cancelRequested', at: T0 + 1 }).state).toBe(next.state);
   });
@@ -280,7 +407,9 @@ describe('restart machine: focused cases', () => {
     const draining = run(idle, request(T0));
     const next = transition(draining, shutdown(T0 + 5));
     expect(next.state).toMatchObject({ phase: 'draining', request: { kind: 'shutdown', reason: 'update' } });
-    expect(next.effects).toEqual([{ type: 'notify', notice: { type: 'requested', kind: 'shutdown', reason: 'SIGINT', coalesced: true } }]);
+    expect(next.effects).toEqual([
+      { type: 'notify', notice: { type: 'requested', kind: 'shutdown', reason: 'SIGINT', coalesced: true } },
+    ]);
     // ... and the next signal is a second one.
     expect(transition(next.state, shutdown(T0 + 6)).effects).toEqual([{ type: 'exitNow' }]);
   });
@@ -290,14 +419,21 @@ describe('restart machine: focused cases', () => {
     const next = transition(refusing, { type: 'taskStarted', at: T0 + 1 });
     expect(next).toEqual({ state: refusing, effects: [{ type: 'refuseTask' }] });
     const accepting = run(busy, request(T0));
-    expect(transition(accepting, { type: 'taskStarted', at: T0 + 1 })).toEqual({ state: { ...accepting, tasks: 2 }, effects: [{ type: 'acceptTask' }] });
+    expect(transition(accepting, { type: 'taskStarted', at: T0 + 1 })).toEqual({
+      state: { ...accepting, tasks: 2 },
+      effects: [{ type: 'acceptTask' }],
+    });
   });
 
   it('tasks are refused while draining and exiting', () => {
     const draining = run(idle, request(T0));
     const exiting = run(draining, { type: 'drainFinished', at: T0 + 1 });
     expect(exiting.phase).toBe('exiting');
-    for (const state of [draining, exiting]) expect(transition(state, { type: 'taskStarted', at: T0 + 2 })).toEqual({ state, effects: [{ type: 'refuseTask' }] });
+    for (const state of [draining, exiting])
+      expect(transition(state, { type: 'taskStarted', at: T0 + 2 })).toEqual({
+        state,
+        effects: [{ type: 'refuseTask' }],
+      });
   });
 
   it('taskEnded at 0 tasks is ignored in every phase', () => {
@@ -319,6 +455,9 @@ describe('restart machine: focused cases', () => {
   it('restartFailed returns an exiting restart to idle, but not an exiting shutdown', () => {
     const exitingShutdown = run(idle, shutdown(T0), { type: 'drainFinished', at: T0 + 1 });
     expect(exitingShutdown).toMatchObject({ phase: 'exiting', request: { kind: 'shutdown' } });
-    expect(transition(exitingShutdown, { type: 'restartFailed', at: T0 + 2, cause: 'daemonRefused', message: 'x' }).state).toBe(exitingShutdown);
+    expect(
+      transition(exitingShutdown, { type: 'restartFailed', at: T0 + 2, cause: 'daemonRefused', message: 'x' })
+        .state,
+    ).toBe(exitingShutdown);
   });
 });

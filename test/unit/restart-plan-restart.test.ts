@@ -39,15 +39,31 @@ const entry = (settings: Record<string, unknown>): ProcessEntry => ({
   interpreter: 'node',
   settings: readRestartSettings(settings, 'daemon'),
 });
-const plan = (overrides: Partial<Parameters<typeof planRestart>[0]>) => planRestart({ identity, entry: entry({}), allowPlainExit: false, now: NOW, uptimeMs: 60_000, ...overrides });
+const plan = (overrides: Partial<Parameters<typeof planRestart>[0]>) =>
+  planRestart({
+    identity,
+    entry: entry({}),
+    allowPlainExit: false,
+    now: NOW,
+    uptimeMs: 60_000,
+    ...overrides,
+  });
 
 describe('planRestart', () => {
   it.each([
     ['daemon settings: defaults', entry({}), { type: 'exit', code: 0 }],
     ['daemon settings: stop_exit_codes [0]', entry({ stop_exit_codes: [0] }), { type: 'exit', code: 75 }],
-    ['daemon settings: stop_exit_codes [0, 75]', entry({ stop_exit_codes: [0, 75] }), { type: 'exit', code: 1 }],
+    [
+      'daemon settings: stop_exit_codes [0, 75]',
+      entry({ stop_exit_codes: [0, 75] }),
+      { type: 'exit', code: 1 },
+    ],
     ['daemon settings: autorestart false', entry({ autorestart: false }), { type: 'daemon', pmId: 3 }],
-    ['daemon answered without our entry: the fork env cannot tell stop_exit_codes', null, { type: 'daemon', pmId: 3 }],
+    [
+      'daemon answered without our entry: the fork env cannot tell stop_exit_codes',
+      null,
+      { type: 'daemon', pmId: 3 },
+    ],
   ] as const)('%s', (_, live, strategy) => {
     const result = plan({ entry: live });
     expect(result.plan).toMatchObject({ ok: true, strategy });
@@ -55,24 +71,48 @@ describe('planRestart', () => {
   });
 
   it('a fork env alone, with the daemon silent, is refused: an exit might leave the app stopped', () => {
-    expect(plan({ entry: undefined }).plan).toMatchObject({ ok: false, code: 'ERR_PM2SELF_DAEMON_UNREACHABLE' });
+    expect(plan({ entry: undefined }).plan).toMatchObject({
+      ok: false,
+      code: 'ERR_PM2SELF_DAEMON_UNREACHABLE',
+    });
   });
 
   it('a cluster env carries every setting: exit without the daemon', () => {
-    const cluster: ManagedIdentity = { ...identity, execMode: 'cluster', settingsOrigin: 'clusterEnv', settings: readRestartSettings({ autorestart: 'true', stop_exit_codes: '0,7' }, 'clusterEnv') };
-    expect(plan({ identity: cluster, entry: undefined }).plan).toMatchObject({ ok: true, strategy: { type: 'exit', code: 75 } });
+    const cluster: ManagedIdentity = {
+      ...identity,
+      execMode: 'cluster',
+      settingsOrigin: 'clusterEnv',
+      settings: readRestartSettings({ autorestart: 'true', stop_exit_codes: '0,7' }, 'clusterEnv'),
+    };
+    expect(plan({ identity: cluster, entry: undefined }).plan).toMatchObject({
+      ok: true,
+      strategy: { type: 'exit', code: 75 },
+    });
   });
 
   it('waits out min_uptime (plus the margin) counted from pm2 spawn time, using the daemon value', () => {
-    expect(plan({ identity: { ...identity, startedAt: NOW - 200 }, entry: entry({ min_uptime: 2000 }) }).minUptimeWaitMs).toBe(2000 + 100 - 200);
-    expect(plan({ identity: { ...identity, startedAt: NOW - 200 }, entry: null }).minUptimeWaitMs).toBe(1000 + 100 - 200);
-    expect(plan({ identity: { ...identity, startedAt: null }, entry: null, uptimeMs: 50 }).minUptimeWaitMs).toBe(1000 + 100 - 50);
+    expect(
+      plan({ identity: { ...identity, startedAt: NOW - 200 }, entry: entry({ min_uptime: 2000 }) })
+        .minUptimeWaitMs,
+    ).toBe(2000 + 100 - 200);
+    expect(plan({ identity: { ...identity, startedAt: NOW - 200 }, entry: null }).minUptimeWaitMs).toBe(
+      1000 + 100 - 200,
+    );
+    expect(
+      plan({ identity: { ...identity, startedAt: null }, entry: null, uptimeMs: 50 }).minUptimeWaitMs,
+    ).toBe(1000 + 100 - 50);
     expect(plan({}).minUptimeWaitMs).toBe(0);
   });
 
   it('outside pm2 refuses unless a plain exit is allowed', () => {
     const outside = { managed: false as const, reason: 'noDaemon' as const, message: 'no daemon' };
-    expect(plan({ identity: outside, entry: undefined }).plan).toMatchObject({ ok: false, code: 'ERR_PM2SELF_NOT_UNDER_PM2' });
-    expect(plan({ identity: outside, entry: undefined, allowPlainExit: true }).plan).toMatchObject({ ok: true, strategy: { type: 'plainExit', code: 0 } });
+    expect(plan({ identity: outside, entry: undefined }).plan).toMatchObject({
+      ok: false,
+      code: 'ERR_PM2SELF_NOT_UNDER_PM2',
+    });
+    expect(plan({ identity: outside, entry: undefined, allowPlainExit: true }).plan).toMatchObject({
+      ok: true,
+      strategy: { type: 'plainExit', code: 0 },
+    });
   });
 });

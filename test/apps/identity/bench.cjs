@@ -13,7 +13,13 @@ function stats(times) {
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   const mid = sorted.length / 2;
   const median = sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { calls: sorted.length, medianMs: median, p90Ms: at(0.9), minMs: sorted[0], maxMs: sorted[sorted.length - 1] };
+  return {
+    calls: sorted.length,
+    medianMs: median,
+    p90Ms: at(0.9),
+    minMs: sorted[0],
+    maxMs: sorted[sorted.length - 1],
+  };
 }
 
 async function measure(calls, call) {
@@ -23,7 +29,8 @@ async function measure(calls, call) {
     const started = performance.now();
     const info = await call();
     times.push(performance.now() - started);
-    if (info === null || (info.daemon !== null && info.daemon.ok !== true)) failures.push(info === null ? 'null' : info.daemon.problem);
+    if (info === null || (info.daemon !== null && info.daemon.ok !== true))
+      failures.push(info === null ? 'null' : info.daemon.problem);
   }
   return { ...stats(times), failures: failures.length, firstFailure: failures[0] ?? null };
 }
@@ -43,7 +50,9 @@ async function main() {
         firstRelation: first && first.relation,
         liveVia: liveSample && liveSample.daemon,
         getInfo: await measure(CALLS, () => self.getInfo()),
-        getInfoLive: await measure(route === 'cli' ? CLI_LIVE_CALLS : CALLS, () => self.getInfo({ live: true })),
+        getInfoLive: await measure(route === 'cli' ? CLI_LIVE_CALLS : CALLS, () =>
+          self.getInfo({ live: true }),
+        ),
       };
     }
   } catch (error) {

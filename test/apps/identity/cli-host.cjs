@@ -8,7 +8,8 @@ const fs = require('node:fs');
 const lib = require('../../../dist/index.cjs');
 const { writeReport, idle, serializeError } = require('./probe-core.cjs');
 
-const PM2_VARS = /^(pm_|name$|namespace$|exec_mode$|instances$|instance_var$|NODE_APP_INSTANCE$|autorestart$|unique_id$|status$|restart_time$|unstable_restarts$|created_at$|exit_code$)/;
+const PM2_VARS =
+  /^(pm_|name$|namespace$|exec_mode$|instances$|instance_var$|NODE_APP_INSTANCE$|autorestart$|unique_id$|status$|restart_time$|unstable_restarts$|created_at$|exit_code$)/;
 for (const key of Object.keys(process.env)) if (PM2_VARS.test(key)) delete process.env[key];
 
 function isAlive(pid) {
@@ -31,14 +32,20 @@ async function main() {
       const identity = await self.getIdentity();
       const result = { identity, elapsedMs: performance.now() - started, name: await self.getProcessName() };
       if (label === 'hang') {
-        const text = fs.existsSync(process.env.FAKE_PID_FILE) ? fs.readFileSync(process.env.FAKE_PID_FILE, 'utf8').trim() : null;
+        const text = fs.existsSync(process.env.FAKE_PID_FILE)
+          ? fs.readFileSync(process.env.FAKE_PID_FILE, 'utf8').trim()
+          : null;
         result.hungPid = text === null ? null : Number(text);
         result.hungAliveAfter = result.hungPid === null ? null : isAlive(result.hungPid);
       }
       report.cases[label] = result;
     }
     const rpc = lib.createPm2Self({ route: 'rpc' });
-    report.afterwards = { identity: await rpc.getIdentity(), name: await rpc.getProcessName(), status: await rpc.getStatus() };
+    report.afterwards = {
+      identity: await rpc.getIdentity(),
+      name: await rpc.getProcessName(),
+      status: await rpc.getStatus(),
+    };
   } catch (error) {
     report.error = serializeError(error);
   }

@@ -36,13 +36,22 @@ function idle() {
 }
 
 function serializeError(error) {
-  return { message: String(error && error.message ? error.message : error), stack: error && error.stack ? String(error.stack) : null };
+  return {
+    message: String(error && error.message ? error.message : error),
+    stack: error && error.stack ? String(error.stack) : null,
+  };
 }
 
 async function runProbe(lib, extra = {}) {
   const stopIdling = idle();
   const file = reportPath();
-  const report = { module: extra.module || null, pid: process.pid, ppid: process.ppid, secretInEnv: typeof process.env.SECRET_TOKEN === 'string' && process.env.SECRET_TOKEN.startsWith('sk-live-') };
+  const report = {
+    module: extra.module || null,
+    pid: process.pid,
+    ppid: process.ppid,
+    secretInEnv:
+      typeof process.env.SECRET_TOKEN === 'string' && process.env.SECRET_TOKEN.startsWith('sk-live-'),
+  };
   try {
     const started = performance.now();
     report.name = await lib.getProcessName();
@@ -59,7 +68,12 @@ async function runProbe(lib, extra = {}) {
       for (const route of ['rpc', 'cli', 'auto']) {
         const self = lib.createPm2Self({ route, cwd: REPO_ROOT });
         const begin = performance.now();
-        report.routes[route] = { identity: await self.getIdentity(), name: await self.getProcessName(), info: await self.getInfo({ live: true }), status: await self.getStatus() };
+        report.routes[route] = {
+          identity: await self.getIdentity(),
+          name: await self.getProcessName(),
+          info: await self.getInfo({ live: true }),
+          status: await self.getStatus(),
+        };
         report.routes[route].elapsedMs = performance.now() - begin;
       }
     }

@@ -8,7 +8,17 @@ const path = require('node:path');
 const { writeReport, idle } = require('./probe-core.cjs');
 
 const probe = path.join(__dirname, 'probe.cjs');
-const inherited = spawn(process.execPath, [probe, process.env.DESCENDANT_REPORT], { env: { ...process.env, PROBE_RESTART: '1' }, stdio: 'inherit' });
-const stripped = spawn(process.execPath, [probe, process.env.STRIPPED_REPORT], { env: { PM2_HOME: process.env.PM2_HOME }, stdio: 'inherit' });
-writeReport(process.env.REPORT_FILE, { pid: process.pid, descendantPid: inherited.pid, strippedPid: stripped.pid });
+const inherited = spawn(process.execPath, [probe, process.env.DESCENDANT_REPORT], {
+  env: { ...process.env, PROBE_RESTART: '1' },
+  stdio: 'inherit',
+});
+const stripped = spawn(process.execPath, [probe, process.env.STRIPPED_REPORT], {
+  env: { PM2_HOME: process.env.PM2_HOME },
+  stdio: 'inherit',
+});
+writeReport(process.env.REPORT_FILE, {
+  pid: process.pid,
+  descendantPid: inherited.pid,
+  strippedPid: stripped.pid,
+});
 idle();

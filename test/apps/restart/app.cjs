@@ -30,13 +30,27 @@ if (scenario === 'bare-exit') process.exit(0);
 const gen = env.restart_time ?? null;
 const eventsFile = env.EVENTS_FILE;
 if (!eventsFile || !env.PM2_SELF_DIST) throw new Error('EVENTS_FILE and PM2_SELF_DIST are required');
-const record = (event, data = {}) => fs.appendFileSync(eventsFile, `${JSON.stringify({ pid: process.pid, gen, event, at: Date.now(), ...data })}\n`);
+const record = (event, data = {}) =>
+  fs.appendFileSync(
+    eventsFile,
+    `${JSON.stringify({ pid: process.pid, gen, event, at: Date.now(), ...data })}\n`,
+  );
 const number = (name, fallback) => (env[name] === undefined ? fallback : Number(env[name]));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const lib = require(env.PM2_SELF_DIST);
 const self = lib.getDefaultPm2Self();
-for (const name of ['requested', 'deferred', 'cancelled', 'deadlineReached', 'draining', 'restarting', 'refused', 'failed', 'hookFailed']) {
+for (const name of [
+  'requested',
+  'deferred',
+  'cancelled',
+  'deadlineReached',
+  'draining',
+  'restarting',
+  'refused',
+  'failed',
+  'hookFailed',
+]) {
   self.on(name, (detail) => record(name, { detail }));
 }
 process.on('exit', (code) => record('exit', { code }));
@@ -124,7 +138,10 @@ async function main() {
     return scenarios.measure();
   }
   if (scenario !== 'refuse' && gen !== '0') return;
-  const delay = number('START_DELAY_MS', scenario === 'early' ? 200 : scenario === 'tasks' || scenario === 'refuse' ? 0 : 1200);
+  const delay = number(
+    'START_DELAY_MS',
+    scenario === 'early' ? 200 : scenario === 'tasks' || scenario === 'refuse' ? 0 : 1200,
+  );
   await sleep(Math.max(0, delay - (Date.now() - startedAt)));
   const run = scenarios[scenario];
   if (!run) throw new Error(`unknown SCENARIO ${scenario}`);

@@ -36,14 +36,23 @@ export function eventsFile(sandbox: Pm2Sandbox, name: string): string {
 }
 
 /** Environment for app.cjs (inside or outside pm2). */
-export function appEnv(sandbox: Pm2Sandbox, name: string, scenario: string, extra: Record<string, string> = {}): Record<string, string> {
+export function appEnv(
+  sandbox: Pm2Sandbox,
+  name: string,
+  scenario: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return { PM2_SELF_DIST, EVENTS_FILE: eventsFile(sandbox, name), SCENARIO: scenario, ...extra };
 }
 
 /** Writes one ecosystem file for all `apps` and starts them with a single `pm2 start`. */
-export async function startApps(sandbox: Pm2Sandbox, apps: readonly AppSpec[], file = 'ecosystem.json'): Promise<void> {
+export async function startApps(
+  sandbox: Pm2Sandbox,
+  apps: readonly AppSpec[],
+  file = 'ecosystem.json',
+): Promise<void> {
   // A concurrent `npm run build` (tsup clean) removes dist/ for a moment: wait for it, bounded.
-  for (const until = Date.now() + 15_000; !existsSync(PM2_SELF_DIST); ) {
+  for (const until = Date.now() + 15_000; !existsSync(PM2_SELF_DIST);) {
     if (Date.now() > until) throw new Error(`${PM2_SELF_DIST} is missing: run npm run build first`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -70,18 +79,30 @@ export async function readEvents(file: string): Promise<AppEvent[]> {
 }
 
 /** Polls the events file until `predicate` holds; rejects with the events seen after `timeoutMs`. */
-export async function waitForEvents(file: string, predicate: (events: AppEvent[]) => boolean, timeoutMs = 20_000): Promise<AppEvent[]> {
+export async function waitForEvents(
+  file: string,
+  predicate: (events: AppEvent[]) => boolean,
+  timeoutMs = 20_000,
+): Promise<AppEvent[]> {
   const until = Date.now() + timeoutMs;
   let events: AppEvent[] = [];
   while (Date.now() < until) {
     events = await readEvents(file);
     if (predicate(events)) {
-      if (process.env.RESTART_EVENTS_DUMP) console.log(file, events.map(({ pid, gen, event, label, code }) => [pid, gen, event, label ?? code ?? ''].join(' ')).join('\n'));
+      if (process.env.RESTART_EVENTS_DUMP)
+        console.log(
+          file,
+          events
+            .map(({ pid, gen, event, label, code }) => [pid, gen, event, label ?? code ?? ''].join(' '))
+            .join('\n'),
+        );
       return events;
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`events condition not met within ${timeoutMs} ms in ${file}; events: ${JSON.stringify(events).slice(0, 8_000)}`);
+  throw new Error(
+    `events condition not met within ${timeoutMs} ms in ${file}; events: ${JSON.stringify(events).slice(0, 8_000)}`,
+  );
 }
 
 /** The jlist entry of app `name` (throws when absent). */
@@ -92,8 +113,23 @@ export function entryOf(list: readonly JlistEntry[], name: string): JlistEntry {
 }
 
 /** Waits until app `name` is online with a live pid and `restart_time === restarts`. */
-export async function waitOnline(sandbox: Pm2Sandbox, name: string, restarts: number, timeoutMs = 20_000): Promise<JlistEntry> {
-  const list = await sandbox.waitFor((l) => l.some((p) => p.name === name && p.pm2_env.status === 'online' && p.pid > 0 && p.pm2_env.restart_time === restarts), timeoutMs);
+export async function waitOnline(
+  sandbox: Pm2Sandbox,
+  name: string,
+  restarts: number,
+  timeoutMs = 20_000,
+): Promise<JlistEntry> {
+  const list = await sandbox.waitFor(
+    (l) =>
+      l.some(
+        (p) =>
+          p.name === name &&
+          p.pm2_env.status === 'online' &&
+          p.pid > 0 &&
+          p.pm2_env.restart_time === restarts,
+      ),
+    timeoutMs,
+  );
   return entryOf(list, name);
 }
 
@@ -106,7 +142,10 @@ export const startedOf =
 /** The first event matching (throws, listing the events, when none does). */
 export function findEvent(events: readonly AppEvent[], match: (event: AppEvent) => boolean): AppEvent {
   const found = events.find(match);
-  if (!found) throw new Error(`no matching event in ${JSON.stringify(events.map(({ pid, gen, event }) => ({ pid, gen, event })))}`);
+  if (!found)
+    throw new Error(
+      `no matching event in ${JSON.stringify(events.map(({ pid, gen, event }) => ({ pid, gen, event })))}`,
+    );
   return found;
 }
 

@@ -24,20 +24,28 @@ const APP = join(here, 'app.cjs');
 const DIST = resolve(here, '../../../dist/index.cjs');
 const PM2_BIN = resolve(here, '../../../node_modules/pm2/bin/pm2');
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } },
+});
 const RUNS = Number(values.runs);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error('--runs must be a positive integer');
 if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run npm run build first`);
 
 const env = {};
 for (const [key, value] of Object.entries(process.env)) {
-  if (/^(PM2_|pm_|NODE_APP_INSTANCE$|name$|namespace$|exec_mode$|instances$|instance_var$|autorestart$|unique_id$|status$|restart_time$|unstable_restarts$|VITEST)/.test(key)) continue;
+  if (
+    /^(PM2_|pm_|NODE_APP_INSTANCE$|name$|namespace$|exec_mode$|instances$|instance_var$|autorestart$|unique_id$|status$|restart_time$|unstable_restarts$|VITEST)/.test(
+      key,
+    )
+  )
+    continue;
   env[key] = value;
 }
 const home = await mkdtemp(join(tmpdir(), 'pm2-self-downtime-'));
 Object.assign(env, { PM2_HOME: home, PM2_SILENT: 'true' });
 
-const pm2 = async (...args) => (await execa(process.execPath, [PM2_BIN, ...args], { env, extendEnv: false, timeout: 30_000 })).stdout;
+const pm2 = async (...args) =>
+  (await execa(process.execPath, [PM2_BIN, ...args], { env, extendEnv: false, timeout: 30_000 })).stdout;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const eventsOf = async (file) =>
   (await readFile(file, 'utf8').catch(() => ''))
@@ -49,7 +57,8 @@ const waitEvents = async (file, predicate, timeoutMs = 30_000) => {
   for (;;) {
     const events = await eventsOf(file);
     if (predicate(events)) return events;
-    if (Date.now() > until) throw new Error(`timed out waiting on ${file}: ${JSON.stringify(events.map((e) => [e.gen, e.event]))}`);
+    if (Date.now() > until)
+      throw new Error(`timed out waiting on ${file}: ${JSON.stringify(events.map((e) => [e.gen, e.event]))}`);
     await sleep(25);
   }
 };
@@ -58,7 +67,21 @@ const started = (events, gen) => events.find((e) => e.event === 'started' && e.g
 async function startApp(name, scenario, extra = {}) {
   const file = join(home, `events-${name}.jsonl`);
   const ecosystem = {
-    apps: [{ name, script: APP, cwd: home, env: { PM2_SELF_DIST: DIST, EVENTS_FILE: file, SCENARIO: scenario, MEASURE_RUNS: String(RUNS), START_DELAY_MS: '1200' }, ...extra }],
+    apps: [
+      {
+        name,
+        script: APP,
+        cwd: home,
+        env: {
+          PM2_SELF_DIST: DIST,
+          EVENTS_FILE: file,
+          SCENARIO: scenario,
+          MEASURE_RUNS: String(RUNS),
+          START_DELAY_MS: '1200',
+        },
+        ...extra,
+      },
+    ],
   };
   const config = join(home, `${name}.json`);
   await writeFile(config, JSON.stringify(ecosystem));
@@ -80,8 +103,15 @@ async function measureChain(name, scenario, extra) {
     const last = events.filter((e) => e.pid === request.pid).at(-1);
     inProcess.push(last.at - request.requestAt);
   }
-  const strategies = [...new Set(events.filter((e) => e.event === 'outcome').map((e) => e.outcome.strategy?.type ?? e.outcome.status))];
-  return { samples, note: `${strategies.length ? `strategy ${strategies.join(',')}; ` : ''}request -> last event of old process ${median(inProcess)} ms (median)` };
+  const strategies = [
+    ...new Set(
+      events.filter((e) => e.event === 'outcome').map((e) => e.outcome.strategy?.type ?? e.outcome.status),
+    ),
+  ];
+  return {
+    samples,
+    note: `${strategies.length ? `strategy ${strategies.join(',')}; ` : ''}request -> last event of old process ${median(inProcess)} ms (median)`,
+  };
 }
 
 async function measureCli() {
@@ -110,8 +140,14 @@ function median(values) {
 
 const results = [];
 try {
-  results.push({ method: 'gracefulRestart() idle (pm2 defaults)', ...(await measureChain('graceful', 'measure-graceful')) });
-  results.push({ method: 'gracefulRestart() idle (autorestart: false)', ...(await measureChain('graceful-daemon', 'measure-graceful', { autorestart: false })) });
+  results.push({
+    method: 'gracefulRestart() idle (pm2 defaults)',
+    ...(await measureChain('graceful', 'measure-graceful')),
+  });
+  results.push({
+    method: 'gracefulRestart() idle (autorestart: false)',
+    ...(await measureChain('graceful-daemon', 'measure-graceful', { autorestart: false })),
+  });
   results.push({ method: 'bare process.exit(0)', ...(await measureChain('bare-exit', 'measure-exit')) });
   results.push({ method: 'pm2 restart <name> (CLI)', ...(await measureCli()) });
 } finally {
@@ -127,10 +163,20 @@ try {
   await rm(home, { recursive: true, force: true });
 }
 
-const rows = results.map((r) => ({ ...r, median: median(r.samples), min: Math.min(...r.samples), max: Math.max(...r.samples) }));
+const rows = results.map((r) => ({
+  ...r,
+  median: median(r.samples),
+  min: Math.min(...r.samples),
+  max: Math.max(...r.samples),
+}));
 if (values.json) {
   console.log(JSON.stringify({ runs: RUNS, node: process.version, results: rows }, null, 2));
 } else {
-  console.log(`restart downtime under pm2 (request -> new process running), ${RUNS} runs each, Node ${process.version}`);
-  for (const r of rows) console.log(`${r.method.padEnd(46)} median ${String(r.median).padStart(5)} ms  (min ${r.min}, max ${r.max}; runs ${r.samples.join(', ')})${r.note ? `  ${r.note}` : ''}`);
+  console.log(
+    `restart downtime under pm2 (request -> new process running), ${RUNS} runs each, Node ${process.version}`,
+  );
+  for (const r of rows)
+    console.log(
+      `${r.method.padEnd(46)} median ${String(r.median).padStart(5)} ms  (min ${r.min}, max ${r.max}; runs ${r.samples.join(', ')})${r.note ? `  ${r.note}` : ''}`,
+    );
 }
