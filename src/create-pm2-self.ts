@@ -1,4 +1,4 @@
-import { DEFAULTS, PM2_DEFAULTS } from './defaults.js';
+import { DEFAULTS, PM2_DEFAULTS } from './common/defaults.js';
 import { createDaemonQuery, type DaemonListResult } from './daemon/daemon-query.js';
 import { findPm2Command, type Pm2Command } from './daemon/find-pm2-bin.js';
 import { pm2HomePaths, resolvePm2Home } from './daemon/pm2-home.js';

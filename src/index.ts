@@ -9,16 +9,16 @@ export {
 export { createPm2Self, type Pm2Self } from './create-pm2-self.js';
 export { getDefaultPm2Self } from './default-instance.js';
 export type { Pm2SelfOptions, GracefulRestartOptions, ShutdownHandlerOptions } from './options.js';
-export { DEFAULTS, PM2_DEFAULTS } from './defaults.js';
+export { DEFAULTS, PM2_DEFAULTS } from './common/defaults.js';
 export {
   Pm2SelfError,
   isPm2SelfError,
   ERROR_MESSAGES,
   type Pm2SelfErrorCode,
   type Pm2SelfErrorOptions,
-} from './errors.js';
+} from './common/errors.js';
 export type { Pm2Info, SelfFacts } from './info/info.js';
-export type { RestartSettings, SettingsOrigin, Unknown } from './info/restart-settings.js';
+export type { RestartSettings, SettingsOrigin, Unknown } from './pm2/restart-settings.js';
 export type {
   Identity,
   ManagedIdentity,
@@ -27,10 +27,10 @@ export type {
   NameSource,
 } from './identity/identity.js';
 export type { Relation } from './identity/relation.js';
-export type { Pm2EnvProblem } from './identity/pm2-env.js';
-export type { ExecMode } from './identity/pm2-env.js';
+export type { Pm2EnvProblem } from './pm2/pm2-env.js';
+export type { ExecMode } from './pm2/pm2-env.js';
 export type { DaemonRoute, DaemonProblem } from './daemon/daemon-query.js';
-export type { ProcessListProblem } from './daemon/process-list.js';
+export type { ProcessListProblem } from './pm2/process-list.js';
 export {
   restartMachine,
   transition,

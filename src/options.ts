@@ -1,5 +1,5 @@
-import { DEFAULTS } from './defaults.js';
-import { invalidOption } from './errors.js';
+import { DEFAULTS } from './common/defaults.js';
+import { invalidOption } from './common/errors.js';
 import type { DaemonRoute } from './daemon/daemon-query.js';
 import type { Ports } from './ports/ports.js';
 import type { RestartMachine } from './restart/machine.js';
@@ -114,19 +114,20 @@ export function checkPm2SelfOptions(options: Pm2SelfOptions): void {
     invalidOption('maxListBytes', 'an integer of at least 1024', options.maxListBytes);
 }
 
+function hookArray(value: unknown, name: string): unknown[] {
+  if (value === undefined) return [];
+  if (typeof value === 'function') return [value];
+  if (Array.isArray(value)) return [...value];
+  return invalidOption(name, 'a function or an array of functions', value);
+}
+
 /** Hooks as an array. */
 export function hookList(value: ExitHook | readonly ExitHook[] | undefined, name: string): ExitHook[] {
-  const list =
-    value === undefined
-      ? []
-      : typeof value === 'function'
-        ? [value]
-        : Array.isArray(value)
-          ? [...value]
-          : invalidOption(name, 'a function or an array of functions', value);
-  for (const hook of list)
+  const list = hookArray(value, name);
+  for (const hook of list) {
     if (typeof hook !== 'function') invalidOption(name, 'a function or an array of functions', hook);
-  return list;
+  }
+  return list as ExitHook[];
 }
 
 /** Validates and completes {@link GracefulRestartOptions}. */

@@ -1,5 +1,5 @@
-import type { Ports, RpcFailureReason } from '../ports/ports.js';
-import { parseCount } from '../identity/parse-values.js';
+import type { CommandFailureReason, Ports, RpcFailureReason } from '../ports/ports.js';
+import { parseCount } from '../pm2/parse-values.js';
 import type { Pm2Command } from './find-pm2-bin.js';
 import type { Pm2HomePaths } from './pm2-home.js';
 import {
@@ -7,7 +7,7 @@ import {
   readProcessList,
   type ProcessEntry,
   type ProcessListProblem,
-} from './process-list.js';
+} from '../pm2/process-list.js';
 
 /** How the daemon's list is fetched: its RPC socket, the `pm2 jlist` CLI, or RPC with the CLI as fallback. */
 export type DaemonRoute = 'auto' | 'rpc' | 'cli';
@@ -63,6 +63,12 @@ function fromRpc(reason: RpcFailureReason): DaemonProblem {
   return 'protocol';
 }
 
+function fromCommand(reason: CommandFailureReason): DaemonProblem {
+  if (reason === 'notFound') return 'cliNotFound';
+  if (reason === 'timeout' || reason === 'outputTooLarge') return reason;
+  return 'cliFailed';
+}
+
 /** Creates a {@link DaemonQuery}. Nothing here ever starts a pm2 daemon. */
 export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   const { ports, paths } = options;
@@ -107,15 +113,7 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
       maxBufferBytes: options.maxListBytes,
     });
     if (!result.ok) {
-      const problem =
-        result.reason === 'notFound'
-          ? 'cliNotFound'
-          : result.reason === 'timeout'
-            ? 'timeout'
-            : result.reason === 'outputTooLarge'
-              ? 'outputTooLarge'
-              : 'cliFailed';
-      return { ok: false, problem, message: result.message };
+      return { ok: false, problem: fromCommand(result.reason), message: result.message };
     }
     const reading = parseJlistOutput(result.stdout);
     if (!reading.ok) return { ok: false, problem: reading.problem, message: `pm2 jlist: ${reading.problem}` };

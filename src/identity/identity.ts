@@ -1,6 +1,6 @@
-import type { RestartSettings, SettingsOrigin } from '../info/restart-settings.js';
+import type { RestartSettings, SettingsOrigin } from '../pm2/restart-settings.js';
 import type { DaemonProblem } from '../daemon/daemon-query.js';
-import type { ExecMode, Pm2EnvProblem } from './pm2-env.js';
+import type { ExecMode, Pm2EnvProblem } from '../pm2/pm2-env.js';
 import type { Relation } from './relation.js';
 
 /** Where a process name came from, in the order they are tried. */

@@ -1,4 +1,4 @@
-import { parseCount } from './parse-values.js';
+import { parseCount } from '../pm2/parse-values.js';
 
 /**
  * How this process relates to the process pm2 tracks for its app:

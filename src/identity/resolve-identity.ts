@@ -1,8 +1,8 @@
 import type { DaemonQuery } from '../daemon/daemon-query.js';
-import { matchProcess } from '../daemon/match-process.js';
+import { matchProcess } from './match-process.js';
 import type { ProcessPort, FileSystem } from '../ports/ports.js';
 import type { Identity, ManagedIdentity } from './identity.js';
-import { readPm2Env } from './pm2-env.js';
+import { readPm2Env } from '../pm2/pm2-env.js';
 import { classifyRelation } from './relation.js';
 
 /** What {@link resolveIdentity} works with. */

@@ -1,9 +1,9 @@
 import type { DaemonProblem } from '../daemon/daemon-query.js';
 import type { ManagedIdentity, NameSource } from '../identity/identity.js';
-import type { ExecMode } from '../identity/pm2-env.js';
+import type { ExecMode } from '../pm2/pm2-env.js';
 import type { Relation } from '../identity/relation.js';
-import type { ProcessEntry } from '../daemon/process-list.js';
-import type { RestartSettings, SettingsOrigin } from './restart-settings.js';
+import type { ProcessEntry } from '../pm2/process-list.js';
+import type { RestartSettings, SettingsOrigin } from '../pm2/restart-settings.js';
 
 /**
  * A curated, typed snapshot of this process under pm2, meant for dashboards. It never contains an

@@ -1,10 +1,18 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
-import { callDaemon, sendToDaemon } from '../daemon/rpc-client.js';
+import { callDaemon, sendToDaemon } from './rpc-client.js';
 import { createExecaRunner } from './execa-runner.js';
-import type { RpcResult } from '../daemon/rpc-client.js';
-import type { Clock, DaemonClient, FileSystem, Ports, ProcessPort, ShutdownSignal } from './ports.js';
+
+import type {
+  Clock,
+  DaemonClient,
+  FileSystem,
+  Ports,
+  ProcessPort,
+  RpcResult,
+  ShutdownSignal,
+} from './ports.js';
 
 /** A clock over the real timers; every timer is unref'd. */
 export function createNodeClock(): Clock {

@@ -45,9 +45,21 @@ export interface CommandRunner {
   run(file: string, args: readonly string[], options: CommandOptions): Promise<CommandResult>;
 }
 
-import type { RpcResult } from '../daemon/rpc-client.js';
+/**
+ * Why a call failed.
+ * - `noDaemon`: nothing listens on the socket (ENOENT, ECONNREFUSED, ENOTDIR).
+ * - `accessDenied`: the socket belongs to someone else (EACCES, EPERM).
+ * - `timeout`: no reply (or, for `sendToDaemon`, no flush) within `timeoutMs`.
+ * - `protocol`: the peer sent something that is not a well-formed axon-rpc reply to this request.
+ * - `remoteError`: the daemon answered with an error (unknown method, the method failed).
+ * - `closed`: the connection ended or failed before a reply, or the caller's `signal` aborted; the
+ *   daemon may or may not have executed the call.
+ */
+export type RpcFailureReason =
+  'noDaemon' | 'accessDenied' | 'timeout' | 'protocol' | 'remoteError' | 'closed';
 
-export type { RpcFailureReason, RpcResult } from '../daemon/rpc-client.js';
+/** Outcome of a call: never thrown, always resolved exactly once. */
+export type RpcResult<T> = { ok: true; value: T } | { ok: false; reason: RpcFailureReason; message: string };
 
 /** Talks to the pm2 daemon's RPC socket; never starts a daemon. */
 export interface DaemonClient {
@@ -60,7 +72,7 @@ export interface DaemonClient {
   ): Promise<RpcResult<T>>;
 }
 
-/** Read-only file access. */
+/** Small text files: read, written atomically, removed. Failures are results, never exceptions. */
 export interface FileSystem {
   /** The file's text, or null when it cannot be read. */
   readText(path: string): Promise<string | null>;

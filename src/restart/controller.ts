@@ -1,4 +1,4 @@
-import { Pm2SelfError } from '../errors.js';
+import { Pm2SelfError } from '../common/errors.js';
 import type { Clock, ProcessPort, TimerHandle } from '../ports/ports.js';
 import { createEventHub, type RestartEventName, type RestartEvents } from './events.js';
 import type { RestartEffect, RestartEvent, RestartMachine, RestartState } from './machine.js';

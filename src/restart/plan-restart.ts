@@ -1,7 +1,7 @@
-import { DEFAULTS, PM2_DEFAULTS } from '../defaults.js';
-import type { ProcessEntry } from '../daemon/process-list.js';
+import { DEFAULTS, PM2_DEFAULTS } from '../common/defaults.js';
+import type { ProcessEntry } from '../pm2/process-list.js';
 import type { Identity } from '../identity/identity.js';
-import type { RestartSettings } from '../info/restart-settings.js';
+import type { RestartSettings } from '../pm2/restart-settings.js';
 import { chooseStrategy, type RestartPlan } from './strategy.js';
 
 /** What {@link planRestart} decides from. */

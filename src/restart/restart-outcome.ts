@@ -1,4 +1,4 @@
-import type { Pm2SelfErrorCode } from '../errors.js';
+import type { Pm2SelfErrorCode } from '../common/errors.js';
 import type { DeadlinePolicy, RestartState } from './machine.js';
 import type { ExitHook } from './run-hooks.js';
 import type { RestartStrategy } from './strategy.js';

@@ -1,6 +1,6 @@
 import type { PendingRequest } from './machine.js';
 import { join } from 'node:path';
-import { parseCount } from '../identity/parse-values.js';
+import { parseCount } from '../pm2/parse-values.js';
 
 /** What a generation leaves for the next one: why and how it restarted. */
 export interface RestartRecord {

@@ -1,7 +1,7 @@
 import type { Identity } from '../identity/identity.js';
-import { isTrackedByPm2 } from '../identity/relation.js';
-import type { RestartSettings } from '../info/restart-settings.js';
-import type { Pm2SelfErrorCode } from '../errors.js';
+import { isTrackedByPm2, type Relation } from '../identity/relation.js';
+import type { RestartSettings } from '../pm2/restart-settings.js';
+import type { Pm2SelfErrorCode } from '../common/errors.js';
 
 /**
  * How a restart is carried out:
@@ -28,6 +28,19 @@ export function restartableExitCode(settings: RestartSettings): number | null {
   if (settings.autorestart !== true || settings.stopExitCodes === 'unknown') return null;
   const stop = settings.stopExitCodes;
   return RESTART_EXIT_CODES.find((code) => !stop.includes(code)) ?? null;
+}
+
+/** Why no exit code is safe, for the daemon strategy's explanation. */
+function whyNoExitCode(settings: RestartSettings | null): string {
+  if (settings === null) return 'restart settings unknown';
+  if (settings.autorestart === false) return 'autorestart is off';
+  if (settings.autorestart === 'unknown' || settings.stopExitCodes === 'unknown')
+    return 'restart settings unknown';
+  return 'every candidate exit code is a stop exit code';
+}
+
+function notTrackedWhy(relation: Relation): string {
+  return relation === 'descendant' ? 'this process descends from' : 'this process was replaced by';
 }
 
 /**
@@ -59,7 +72,7 @@ export function chooseStrategy(
       : {
           ok: false,
           code: 'ERR_PM2SELF_NOT_TRACKED',
-          why: `${identity.relation === 'descendant' ? 'this process descends from' : 'this process was replaced by'} the process pm2 tracks (pid ${identity.trackedPid})`,
+          why: `${notTrackedWhy(identity.relation)} the process pm2 tracks (pid ${identity.trackedPid})`,
         };
   }
   const code = settings === null ? null : restartableExitCode(settings);
@@ -70,14 +83,7 @@ export function chooseStrategy(
       why: `autorestart is on and exit code ${code} is not a stop exit code`,
     };
   if (daemonReachable) {
-    const why =
-      settings === null
-        ? 'restart settings unknown'
-        : settings.autorestart === false
-          ? 'autorestart is off'
-          : settings.autorestart === 'unknown' || settings.stopExitCodes === 'unknown'
-            ? 'restart settings unknown'
-            : 'every candidate exit code is a stop exit code';
+    const why = whyNoExitCode(settings);
     return {
       ok: true,
       strategy: { type: 'daemon', pmId: identity.pmId },

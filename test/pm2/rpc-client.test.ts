@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPm2Sandbox, type JlistEntry, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
-import { callDaemon, sendToDaemon } from '../../src/daemon/rpc-client.js';
-import { encodeMessage } from '../../src/daemon/amp-codec.js';
+import { callDaemon, sendToDaemon } from '../../src/ports/rpc-client.js';
+import { encodeMessage } from '../../src/ports/amp-codec.js';
 
 type MonitorEntry = Pick<JlistEntry, 'pid' | 'name' | 'pm_id' | 'pm2_env'>;
 const summary = (list: readonly MonitorEntry[]) =>

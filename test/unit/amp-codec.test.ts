@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createAmpDecoder, encodeMessage, DEFAULT_MAX_FRAME_BYTES } from '../../src/daemon/amp-codec.js';
+import { createAmpDecoder, encodeMessage, DEFAULT_MAX_FRAME_BYTES } from '../../src/ports/amp-codec.js';
 
 // The reference implementation pm2's axon sockets use (pm2/modules/pm2-axon requires it).
 const require = createRequire(import.meta.url);

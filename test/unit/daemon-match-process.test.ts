@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matchProcess } from '../../src/daemon/match-process.js';
-import { parseJlistOutput, type ProcessEntry } from '../../src/daemon/process-list.js';
+import { matchProcess } from '../../src/identity/match-process.js';
+import { parseJlistOutput, type ProcessEntry } from '../../src/pm2/process-list.js';
 import { jlistFixture } from '../helpers/fake-ports.js';
 
 const reading = parseJlistOutput(jlistFixture('full.json'));

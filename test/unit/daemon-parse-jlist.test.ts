@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJlistOutput, readProcessList, type ProcessEntry } from '../../src/daemon/process-list.js';
+import { parseJlistOutput, readProcessList, type ProcessEntry } from '../../src/pm2/process-list.js';
 import { FIXTURE_SECRET, jlistFixture } from '../helpers/fake-ports.js';
 import { PM2_DEFAULT_SETTINGS } from '../helpers/expected-settings.js';
 

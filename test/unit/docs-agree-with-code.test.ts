@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../../src/defaults.js';
-import { ERROR_MESSAGES } from '../../src/errors.js';
+import { DEFAULTS } from '../../src/common/defaults.js';
+import { ERROR_MESSAGES } from '../../src/common/errors.js';
 import * as api from '../../src/index.js';
 
 const root = resolve(import.meta.dirname, '../..');

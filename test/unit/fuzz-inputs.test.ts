@@ -5,11 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createPm2Self } from '../../src/create-pm2-self.js';
-import { parseJlistOutput, readProcessList, type ProcessEntry } from '../../src/daemon/process-list.js';
+import { parseJlistOutput, readProcessList, type ProcessEntry } from '../../src/pm2/process-list.js';
 import { classifyRelation } from '../../src/identity/relation.js';
-import { parseCount } from '../../src/identity/parse-values.js';
-import { readPm2Env } from '../../src/identity/pm2-env.js';
-import type { RestartSettings } from '../../src/info/restart-settings.js';
+import { parseCount } from '../../src/pm2/parse-values.js';
+import { readPm2Env } from '../../src/pm2/pm2-env.js';
+import type { RestartSettings } from '../../src/pm2/restart-settings.js';
 import type { CommandResult, RpcResult } from '../../src/ports/ports.js';
 import { addLiveDaemon, createFakePorts, jlistFixture } from '../helpers/fake-ports.js';
 

@@ -5,7 +5,7 @@ import {
   parseDurationMs,
   parseExitCodes,
   parseName,
-} from '../../src/identity/parse-values.js';
+} from '../../src/pm2/parse-values.js';
 
 describe('parseCount', () => {
   it.each([

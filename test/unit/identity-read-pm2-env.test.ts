@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readPm2Env, type Pm2EnvIdentity } from '../../src/identity/pm2-env.js';
+import { readPm2Env, type Pm2EnvIdentity } from '../../src/pm2/pm2-env.js';
 import { ENV_FIXTURES, envFixture, FIXTURE_SECRET } from '../helpers/fake-ports.js';
 import { PM2_DEFAULT_SETTINGS } from '../helpers/expected-settings.js';
 

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPm2Self, type Pm2Self } from '../../src/create-pm2-self.js';
-import { DEFAULTS, PM2_DEFAULTS } from '../../src/defaults.js';
-import { isPm2SelfError, type Pm2SelfErrorCode } from '../../src/errors.js';
+import { DEFAULTS, PM2_DEFAULTS } from '../../src/common/defaults.js';
+import { isPm2SelfError, type Pm2SelfErrorCode } from '../../src/common/errors.js';
 import type { Pm2SelfOptions } from '../../src/options.js';
 import type {
   DaemonClient,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ProcessEntry } from '../../src/daemon/process-list.js';
+import type { ProcessEntry } from '../../src/pm2/process-list.js';
 import type { ManagedIdentity } from '../../src/identity/identity.js';
-import { readRestartSettings } from '../../src/info/restart-settings.js';
+import { readRestartSettings } from '../../src/pm2/restart-settings.js';
 import { planRestart } from '../../src/restart/plan-restart.js';
 
 const NOW = 1_800_000_000_000;

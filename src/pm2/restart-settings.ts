@@ -1,5 +1,5 @@
-import { PM2_DEFAULTS } from '../defaults.js';
-import { parseBoolean, parseDurationMs, parseCount, parseExitCodes } from '../identity/parse-values.js';
+import { PM2_DEFAULTS } from '../common/defaults.js';
+import { parseBoolean, parseDurationMs, parseCount, parseExitCodes } from './parse-values.js';
 
 /** A setting pm2 did not pass to this process, or passed in a form that cannot be read safely. */
 export type Unknown = 'unknown';

@@ -1,10 +1,15 @@
-import { isWrapperInterpreter, type Relation } from '../identity/relation.js';
-import type { ProcessEntry } from './process-list.js';
+import { isWrapperInterpreter, type Relation } from './relation.js';
+import type { ProcessEntry } from '../pm2/process-list.js';
 
 /** The outcome of finding this process in the daemon's list. */
 export type ProcessMatch =
   | { readonly ok: true; readonly entry: ProcessEntry; readonly relation: Exclude<Relation, 'superseded'> }
   | { readonly ok: false; readonly problem: 'notFound' | 'ambiguous' };
+
+function relationAtDepth(depth: number, entry: ProcessEntry): Exclude<Relation, 'superseded'> {
+  if (depth === 0) return 'tracked';
+  return depth === 1 && isWrapperInterpreter(entry.interpreter) ? 'wrapper' : 'descendant';
+}
 
 /**
  * Finds the entry pm2 tracks for this process: its own pid, else its nearest ancestor's
@@ -18,13 +23,7 @@ export function matchProcess(entries: readonly ProcessEntry[], lineage: readonly
     if (hits.length > 1) return { ok: false, problem: 'ambiguous' };
     const entry = hits[0];
     if (entry === undefined) continue;
-    const relation =
-      depth === 0
-        ? 'tracked'
-        : depth === 1 && isWrapperInterpreter(entry.interpreter)
-          ? 'wrapper'
-          : 'descendant';
-    return { ok: true, entry, relation };
+    return { ok: true, entry, relation: relationAtDepth(depth, entry) };
   }
   return { ok: false, problem: 'notFound' };
 }

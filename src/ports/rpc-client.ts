@@ -15,22 +15,7 @@
  */
 import type { Socket } from 'node:net';
 import { createAmpDecoder, encodeMessage } from './amp-codec.js';
-
-/**
- * Why a call failed.
- * - `noDaemon`: nothing listens on the socket (ENOENT, ECONNREFUSED, ENOTDIR).
- * - `accessDenied`: the socket belongs to someone else (EACCES, EPERM).
- * - `timeout`: no reply (or, for `sendToDaemon`, no flush) within `timeoutMs`.
- * - `protocol`: the peer sent something that is not a well-formed axon-rpc reply to this request.
- * - `remoteError`: the daemon answered with an error (unknown method, the method failed).
- * - `closed`: the connection ended or failed before a reply, or the caller's `signal` aborted; the
- *   daemon may or may not have executed the call.
- */
-export type RpcFailureReason =
-  'noDaemon' | 'accessDenied' | 'timeout' | 'protocol' | 'remoteError' | 'closed';
-
-/** Outcome of a call: never thrown, always resolved exactly once. */
-export type RpcResult<T> = { ok: true; value: T } | { ok: false; reason: RpcFailureReason; message: string };
+import type { RpcResult } from './ports.js';
 
 /** Options of {@link callDaemon} and {@link sendToDaemon}. */
 export interface RpcCallOptions {

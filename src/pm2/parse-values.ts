@@ -31,30 +31,31 @@ export function parseBoolean(value: unknown): boolean | undefined {
   return undefined;
 }
 
+/** The items of an exit-code list in any of pm2's forms; undefined for anything else. */
+function exitCodeItems(value: unknown): readonly unknown[] | undefined {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'number') return [value];
+  if (typeof value !== 'string') return undefined;
+  return value.trim() === '' ? [] : value.split(',');
+}
+
+/** One exit code, as pm2's `parseInt` would read it; undefined when unsure. */
+function parseExitCode(item: unknown): number | undefined {
+  if (typeof item === 'number') return Number.isInteger(item) ? item : undefined;
+  if (typeof item === 'string' && /^\s*-?\d{1,6}\s*$/.test(item)) return Number.parseInt(item, 10);
+  return undefined;
+}
+
 /**
  * Exit codes from pm2's forms: a number, an array, `"0"`, or cluster mode's `"0,7"` (`""` = none).
  * Codes pm2 would read with `parseInt` are accepted; anything else makes the whole list unreadable.
  */
 export function parseExitCodes(value: unknown): number[] | undefined {
-  const items: unknown[] = Array.isArray(value)
-    ? value
-    : typeof value === 'number'
-      ? [value]
-      : typeof value === 'string'
-        ? value.trim() === ''
-          ? []
-          : value.split(',')
-        : [undefined];
+  const items = exitCodeItems(value);
+  if (items === undefined) return undefined;
   const codes: number[] = [];
   for (const item of items) {
-    const code =
-      typeof item === 'number'
-        ? Number.isInteger(item)
-          ? item
-          : undefined
-        : typeof item === 'string' && /^\s*-?\d{1,6}\s*$/.test(item)
-          ? Number.parseInt(item, 10)
-          : undefined;
+    const code = parseExitCode(item);
     if (code === undefined) return undefined;
     if (!codes.includes(code)) codes.push(code);
   }

@@ -1,4 +1,4 @@
-import { readRestartSettings, type RestartSettings } from '../info/restart-settings.js';
+import { readRestartSettings, type RestartSettings } from './restart-settings.js';
 import { parseCount, parseName } from './parse-values.js';
 
 /** pm2's execution modes, without the `_mode` suffix pm2 uses. */
@@ -31,7 +31,8 @@ export type Pm2EnvReading =
   | { readonly ok: true; readonly identity: Pm2EnvIdentity }
   | { readonly ok: false; readonly problem: Pm2EnvProblem };
 
-function parseExecMode(value: unknown): ExecMode | null {
+/** pm2's `exec_mode` value without its `_mode` suffix; null for anything else. */
+export function parseExecMode(value: unknown): ExecMode | null {
   if (value === 'fork_mode') return 'fork';
   if (value === 'cluster_mode') return 'cluster';
   return null;

@@ -1,6 +1,6 @@
-import { readRestartSettings, type RestartSettings } from '../info/restart-settings.js';
-import { parseCount, parseName } from '../identity/parse-values.js';
-import type { ExecMode } from '../identity/pm2-env.js';
+import { readRestartSettings, type RestartSettings } from './restart-settings.js';
+import { parseCount, parseName } from './parse-values.js';
+import { parseExecMode, type ExecMode } from './pm2-env.js';
 
 /**
  * One process of the daemon's list, curated: identity, status, counters and settings.
@@ -75,8 +75,7 @@ function readEntry(raw: unknown): ProcessEntry | undefined {
   const name = parseName(raw.name);
   const status = parseName(env.status, 64);
   if (pid === undefined || pmId === undefined || name === undefined || status === undefined) return undefined;
-  const execMode =
-    env.exec_mode === 'cluster_mode' ? 'cluster' : env.exec_mode === 'fork_mode' ? 'fork' : null;
+  const execMode = parseExecMode(env.exec_mode);
   const instanceVar = parseName(env.instance_var, 128) ?? 'NODE_APP_INSTANCE';
   const monit = isRecord(raw.monit) ? raw.monit : {};
   const cpu =
