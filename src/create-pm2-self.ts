@@ -1,17 +1,14 @@
-import { DEFAULTS, PM2_DEFAULTS } from './common/defaults.js';
+import { DEFAULTS } from './common/defaults.js';
 import { createDaemonQuery, type DaemonListResult } from './daemon/daemon-query.js';
 import { findPm2Command, type Pm2Command } from './daemon/find-pm2-bin.js';
 import { pm2HomePaths, resolvePm2Home } from './daemon/pm2-home.js';
 import type { Identity, ManagedIdentity, NameSource } from './identity/identity.js';
 import { createIdentityCache } from './identity/identity-cache.js';
-import { isTrackedByPm2 } from './identity/relation.js';
 import { resolveIdentity } from './identity/resolve-identity.js';
 import { buildInfo, freezeInfo, type Pm2Info } from './info/info.js';
 import {
   checkPm2SelfOptions,
-  hookList,
   normalizeRestartOptions,
-  checkDuration,
   type GracefulRestartOptions,
   type Pm2SelfOptions,
   type ShutdownHandlerOptions,
@@ -24,40 +21,69 @@ import {
 } from './ports/node-ports.js';
 import { createExecaRunner } from './ports/execa-runner.js';
 import type { Ports } from './ports/ports.js';
-import { createRestartController, type RestartOutcome, type TaskHandle } from './restart/controller.js';
+import {
+  createRestartController,
+  type RestartOutcome,
+  type TaskHandle,
+  type TaskSnapshot,
+} from './restart/controller.js';
+import { createLastRestart } from './last-restart.js';
+import { createRestartContext, entryOf } from './restart-context.js';
+import { createShutdownHandler } from './shutdown-handler.js';
 import type { RestartEventName, RestartEvents } from './restart/events.js';
 import { restartMachine, type RestartState } from './restart/machine.js';
-import { parseRestartRecord, restartRecordPath, type RestartRecord } from './restart/restart-record.js';
-import { planRestart } from './restart/plan-restart.js';
+import type { RestartRecord } from './restart/restart-record.js';
 
 /** A pm2-self instance: identity discovery and graceful self-restart over one set of ports. */
 export interface Pm2Self {
-  /** This process's name: the `name` option, the env var, pm2's variables, then the daemon's list; null outside pm2. */
+  /**
+   * This process's name: the `name` option, the env var, pm2's variables, then the daemon's list;
+   * null outside pm2.
+   */
   getProcessName(): Promise<string | null>;
   /** pm2's live status of this app (one daemon query, cached briefly); null outside pm2 or without an answer. */
   getStatus(): Promise<string | null>;
   /**
-   * A curated snapshot for dashboards; `live: true` adds the daemon's status and measurements (callers
-   * served by the same daemon answer share one frozen snapshot). Null outside pm2.
+   * A curated, frozen snapshot for dashboards; `live: true` adds the daemon's status and measurements
+   * (callers served by the same daemon answer share one snapshot). Null outside pm2.
    */
   getInfo(options?: { live?: boolean }): Promise<Pm2Info | null>;
   /** The full identity answer, including why a process is not under pm2. */
   getIdentity(): Promise<Identity>;
-  /** The record left by the generation before this one, when it restarted through pm2-self or a pm2 signal. */
+  /**
+   * The record left by the generation before this one, when it restarted through pm2-self or a pm2
+   * signal; null otherwise. The first call reads (and removes) the file; later calls give the same answer.
+   */
   getLastRestart(): Promise<RestartRecord | null>;
   /** Restarts now when idle, defers while tasks run; resolves with what happened. */
   gracefulRestart(options?: GracefulRestartOptions): Promise<RestartOutcome>;
-  /** True while a restart (or shutdown) is pending or under way. */
+  /** True from the moment a restart is asked for (or pm2 asked to stop) until it ends or is cancelled. */
   hasPendingRestart(): boolean;
-  /** Cancels a deferred restart; true when one was cancelled. */
+  /** Cancels a restart that is being planned or waits for tasks; true when one was cancelled. */
   clearPendingRestart(): boolean;
-  /** Marks a task as begun; a deferred restart waits until every task has ended. */
+  /**
+   * Marks a task as begun; a deferred restart waits until every task has ended.
+   * @throws Pm2SelfError `ERR_PM2SELF_NOT_ACCEPTING_TASKS` while draining or exiting (or deferred
+   * with `refuseNewTasks`). Use {@link Pm2Self.tryBeginTask} where a throw is unwelcome.
+   */
   beginTask(label?: string): TaskHandle;
-  /** Runs `work` as a task (ended when it settles) and returns its result. */
+  /** Like {@link Pm2Self.beginTask}, but returns null instead of throwing when tasks are refused now. */
+  tryBeginTask(label?: string): TaskHandle | null;
+  /** True when a task begun now would be accepted. */
+  acceptsTasks(): boolean;
+  /**
+   * Runs `work` as a task (ended when it settles) and returns its result.
+   * @throws Pm2SelfError `ERR_PM2SELF_NOT_ACCEPTING_TASKS` (as a rejection) when tasks are refused now.
+   */
   runTask<T>(work: Promise<T> | (() => T | Promise<T>), label?: string): Promise<T>;
+  /** The running tasks with their labels and ages, oldest first. */
+  runningTasks(): readonly TaskSnapshot[];
   /** Subscribes to a restart event; returns the unsubscribe. */
   on<K extends RestartEventName>(name: K, listener: (event: RestartEvents[K]) => void): () => void;
-  /** Drains on SIGINT, SIGTERM and pm2's `'shutdown'` message; returns the uninstall. */
+  /**
+   * Drains on SIGINT, SIGTERM and pm2's `'shutdown'` message; returns the uninstall. Installing it
+   * again adds hooks (each function once); one signal is always one shutdown.
+   */
   installShutdownHandler(options?: ShutdownHandlerOptions): () => void;
   /** The restart machine's current state. */
   readonly restartState: RestartState;
@@ -108,84 +134,37 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     return fromEnv ? { value: fromEnv, source: 'envVar' } : null;
   };
 
-  const liveEntry = async (identity: ManagedIdentity, fresh = false) =>
-    entryOf(identity, await daemon.list({ fresh }));
-  const entryOf = (identity: ManagedIdentity, list: DaemonListResult) => {
-    if (!list.ok) return { problem: list.problem };
-    // Match on the tracked pid too: during a cluster reload the pm_id's entry already shows the NEW worker.
-    return {
-      entry:
-        list.entries.find((entry) => entry.pmId === identity.pmId && entry.pid === identity.trackedPid) ??
-        null,
-      via: list.via,
-      at: list.at,
-    };
-  };
+  const liveEntry = async (identity: ManagedIdentity) => entryOf(identity, await daemon.list());
 
   let shared: { list: DaemonListResult; identity: ManagedIdentity; info: Pm2Info } | undefined;
 
-  const recordFile = (pmId: number) => restartRecordPath(paths.recordDir, pmId);
+  const controller = createRestartController(
+    createRestartContext({ machine: options.machine ?? restartMachine, ports, paths, daemon, identities }),
+  );
+  const installShutdownHandler = createShutdownHandler({ process: ports.process, controller, identities });
+  const getLastRestart = createLastRestart({ ports, paths, identities });
 
-  const controller = createRestartController({
-    machine: options.machine ?? restartMachine,
-    clock: ports.clock,
-    process: ports.process,
-    daemonRestartGraceMs: DEFAULTS.daemonRestartGraceMs,
-    async plan(allowPlainExit) {
-      const identity = await identities.refresh();
-      const live = identity.managed ? await liveEntry(identity, true) : null;
-      const entry = live !== null && 'entry' in live ? live.entry : undefined;
-      return planRestart({
-        identity,
-        entry,
-        allowPlainExit,
-        now: ports.clock.now(),
-        uptimeMs: ports.process.uptimeSeconds() * 1000,
-      });
-    },
-    async stillTracked() {
-      const identity = await identities.refresh();
-      if (!identity.managed || !isTrackedByPm2(identity.relation)) return false;
-      // A reload renames the old worker in the daemon before the new one rewrites the pid file: the
-      // daemon's list (when it answers) must still show our pid under our pm_id.
-      const live = await liveEntry(identity, true);
-      return 'problem' in live || live.entry !== null;
-    },
-    async requestDaemonRestart(pmId) {
-      const sent = await daemon.requestRestart(pmId);
-      return sent.ok ? { ok: true } : { ok: false, message: sent.message };
-    },
-    async writeRecord(record) {
-      await ports.fs.writeText(recordFile(record.pmId), JSON.stringify(record));
-    },
-    async discardRecord(pmId) {
-      await ports.fs.remove(recordFile(pmId));
-    },
-  });
-
-  const installShutdownHandler = (handlerOptions: ShutdownHandlerOptions = {}): (() => void) => {
-    checkDuration('hooksTimeoutMs', handlerOptions.hooksTimeoutMs);
-    checkDuration('marginMs', handlerOptions.marginMs);
-    const hooks = hookList(handlerOptions.beforeExit, 'beforeExit');
-    void getIdentity();
-    return ports.process.onShutdown((source) => {
-      const managed = identities.current;
-      const killTimeout =
-        managed && managed.settings.killTimeoutMs !== 'unknown'
-          ? managed.settings.killTimeoutMs
-          : PM2_DEFAULTS.killTimeoutMs;
-      controller.shutdown(source, {
-        budgetMs: Math.max(0, killTimeout - (handlerOptions.marginMs ?? DEFAULTS.killTimeoutMarginMs)),
-        refuseNewTasks: handlerOptions.refuseNewTasks === true,
-        hooks,
-        hooksTimeoutMs: handlerOptions.hooksTimeoutMs ?? DEFAULTS.hooksTimeoutMs,
-        record:
-          managed && isTrackedByPm2(managed.relation)
-            ? { pmId: managed.pmId, restarts: managed.restarts }
-            : null,
-      });
-    });
+  const liveInfo = (
+    identity: ManagedIdentity,
+    name: { value: string; source: NameSource },
+    list: DaemonListResult,
+  ) => {
+    const live = entryOf(identity, list);
+    // During a cluster reload the pm_id already shows the new worker: this one is superseded.
+    const newer =
+      list.ok && 'entry' in live && live.entry === null && identity.relation === 'tracked'
+        ? list.entries.find((entry) => entry.pmId === identity.pmId)
+        : undefined;
+    if (newer === undefined) return buildInfo(identity, name, selfFacts(), live);
+    const superseded: ManagedIdentity = { ...identity, relation: 'superseded', trackedPid: newer.pid };
+    return buildInfo(superseded, name, selfFacts(), entryOf(superseded, list));
   };
+
+  const selfFacts = () => ({
+    pid: ports.process.pid,
+    uptimeMs: Math.round(ports.process.uptimeSeconds() * 1000),
+    memoryBytes: ports.process.residentMemoryBytes(),
+  });
 
   return {
     async getProcessName() {
@@ -204,44 +183,23 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       const identity = await getIdentity();
       if (!identity.managed) return null;
       const name = explicitName() ?? { value: identity.name, source: identity.source };
-      const list = infoOptions.live ? await daemon.list() : null;
+      if (!infoOptions.live) return freezeInfo(buildInfo(identity, name, selfFacts(), null));
+      const list = await daemon.list();
       // Callers served by the same daemon answer (shared query or cache) share one frozen snapshot.
-      if (
-        list !== null &&
-        shared?.list === list &&
-        shared.identity === identity &&
-        shared.info.name === name.value
-      )
-        return shared.info;
-      const self = {
-        pid: ports.process.pid,
-        uptimeMs: Math.round(ports.process.uptimeSeconds() * 1000),
-        memoryBytes: ports.process.residentMemoryBytes(),
-      };
-      const info = buildInfo(identity, name, self, list === null ? null : entryOf(identity, list));
-      if (list === null) return info;
-      shared = { list, identity, info: freezeInfo(info) };
+      const same = shared?.list === list && shared.identity === identity && shared.info.name === name.value;
+      if (same && shared !== undefined) return shared.info;
+      shared = { list, identity, info: freezeInfo(liveInfo(identity, name, list)) };
       return shared.info;
     },
     getIdentity,
-    async getLastRestart() {
-      const identity = await getIdentity();
-      if (!identity.managed) return null;
-      const record = parseRestartRecord(await ports.fs.readText(recordFile(identity.pmId)), {
-        pmId: identity.pmId,
-        pid: ports.process.pid,
-      });
-      if (record === null) return null;
-      const fresh =
-        record.previousRestarts === null ||
-        identity.restarts === null ||
-        record.previousRestarts + 1 === identity.restarts;
-      return fresh ? record : null;
-    },
+    getLastRestart,
     gracefulRestart: (restartOptions = {}) => controller.request(normalizeRestartOptions(restartOptions)),
     hasPendingRestart: () => controller.state.phase !== 'idle',
     clearPendingRestart: () => controller.cancel(),
     beginTask: (label) => controller.beginTask(label),
+    tryBeginTask: (label) => controller.tryBeginTask(label),
+    acceptsTasks: () => controller.acceptsTasks(),
+    runningTasks: () => controller.tasks(),
     async runTask(work, label) {
       const task = controller.beginTask(label);
       try {

@@ -19,8 +19,11 @@ export const DEFAULTS = {
   killTimeoutMarginMs: 300,
   /** Extra time waited past `min_uptime` before exiting, in milliseconds. */
   minUptimeMarginMs: 100,
-  /** How long to wait for the daemon to kill this process after asking it to restart us, in milliseconds. */
-  daemonRestartGraceMs: 10_000,
+  /**
+   * After asking the daemon to restart this process, how long to wait beyond pm2's `kill_timeout` for
+   * it to do so before giving up, in milliseconds.
+   */
+  daemonRestartGraceMs: 5_000,
 } as const;
 
 /** pm2's own defaults (node_modules/pm2/lib/God.js, constants.js) for settings absent from the env. */

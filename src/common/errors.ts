@@ -8,6 +8,8 @@ export const ERROR_MESSAGES = {
     'This process only inherited pm2 variables from a managed parent; exiting it would restart nothing.',
   ERR_PM2SELF_NOT_ACCEPTING_TASKS: 'A restart or shutdown is in progress; new tasks are not accepted.',
   ERR_PM2SELF_DAEMON_UNREACHABLE: 'The pm2 daemon could not be reached to restart this process.',
+  ERR_PM2SELF_PLAN_FAILED:
+    'The restart could not be planned: a port failed unexpectedly; the process keeps running.',
 } as const;
 
 /** A code from the error catalogue. */

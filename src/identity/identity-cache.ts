@@ -21,18 +21,30 @@ export function createIdentityCache(
   let unmanaged: { identity: Identity; at: number } | undefined;
   let resolving: Promise<Identity> | undefined;
 
+  const remember = (identity: Identity): Identity => {
+    if (identity.managed) {
+      managed = identity;
+      unmanaged = undefined;
+    } else {
+      managed = undefined;
+      unmanaged = { identity, at: clock.now() };
+    }
+    return identity;
+  };
+
+  // A resolver that throws is answered as not managed, and nothing is cached: the next call retries.
+  const failed = (error: unknown): Identity => ({
+    managed: false,
+    reason: 'resolverFailed',
+    message: `identity resolution failed: ${error instanceof Error ? error.message : String(error)}`,
+  });
+
   const refresh = (): Promise<Identity> =>
-    (resolving ??= resolve().then((identity) => {
-      resolving = undefined;
-      if (identity.managed) {
-        managed = identity;
-        unmanaged = undefined;
-      } else {
-        managed = undefined;
-        unmanaged = { identity, at: clock.now() };
-      }
-      return identity;
-    }));
+    (resolving ??= resolve()
+      .then(remember, failed)
+      .finally(() => {
+        resolving = undefined;
+      }));
 
   return {
     get() {

@@ -1,7 +1,7 @@
 import type { RestartSettings, SettingsOrigin } from '../pm2/restart-settings.js';
 import type { DaemonProblem } from '../daemon/daemon-query.js';
 import type { ExecMode, Pm2EnvProblem } from '../pm2/pm2-env.js';
-import type { Relation } from './relation.js';
+import type { Relation, RelationEvidence } from './relation.js';
 
 /** Where a process name came from, in the order they are tried. */
 export type NameSource = 'option' | 'envVar' | 'pm2Env' | 'daemon';
@@ -25,10 +25,18 @@ export interface ManagedIdentity {
   readonly pm2Home: string;
   /** `pm2Env`: pm2's variables checked against its pid file; `daemon`: found in the daemon's list. */
   readonly source: 'pm2Env' | 'daemon';
+  /**
+   * How the relation was established: pm2's pid file; the process tree (the tracked process's parent
+   * is the daemon), when the pid file cannot be read (an app run as another user); or the daemon's list.
+   */
+  readonly evidence: RelationEvidence | 'daemonList';
 }
 
-/** Why this process is not (known to be) under pm2. */
-export type NotManagedReason = Pm2EnvProblem | DaemonProblem | 'notInList' | 'ambiguous';
+/**
+ * Why this process is not (known to be) under pm2; `resolverFailed`: the resolution itself threw (a
+ * custom port, usually); the next call tries again.
+ */
+export type NotManagedReason = Pm2EnvProblem | DaemonProblem | 'notInList' | 'ambiguous' | 'resolverFailed';
 
 /** The answer for a process not under pm2. */
 export interface UnmanagedIdentity {

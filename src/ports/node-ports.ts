@@ -1,14 +1,14 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs';
+import { access, constants, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import { callDaemon, sendToDaemon } from './rpc-client.js';
 import { createExecaRunner } from './execa-runner.js';
-
 import type {
   Clock,
   DaemonClient,
   FileSystem,
   Ports,
+  ProcessFacts,
   ProcessPort,
   RpcResult,
   ShutdownSignal,
@@ -54,6 +54,15 @@ export function createNodeFileSystem(): FileSystem {
       );
     },
     remove: (path) => succeeded((done) => rm(path, { force: true }, done)),
+    whyUnreadable: (path) =>
+      new Promise((resolve) =>
+        access(path, constants.R_OK, (error) => {
+          if (error?.code === 'ENOENT' || error?.code === 'ENOTDIR') resolve('missing');
+          else if (error?.code === 'EACCES' || error?.code === 'EPERM') resolve('denied');
+          else resolve('other');
+        }),
+      ),
+    list: (dir) => new Promise((resolve) => readdir(dir, (error, names) => resolve(error ? null : names))),
   };
 }
 
@@ -65,6 +74,63 @@ async function parentPidOf(pid: number): Promise<number | null> {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ppid = Number.parseInt(fields[1] ?? '', 10);
   return Number.isInteger(ppid) && ppid > 0 ? ppid : null;
+}
+
+/** Children of a process: the union over its threads of `/proc/<pid>/task/<tid>/children`. */
+async function childCount(pid: number): Promise<number | null> {
+  const threads = await new Promise<string[] | null>((resolve) =>
+    readdir(`/proc/${pid}/task`, (error, names) => resolve(error ? null : names)),
+  );
+  if (threads === null) return null;
+  const children = new Set<string>();
+  for (const thread of threads) {
+    const text = await readText(`/proc/${pid}/task/${thread}/children`);
+    if (text === null) return null;
+    for (const child of text.split(' ')) if (child.trim() !== '') children.add(child.trim());
+  }
+  return children.size;
+}
+
+async function describe(pid: number): Promise<ProcessFacts | null> {
+  if (process.platform !== 'linux') return null;
+  const [ppid, cmdline, children] = await Promise.all([
+    parentPidOf(pid),
+    readText(`/proc/${pid}/cmdline`),
+    childCount(pid),
+  ]);
+  if (ppid === null || cmdline === null) return null;
+  return { pid, ppid, argv: cmdline.split('\0').filter((part) => part !== ''), children };
+}
+
+/** A referenced timer that holds the event loop open until released. */
+function keepAlive(): () => void {
+  const timer = setInterval(() => undefined, 1 << 30);
+  return () => clearInterval(timer);
+}
+
+/**
+ * Listens for pm2's `'shutdown'` message without keeping the process alive and without changing
+ * what other listeners get: Node refs the IPC channel per 'message' listener, so ours is taken out
+ * of that count while installed and put back on uninstall.
+ */
+function listenForShutdownMessage(listener: () => void): () => void {
+  const channel = process.channel as (NodeJS.Process['channel'] & ChannelCount) | undefined;
+  const onMessage = (message: unknown) => {
+    if (message === 'shutdown') listener();
+  };
+  process.on('message', onMessage);
+  const counted = typeof channel?.unrefCounted === 'function' && typeof channel.refCounted === 'function';
+  if (counted) channel.unrefCounted();
+  return () => {
+    if (counted) channel.refCounted();
+    process.off('message', onMessage);
+  };
+}
+
+/** Node's reference counting of the IPC channel (`lib/internal/child_process.js`, Control). */
+interface ChannelCount {
+  refCounted(): void;
+  unrefCounted(): void;
 }
 
 /** The running Node process. The one `process.exit` of pm2-self is here. */
@@ -91,21 +157,17 @@ export function createNodeProcess(): ProcessPort {
     exit(code) {
       process.exit(code);
     },
+    describe,
+    keepAlive,
     onShutdown(listener) {
       const onSignal = (signal: ShutdownSignal) => listener(signal);
-      const onMessage = (message: unknown) => {
-        if (message === 'shutdown') listener('message');
-      };
-      const channelWasIdle = process.listenerCount('message') === 0;
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
-      process.on('message', onMessage);
-      // A 'message' listener refs the IPC channel; never let ours keep the process alive.
-      if (channelWasIdle) process.channel?.unref();
+      const stopListening = listenForShutdownMessage(() => listener('message'));
       return () => {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        process.off('message', onMessage);
+        stopListening();
       };
     },
   };
@@ -118,11 +180,14 @@ export function createSocketDaemonClient(): DaemonClient {
       socketPath: string,
       method: string,
       arg: unknown,
-      options: { timeoutMs: number; waitForReply?: boolean },
+      options: { timeoutMs: number; waitForReply?: boolean; maxReplyBytes?: number },
     ) {
       return options.waitForReply === false
         ? (sendToDaemon(socketPath, method, arg, { timeoutMs: options.timeoutMs }) as Promise<RpcResult<T>>)
-        : callDaemon<T>(socketPath, method, arg, { timeoutMs: options.timeoutMs });
+        : callDaemon<T>(socketPath, method, arg, {
+            timeoutMs: options.timeoutMs,
+            maxReplyBytes: options.maxReplyBytes,
+          });
     },
   };
 }

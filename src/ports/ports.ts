@@ -51,24 +51,28 @@ export interface CommandRunner {
  * - `accessDenied`: the socket belongs to someone else (EACCES, EPERM).
  * - `timeout`: no reply (or, for `sendToDaemon`, no flush) within `timeoutMs`.
  * - `protocol`: the peer sent something that is not a well-formed axon-rpc reply to this request.
+ * - `tooLarge`: the reply is larger than `maxReplyBytes`.
  * - `remoteError`: the daemon answered with an error (unknown method, the method failed).
  * - `closed`: the connection ended or failed before a reply, or the caller's `signal` aborted; the
  *   daemon may or may not have executed the call.
  */
 export type RpcFailureReason =
-  'noDaemon' | 'accessDenied' | 'timeout' | 'protocol' | 'remoteError' | 'closed';
+  'noDaemon' | 'accessDenied' | 'timeout' | 'protocol' | 'tooLarge' | 'remoteError' | 'closed';
 
 /** Outcome of a call: never thrown, always resolved exactly once. */
 export type RpcResult<T> = { ok: true; value: T } | { ok: false; reason: RpcFailureReason; message: string };
 
 /** Talks to the pm2 daemon's RPC socket; never starts a daemon. */
 export interface DaemonClient {
-  /** Calls `method` and waits for the reply (or, with `waitForReply: false`, only for the request to be written). */
+  /**
+   * Calls `method` and waits for the reply (or, with `waitForReply: false`, only for the request to
+   * be written). A reply larger than `maxReplyBytes` fails with `protocol`.
+   */
   call<T>(
     socketPath: string,
     method: string,
     arg: unknown,
-    options: { timeoutMs: number; waitForReply?: boolean },
+    options: { timeoutMs: number; waitForReply?: boolean; maxReplyBytes?: number },
   ): Promise<RpcResult<T>>;
 }
 
@@ -80,6 +84,20 @@ export interface FileSystem {
   writeText(path: string, text: string): Promise<boolean>;
   /** Removes a file; resolves false when it could not. */
   remove(path: string): Promise<boolean>;
+  /** Why a file cannot be read: it is missing, access is denied, or something else. */
+  whyUnreadable(path: string): Promise<'missing' | 'denied' | 'other'>;
+  /** The names in a folder, or null when it cannot be listed. */
+  list(dir: string): Promise<string[] | null>;
+}
+
+/** Another process, as far as the process tree shows it (Linux `/proc`; readable for any user). */
+export interface ProcessFacts {
+  readonly pid: number;
+  readonly ppid: number;
+  /** Its command line (one space-padded string when it set its title, as npm does). */
+  readonly argv: readonly string[];
+  /** How many child processes it has, or null when that cannot be told. */
+  readonly children: number | null;
 }
 
 /** Signals pm2 sends when it stops or restarts an app. */
@@ -102,6 +120,10 @@ export interface ProcessPort {
   isAlive(pid: number): boolean;
   /** The parent pid of another process, or null where the platform cannot tell. */
   parentPidOf(pid: number): Promise<number | null>;
+  /** Another process's parent, command line and children, or null where the platform cannot tell. */
+  describe(pid: number): Promise<ProcessFacts | null>;
+  /** Keeps the process alive until the returned release is called (a restart is under way). */
+  keepAlive(): () => void;
   /** Ends the process. The only exit pm2-self ever performs goes through here. */
   exit(code: number): void;
   /** Subscribes to a shutdown signal or pm2's `'shutdown'` IPC message; returns the unsubscribe. */

@@ -133,7 +133,7 @@ async function run<T>(
       if (!decoded.ok)
         return settle({
           ok: false,
-          reason: 'protocol',
+          reason: decoded.reason === 'tooLarge' ? 'tooLarge' : 'protocol',
           message: `bad reply frame (${decoded.reason}): ${decoded.message}`,
         });
       const reply = decoded.messages[0];

@@ -1,86 +1,97 @@
 import { Pm2SelfError } from '../common/errors.js';
 import type { Clock, ProcessPort, TimerHandle } from '../ports/ports.js';
-import { createEventHub, type RestartEventName, type RestartEvents } from './events.js';
-import type { RestartEffect, RestartEvent, RestartMachine, RestartState } from './machine.js';
-import { describeRestart, type RestartRecord } from './restart-record.js';
+import { debug } from '../common/debug.js';
 import { cancellableDelay } from './cancellable-delay.js';
-import { createTaskHandle, type TaskHandle } from './task-handle.js';
-import { runHooks, type ExitHook } from './run-hooks.js';
-import type { RestartPlan, RestartStrategy } from './strategy.js';
-import type { RestartOutcome, RestartRequestOptions } from './restart-outcome.js';
+import { createEventHub, type RestartEventName, type RestartEvents } from './events.js';
+import type {
+  RestartEffect,
+  RestartEvent,
+  RestartMachine,
+  RestartState,
+  ShutdownRequest,
+} from './machine.js';
+import type { PlannedRestart } from './plan-restart.js';
+import type { PendingRequest, RequestOptions } from './request.js';
+import { describeRestart, type RecordTarget, type RestartRecord } from './restart-record.js';
+import type { RestartOutcome } from './restart-outcome.js';
+import { runHooks } from './run-hooks.js';
+import type { RestartStrategy } from './strategy.js';
+import { createTaskRegistry, type TaskHandle, type TaskSnapshot } from './task-registry.js';
 
-export type { TaskHandle } from './task-handle.js';
+export type { TaskHandle, TaskSnapshot } from './task-registry.js';
 export type { RestartOutcome, RestartRequestOptions } from './restart-outcome.js';
 
 /** The side of the world the controller acts on. */
 export interface ControllerContext {
   readonly machine: RestartMachine;
   readonly clock: Clock;
-  readonly process: Pick<ProcessPort, 'exit' | 'pid'>;
+  readonly process: Pick<ProcessPort, 'exit' | 'pid' | 'keepAlive'>;
   /** Decides how to restart, from a fresh look at identity and settings. */
-  plan(
-    allowPlainExit: boolean,
-  ): Promise<{ plan: RestartPlan; minUptimeWaitMs: number; pmId: number | null; restarts: number | null }>;
-  /** Re-checks, just before an exit, that pm2 still tracks this process (or its wrapper). */
+  plan(allowPlainExit: boolean): Promise<PlannedRestart>;
+  /** Re-checks, just before an exit, that pm2 still tracks this process (or its launcher). */
   stillTracked(): Promise<boolean>;
   /** Asks the daemon to restart a pm_id. */
   requestDaemonRestart(pmId: number): Promise<{ ok: boolean; message?: string }>;
-  /** Persists the record for the next generation (best effort). */
-  writeRecord(record: RestartRecord): Promise<void>;
+  /** Persists the record for the next generation; resolves whether it was written. */
+  writeRecord(record: RestartRecord): Promise<boolean>;
   /** Removes a record written for a restart that then did not happen (best effort). */
   discardRecord(pmId: number): Promise<void>;
   /** How long to stay alive after the daemon accepted our restart request, before giving up on it. */
-  readonly daemonRestartGraceMs: number;
+  daemonRestartGraceMs(planned: PlannedRestart): number;
 }
 
 /** The interpreter of the restart machine: it owns the state and performs the effects. */
 export interface RestartController {
   readonly state: RestartState;
-  request(options: RestartRequestOptions): Promise<RestartOutcome>;
-  /** `record`: the pm_id and restart count to write the restart record for, when no restart was planned (null: none). */
-  shutdown(
-    source: string,
-    options: {
-      budgetMs: number;
-      refuseNewTasks: boolean;
-      hooks: readonly ExitHook[];
-      hooksTimeoutMs: number;
-      record?: { pmId: number; restarts: number | null } | null;
-    },
-  ): void;
+  request(options: RequestOptions): Promise<RestartOutcome>;
+  shutdown(request: ShutdownRequest): void;
   cancel(): boolean;
+  /** Begins a task, or throws `ERR_PM2SELF_NOT_ACCEPTING_TASKS`. */
   beginTask(label?: string): TaskHandle;
+  /** Begins a task, or returns null when tasks are refused now. */
+  tryBeginTask(label?: string): TaskHandle | null;
+  /** True when a task begun now would be accepted. */
+  acceptsTasks(): boolean;
+  /** The running tasks, oldest first. */
+  tasks(): readonly TaskSnapshot[];
   on<K extends RestartEventName>(name: K, listener: (event: RestartEvents[K]) => void): () => void;
 }
+
+const OUTCOME_NOTICES = new Set(['refused', 'deferred', 'draining', 'cancelled', 'requested']);
 
 /** Creates a {@link RestartController} around a machine. */
 export function createRestartController(context: ControllerContext): RestartController {
   const { machine, clock } = context;
   const events = createEventHub();
+  const registry = createTaskRegistry(clock);
   let state = machine.initialState;
   let deadline: TimerHandle | undefined;
-  let hooks: ExitHook[] = [];
-  let hooksTimeoutMs = 0;
-  let hardStopAt: number | null = null;
-  let plan: Extract<RestartPlan, { ok: true }> | undefined;
-  let planned: { pmId: number | null; restarts: number | null; minUptimeWaitMs: number } = {
-    pmId: null,
-    restarts: null,
-    minUptimeWaitMs: 0,
-  };
   let taskRefused = false;
   let exited = false;
-  /** When `planned.minUptimeWaitMs` was measured: the wait counts from there, not from the drain. */
-  let plannedAt = 0;
+  /** The caller whose request is being planned waits for its outcome here. */
+  let waiter: ((outcome: RestartOutcome) => void) | undefined;
   /** Ends the drain's min_uptime wait early: only a self-initiated exit needs it, not pm2's stop. */
   let endMinUptimeWait: (() => void) | undefined;
   /** Aborted to cut running hooks when a pm2 stop's budget ends before theirs. */
   let hooksStop: AbortController | undefined;
+  /** Keeps the process alive while a request is under way; undefined when idle. */
+  let release: (() => void) | undefined;
 
   const dispatch = (event: RestartEvent): void => {
+    const before = state.phase;
     const next = machine.transition(state, event);
     state = next.state;
+    if (state.phase !== before) debug('restart: %s -> %s on %s', before, state.phase, event.type);
+    holdWhileBusy();
     for (const effect of next.effects) perform(effect);
+  };
+
+  const holdWhileBusy = () => {
+    if (state.phase !== 'idle' && release === undefined && !exited) release = context.process.keepAlive();
+    if (state.phase === 'idle' && release !== undefined) {
+      release();
+      release = undefined;
+    }
   };
 
   const clearDeadline = () => {
@@ -92,32 +103,66 @@ export function createRestartController(context: ControllerContext): RestartCont
   const exitProcess = (code: number): void => {
     if (exited) return;
     exited = true;
-    // A drain in flight runs no further hook, and hooks added later land in a list nothing runs.
-    hooks.length = 0;
-    hooks = [];
     clearDeadline();
+    // A drain in flight starts no further hook.
+    hooksStop?.abort();
+    debug('restart: exit(%d)', code);
     context.process.exit(code);
+  };
+
+  const settleWaiter = (outcome: RestartOutcome) => {
+    const resolve = waiter;
+    waiter = undefined;
+    resolve?.(outcome);
+  };
+
+  const outcomeOf = (notice: Extract<RestartEffect, { type: 'notify' }>['notice']): RestartOutcome | null => {
+    switch (notice.type) {
+      case 'refused':
+        return { status: 'refused', code: notice.code, why: notice.why };
+      case 'deferred':
+        return { status: 'deferred', tasks: notice.tasks };
+      case 'cancelled':
+        return { status: 'cancelled' };
+      case 'draining': {
+        const plan = state.request?.plan?.plan;
+        if (notice.kind !== 'restart' || !plan?.ok) return null;
+        return { status: 'restarting', strategy: plan.strategy, why: plan.why };
+      }
+      case 'requested':
+        // pm2's stop took over the request being planned.
+        return notice.kind === 'shutdown' ? alreadyPending(0) : null;
+      default:
+        return null;
+    }
   };
 
   const perform = (effect: RestartEffect): void => {
     if (exited && effect.type !== 'acceptTask' && effect.type !== 'refuseTask') return;
     switch (effect.type) {
+      case 'plan':
+        void plan(effect.requestId, effect.allowPlainExit);
+        return;
       case 'startDeadlineTimer': {
         clearDeadline();
         const at = clock.now() + effect.delayMs;
-        deadline = clock.setTimeout(
-          () => dispatch({ type: 'deadlineReached', at: Math.max(clock.now(), at) }),
-          effect.delayMs,
-        );
+        const fire = () => dispatch({ type: 'deadlineReached', at: Math.max(clock.now(), at) });
+        deadline = clock.setTimeout(fire, effect.delayMs);
         return;
       }
       case 'cancelDeadlineTimer':
         clearDeadline();
         return;
-      case 'notify':
-        events.emit(effect.notice.type, effect.notice as never);
-        if (effect.notice.type === 'cancelled') hooks = [];
+      case 'notify': {
+        const { notice } = effect;
+        debug('restart: %s %o', notice.type, notice);
+        events.emit(notice.type, notice as never);
+        if (waiter !== undefined && OUTCOME_NOTICES.has(notice.type)) {
+          const outcome = outcomeOf(notice);
+          if (outcome !== null) settleWaiter(outcome);
+        }
         return;
+      }
       case 'acceptTask':
         taskRefused = false;
         return;
@@ -136,186 +181,173 @@ export function createRestartController(context: ControllerContext): RestartCont
     }
   };
 
-  const drain = async () => {
-    const request = state.request;
-    if (request === null) return;
-    const minUptimeWaitMs = planned.minUptimeWaitMs - (clock.now() - plannedAt);
-    if (request.kind === 'restart' && minUptimeWaitMs > 0) {
-      const wait = cancellableDelay(clock, minUptimeWaitMs);
-      endMinUptimeWait = wait.end;
-      await wait.done;
-      endMinUptimeWait = undefined;
+  const plan = async (requestId: number, allowPlainExit: boolean) => {
+    let planned: PlannedRestart;
+    try {
+      planned = await context.plan(allowPlainExit);
+    } catch (error) {
+      const why = `the restart could not be planned: ${error instanceof Error ? error.message : String(error)}`;
+      planned = {
+        plan: { ok: false, code: 'ERR_PM2SELF_PLAN_FAILED', why },
+        minUptimeWaitMs: 0,
+        target: null,
+      };
     }
-    const budget =
-      hardStopAt === null ? hooksTimeoutMs : Math.max(0, Math.min(hooksTimeoutMs, hardStopAt - clock.now()));
+    debug('restart: plan %o', planned.plan);
+    dispatch({ type: 'planned', at: clock.now(), requestId, allowPlainExit, planned });
+  };
+
+  const drain = async () => {
+    const request = state.request as PendingRequest;
+    const planned = request.plan;
+    if (request.kind === 'restart' && planned !== null) {
+      const waitMs = planned.minUptimeWaitMs - (clock.now() - (request.plannedAt ?? clock.now()));
+      if (waitMs > 0) {
+        debug('restart: waiting %d ms for min_uptime', waitMs);
+        const wait = cancellableDelay(clock, waitMs);
+        endMinUptimeWait = wait.end;
+        await wait.done;
+        endMinUptimeWait = undefined;
+      }
+    }
+    if (exited) return;
     const current = state.request ?? request;
+    const budget =
+      current.hardStopAt === null
+        ? current.hooksTimeoutMs
+        : Math.max(0, Math.min(current.hooksTimeoutMs, current.hardStopAt - clock.now()));
     hooksStop = new AbortController();
-    await runHooks(
-      hooks,
-      {
-        reason: current.reason,
-        // Read at each hook's start: a pm2 signal during the hooks turns the restart into a shutdown.
-        get kind() {
-          return state.request?.kind ?? current.kind;
-        },
+    const onFailure = (message: string) => {
+      if (!exited) events.emit('hookFailed', { type: 'hookFailed', reason: current.reason, message });
+    };
+    const hookContext = {
+      reason: current.reason,
+      // Read at each hook's start: a pm2 signal during the hooks turns the restart into a shutdown.
+      get kind() {
+        return state.request?.kind ?? current.kind;
       },
-      budget,
-      clock,
-      (message) => {
-        if (!exited) events.emit('hookFailed', { type: 'hookFailed', reason: current.reason, message });
-      },
-      hooksStop.signal,
-    );
+    };
+    await runHooks(current.hooks, hookContext, budget, clock, onFailure, hooksStop.signal);
     hooksStop = undefined;
     dispatch({ type: 'drainFinished', at: clock.now() });
   };
 
   const exit = async () => {
-    const request = state.request;
-    if (request === null) return;
-    const strategy: RestartStrategy | { type: 'shutdown' } =
-      request.kind === 'shutdown' ? { type: 'shutdown' } : (plan?.strategy ?? { type: 'plainExit', code: 0 });
-    const why =
-      request.kind === 'shutdown' ? `pm2 asked this process to stop (${request.reason})` : (plan?.why ?? '');
+    try {
+      await performExit(state.request as PendingRequest);
+    } catch (error) {
+      const message = `a port failed while the exit was prepared: ${error instanceof Error ? error.message : String(error)}`;
+      if (state.request?.kind === 'shutdown') exitProcess(0);
+      else dispatch({ type: 'restartFailed', at: clock.now(), cause: 'portFailed', message });
+    }
+  };
+
+  const performExit = async (request: PendingRequest) => {
+    if (request.kind === 'shutdown') return exitForPm2(request);
+    const planned = request.plan as PlannedRestart;
+    if (!planned.plan.ok) return;
+    const { strategy, why } = planned.plan;
     if (strategy.type === 'exit' && !(await context.stillTracked())) {
       // A cluster reload replaced this worker after the plan: pm2 stops it itself; an exit now would
       // make pm2 respawn the old worker beside the new one.
-      dispatch({
-        type: 'restartFailed',
-        at: clock.now(),
-        cause: 'superseded',
-        message: 'this process is no longer the one pm2 tracks (replaced by a reload); pm2 will stop it',
-      });
+      const message = 'this process is no longer the one pm2 tracks (replaced by a reload); pm2 will stop it';
+      dispatch({ type: 'restartFailed', at: clock.now(), cause: 'superseded', message });
       return;
     }
+    if (exited || state.request?.kind === 'shutdown') return;
+    const record = await leaveRecord(request, planned.target, strategy);
     if (exited) return;
-    const record =
-      strategy.type !== 'plainExit' && planned.pmId !== null
-        ? describeRestart({
-            request,
-            strategy,
-            pmId: planned.pmId,
-            restarts: planned.restarts,
-            pid: context.process.pid,
-            now: clock.now(),
-            tasks: state.tasks,
-          })
-        : null;
-    if (record !== null) await context.writeRecord(record);
-    if (exited) return;
-    events.emit('restarting', { type: 'restarting', reason: request.reason, strategy, why });
-    if (strategy.type !== 'daemon') {
-      exitProcess(strategy.type === 'shutdown' ? 0 : strategy.code);
-      return;
-    }
+    events.emit('restarting', { type: 'restarting', reason: request.reason, strategy, why, record });
+    if (strategy.type !== 'daemon') return exitProcess(strategy.code);
     const sent = await context.requestDaemonRestart(strategy.pmId);
     if (!sent.ok) {
       // No restart follows: the next generation must not read this one's record as its reason.
-      if (record !== null) await context.discardRecord(record.pmId);
-      dispatch({
-        type: 'restartFailed',
-        at: clock.now(),
-        cause: 'daemonRefused',
-        message: sent.message ?? 'the daemon did not accept the restart request',
-      });
+      if (record === 'written') await context.discardRecord(strategy.pmId);
+      const message = sent.message ?? 'the daemon did not accept the restart request';
+      dispatch({ type: 'restartFailed', at: clock.now(), cause: 'daemonRefused', message });
       return;
     }
     // The daemon now stops this process (SIGINT, then SIGKILL after kill_timeout). If it never does, give up.
-    clock.setTimeout(
-      () =>
-        dispatch({
-          type: 'restartFailed',
-          at: clock.now(),
-          cause: 'daemonTimedOut',
-          message: 'the daemon accepted the restart request but did not restart this process',
-        }),
-      context.daemonRestartGraceMs,
-    );
+    const message = 'the daemon accepted the restart request but did not restart this process';
+    const giveUp = () =>
+      dispatch({ type: 'restartFailed', at: clock.now(), cause: 'daemonTimedOut', message });
+    clock.setTimeout(giveUp, context.daemonRestartGraceMs(planned));
   };
 
-  const request = async (options: RestartRequestOptions): Promise<RestartOutcome> => {
+  const exitForPm2 = async (request: PendingRequest) => {
+    const record = await leaveRecord(request, request.recordAs, { type: 'shutdown' });
+    if (exited) return;
+    const signal = request.signal ?? 'signal';
+    events.emit('exiting', { type: 'exiting', initiator: 'pm2', signal, reason: request.reason, record });
+    exitProcess(0);
+  };
+
+  const leaveRecord = async (
+    request: PendingRequest,
+    target: RecordTarget | null,
+    strategy: RestartStrategy | { type: 'shutdown' },
+  ): Promise<'written' | 'notWritten' | 'none'> => {
+    if (target === null || strategy.type === 'plainExit') return 'none';
+    const record = describeRestart({
+      request,
+      strategy,
+      target,
+      pid: context.process.pid,
+      now: clock.now(),
+      tasks: state.tasks,
+    });
+    const written = await context.writeRecord(record);
+    if (!written) debug('restart: the restart record could not be written');
+    return written ? 'written' : 'notWritten';
+  };
+
+  const alreadyPending = (rejectedHooks: number): RestartOutcome => {
+    const request = state.request as PendingRequest;
+    const phase = state.phase === 'idle' ? 'planning' : state.phase;
+    return {
+      status: 'alreadyPending',
+      phase,
+      pending: { kind: request.kind, reason: request.reason },
+      rejectedHooks,
+    };
+  };
+
+  const request = (options: RequestOptions): Promise<RestartOutcome> => {
     if (state.phase !== 'idle') {
-      hooks.push(...options.hooks);
-      dispatch({
-        type: 'restartRequested',
-        at: clock.now(),
-        reason: options.reason,
-        deadlineMs: options.deadlineMs,
-        onDeadline: options.onDeadline,
-        refuseNewTasks: options.refuseNewTasks,
-      });
-      return { status: 'alreadyPending', phase: state.phase };
+      let rejected = 0;
+      const stop = events.on('hooksRejected', (event) => (rejected = event.count));
+      dispatch({ type: 'restartRequested', at: clock.now(), options });
+      stop();
+      return Promise.resolve(alreadyPending(rejected));
     }
-    const decided = await context.plan(options.allowPlainExit);
-    if (!decided.plan.ok) {
-      events.emit('refused', {
-        type: 'refused',
-        reason: options.reason,
-        code: decided.plan.code,
-        why: decided.plan.why,
-      });
-      return { status: 'refused', code: decided.plan.code, why: decided.plan.why };
-    }
-    if (state.phase !== 'idle') return request(options);
-    plan = decided.plan;
-    planned = decided;
-    plannedAt = clock.now();
-    hooks = [...options.hooks];
-    hooksTimeoutMs = options.hooksTimeoutMs;
-    hardStopAt = null;
-    dispatch({
-      type: 'restartRequested',
-      at: clock.now(),
-      reason: options.reason,
-      deadlineMs: options.deadlineMs,
-      onDeadline: options.onDeadline,
-      refuseNewTasks: options.refuseNewTasks,
-    });
-    if ((state as RestartState).phase === 'deferred') return { status: 'deferred', tasks: state.tasks };
-    return { status: 'restarting', strategy: plan.strategy, why: plan.why };
+    const outcome = new Promise<RestartOutcome>((resolve) => (waiter = resolve));
+    dispatch({ type: 'restartRequested', at: clock.now(), options });
+    return outcome;
   };
 
-  const shutdown: RestartController['shutdown'] = (source, options) => {
-    if (state.phase === 'idle') {
-      hooks = [...options.hooks];
-      hooksTimeoutMs = options.hooksTimeoutMs;
-      // No restart was planned: the record of this pm2-initiated stop needs the pm_id from the caller.
-      planned = {
-        pmId: options.record?.pmId ?? null,
-        restarts: options.record?.restarts ?? null,
-        minUptimeWaitMs: 0,
-      };
-    } else {
-      hooks.push(...options.hooks);
-      hooksTimeoutMs = Math.max(hooksTimeoutMs, options.hooksTimeoutMs);
-    }
+  const shutdown = (request: ShutdownRequest): void => {
     const at = clock.now();
-    hardStopAt = hardStopAt === null ? at + options.budgetMs : Math.min(hardStopAt, at + options.budgetMs);
-    dispatch({
-      type: 'shutdownRequested',
-      at,
-      source,
-      budgetMs: options.budgetMs,
-      refuseNewTasks: options.refuseNewTasks,
-    });
+    dispatch({ type: 'shutdownRequested', at, ...request });
+    if (exited) return;
     if (state.request?.kind === 'shutdown') endMinUptimeWait?.();
     const stop = hooksStop;
-    if (stop) clock.setTimeout(() => stop.abort(), Math.max(0, hardStopAt - at));
+    const hardStopAt = state.request?.hardStopAt;
+    if (stop && hardStopAt != null) clock.setTimeout(() => stop.abort(), Math.max(0, hardStopAt - at));
   };
 
   const cancel = (): boolean => {
     const before = state.phase;
     dispatch({ type: 'cancelRequested', at: clock.now() });
-    return before === 'deferred' && state.phase === 'idle';
+    return before !== 'idle' && state.phase === 'idle';
   };
 
-  const beginTask = (label?: string): TaskHandle => {
+  const tryBeginTask = (label?: string): TaskHandle | null => {
     dispatch({ type: 'taskStarted', at: clock.now() });
     if (taskRefused) {
       taskRefused = false;
-      throw new Pm2SelfError('ERR_PM2SELF_NOT_ACCEPTING_TASKS', { context: { phase: state.phase, label } });
+      return null;
     }
-    return createTaskHandle(label, () => dispatch({ type: 'taskEnded', at: clock.now() }));
+    return registry.begin(label, () => dispatch({ type: 'taskEnded', at: clock.now() }));
   };
 
   return {
@@ -325,7 +357,17 @@ export function createRestartController(context: ControllerContext): RestartCont
     request,
     shutdown,
     cancel,
-    beginTask,
+    beginTask(label) {
+      const task = tryBeginTask(label);
+      if (task !== null) return task;
+      throw new Pm2SelfError('ERR_PM2SELF_NOT_ACCEPTING_TASKS', { context: { phase: state.phase, label } });
+    },
+    tryBeginTask,
+    acceptsTasks() {
+      if (state.phase === 'draining' || state.phase === 'exiting') return false;
+      return state.phase === 'idle' || state.request?.refuseNewTasks !== true;
+    },
+    tasks: registry.list,
     on: events.on,
   };
 }

@@ -1,6 +1,8 @@
-import type { Pm2SelfErrorCode } from '../common/errors.js';
 import type { MachineNotice } from './machine.js';
 import type { RestartStrategy } from './strategy.js';
+
+/** Whether the record for the next generation was written. */
+export type RecordOutcome = 'written' | 'notWritten' | 'none';
 
 /** Every event a restart controller publishes, by name. */
 export interface RestartEvents {
@@ -14,20 +16,36 @@ export interface RestartEvents {
   deadlineReached: Extract<MachineNotice, { type: 'deadlineReached' }>;
   /** Tasks are done (or the deadline forced it): hooks run next. */
   draining: Extract<MachineNotice, { type: 'draining' }>;
-  /** The exit is being performed, with the strategy chosen. */
+  /**
+   * This library's restart is being performed, with the strategy chosen. `record` says whether the
+   * restart record for the next generation was written (`notWritten`: `PM2_HOME` is not writable by
+   * this user, say; `none`: nothing to record, e.g. a plain exit outside pm2).
+   */
   restarting: {
     readonly type: 'restarting';
     readonly reason: string;
-    readonly strategy: RestartStrategy | { readonly type: 'shutdown' };
+    readonly strategy: RestartStrategy;
     readonly why: string;
+    readonly record: RecordOutcome;
   };
-  /** A restart was refused; the process keeps running. */
-  refused: {
-    readonly type: 'refused';
+  /**
+   * pm2 stops or restarts this process (its signal or `'shutdown'` message arrived, and tasks and
+   * hooks are done): the process exits now. From inside, a `pm2 stop` and a `pm2 restart` look the
+   * same; whether the app comes back is pm2's decision.
+   */
+  exiting: {
+    readonly type: 'exiting';
+    readonly initiator: 'pm2';
+    /** What delivered the request: `SIGINT`, `SIGTERM` or `message`. */
+    readonly signal: string;
+    /** `pm2 <signal>`, or the reason of the self-restart that was pending when pm2's request came. */
     readonly reason: string;
-    readonly code: Pm2SelfErrorCode;
-    readonly why: string;
+    readonly record: RecordOutcome;
   };
+  /** A restart was refused before anything was done; the process keeps running. */
+  refused: Extract<MachineNotice, { type: 'refused' }>;
+  /** Hooks given to a request that joined one whose hooks already ran; they never run. */
+  hooksRejected: Extract<MachineNotice, { type: 'hooksRejected' }>;
   /** The restart could not be carried out at exit time; the process keeps running. */
   failed: Extract<MachineNotice, { type: 'failed' }>;
   /** A pre-exit hook threw, rejected or ran out of time; the exit goes on. */

@@ -1,30 +1,30 @@
 /**
  * The restart-deferral machine: a pure `transition(state, event)` that returns the next state and
- * the effects to perform, as data. It performs nothing itself; the controller interprets effects.
+ * the effects to perform, as data. The request (its options, hooks and plan) lives in the state, so
+ * merging a second request is a transition. The machine performs nothing; the controller interprets
+ * the effects.
  */
+import type { Pm2SelfErrorCode } from '../common/errors.js';
+import type { PlannedRestart } from './plan-restart.js';
+import {
+  mergeHooks,
+  mergeRequest,
+  openRequest,
+  type DeadlinePolicy,
+  type PendingRequest,
+  type RequestKind,
+  type RequestOptions,
+} from './request.js';
+import type { ExitHook } from './run-hooks.js';
 
-/** `restart`: come back as a new process. `shutdown`: pm2 is stopping or restarting us; just exit. */
-export type RequestKind = 'restart' | 'shutdown';
+export { mergeDeadlines } from './request.js';
+export type { DeadlinePolicy, PendingRequest, RequestKind, RequestOptions } from './request.js';
 
-/** What to do when a deferral outlives its deadline: restart anyway, or drop the request. */
-export type DeadlinePolicy = 'force' | 'giveUp';
-
-/** A restart (or shutdown) that has been asked for. */
-export interface PendingRequest {
-  readonly kind: RequestKind;
-  readonly reason: string;
-  readonly requestedAt: number;
-  /** Epoch ms after which the deadline policy applies; null for no deadline. */
-  readonly deadlineAt: number | null;
-  readonly onDeadline: DeadlinePolicy;
-  /** Refuse tasks begun while this request waits. */
-  readonly refuseNewTasks: boolean;
-  /** True once the deadline forced the request past running tasks. */
-  readonly forced: boolean;
-}
-
-/** Phases: nothing pending; waiting for tasks; hooks running; the exit under way. */
-export type RestartPhase = 'idle' | 'deferred' | 'draining' | 'exiting';
+/**
+ * Phases: nothing pending; a restart request being planned (it is pending already); waiting for
+ * tasks; hooks running; the exit under way.
+ */
+export type RestartPhase = 'idle' | 'planning' | 'deferred' | 'draining' | 'exiting';
 
 /** The machine's state. */
 export interface RestartState {
@@ -32,25 +32,35 @@ export interface RestartState {
   /** Tasks begun and not yet ended. */
   readonly tasks: number;
   readonly request: PendingRequest | null;
+  /** The id the next request gets. */
+  readonly nextId: number;
+}
+
+/** What a shutdown (pm2 stopping or restarting the app) brings. */
+export interface ShutdownRequest {
+  /** What delivered it: `SIGINT`, `SIGTERM` or `message`. */
+  readonly signal: string;
+  /** Time left before pm2 kills the process, less a margin. */
+  readonly budgetMs: number;
+  readonly refuseNewTasks: boolean;
+  readonly hooks: readonly ExitHook[];
+  readonly hooksTimeoutMs: number;
+  /** The pm_id and restart count to record the stop under; null when this process is not tracked. */
+  readonly recordAs: PendingRequest['recordAs'];
 }
 
 /** Inputs to the machine; `at` is the clock's `now()` when the event happened. */
 export type RestartEvent =
+  | { readonly type: 'restartRequested'; readonly at: number; readonly options: RequestOptions }
   | {
-      readonly type: 'restartRequested';
+      readonly type: 'planned';
       readonly at: number;
-      readonly reason: string;
-      readonly deadlineMs: number | null;
-      readonly onDeadline: DeadlinePolicy;
-      readonly refuseNewTasks: boolean;
+      readonly requestId: number;
+      /** The `allowPlainExit` the plan was made with. */
+      readonly allowPlainExit: boolean;
+      readonly planned: PlannedRestart;
     }
-  | {
-      readonly type: 'shutdownRequested';
-      readonly at: number;
-      readonly source: string;
-      readonly budgetMs: number;
-      readonly refuseNewTasks: boolean;
-    }
+  | ({ readonly type: 'shutdownRequested'; readonly at: number } & ShutdownRequest)
   | { readonly type: 'taskStarted'; readonly at: number }
   | { readonly type: 'taskEnded'; readonly at: number }
   | { readonly type: 'cancelRequested'; readonly at: number }
@@ -66,9 +76,10 @@ export type RestartEvent =
 /**
  * Why a restart did not happen at exit time (the process keeps running): `superseded`, a reload
  * replaced this process and pm2 stops it itself; `daemonRefused`, the daemon did not take the restart
- * request; `daemonTimedOut`, it took it but never restarted this process.
+ * request; `daemonTimedOut`, it took it but never restarted this process; `portFailed`, a port (a
+ * custom one, usually) threw or rejected while the exit was prepared.
  */
-export type RestartFailureCause = 'superseded' | 'daemonRefused' | 'daemonTimedOut';
+export type RestartFailureCause = 'superseded' | 'daemonRefused' | 'daemonTimedOut' | 'portFailed';
 
 /** Notifications the machine asks the controller to publish. */
 export type MachineNotice =
@@ -77,6 +88,12 @@ export type MachineNotice =
       readonly kind: RequestKind;
       readonly reason: string;
       readonly coalesced: boolean;
+    }
+  | {
+      readonly type: 'refused';
+      readonly reason: string;
+      readonly code: Pm2SelfErrorCode;
+      readonly why: string;
     }
   | { readonly type: 'deferred'; readonly reason: string; readonly tasks: number }
   | { readonly type: 'cancelled'; readonly reason: string; readonly cause: 'cleared' | 'deadline' }
@@ -94,6 +111,12 @@ export type MachineNotice =
       readonly tasks: number;
     }
   | {
+      readonly type: 'hooksRejected';
+      readonly reason: string;
+      readonly phase: 'draining' | 'exiting';
+      readonly count: number;
+    }
+  | {
       readonly type: 'failed';
       readonly reason: string;
       readonly cause: RestartFailureCause;
@@ -102,6 +125,7 @@ export type MachineNotice =
 
 /** Work for the controller, returned as data. */
 export type RestartEffect =
+  | { readonly type: 'plan'; readonly requestId: number; readonly allowPlainExit: boolean }
   | { readonly type: 'startDeadlineTimer'; readonly delayMs: number }
   | { readonly type: 'cancelDeadlineTimer' }
   | { readonly type: 'drain' }
@@ -127,22 +151,25 @@ export interface RestartMachine {
 
 const stay = (state: RestartState): Transition => ({ state, effects: [] });
 const notify = (notice: MachineNotice): RestartEffect => ({ type: 'notify', notice });
+const idle = (state: RestartState): RestartState => ({ ...state, phase: 'idle', request: null });
 
 function startDrain(state: RestartState, request: PendingRequest, before: RestartEffect[]): Transition {
+  const draining = notify({
+    type: 'draining',
+    kind: request.kind,
+    reason: request.reason,
+    forced: request.forced,
+    tasks: state.tasks,
+  });
   return {
     state: { ...state, phase: 'draining', request },
-    effects: [
-      ...before,
-      notify({
-        type: 'draining',
-        kind: request.kind,
-        reason: request.reason,
-        forced: request.forced,
-        tasks: state.tasks,
-      }),
-      { type: 'drain' },
-    ],
+    effects: [...before, draining, { type: 'drain' }],
   };
+}
+
+function deadlineTimer(request: PendingRequest, at: number): RestartEffect {
+  if (request.deadlineAt === null) return { type: 'cancelDeadlineTimer' };
+  return { type: 'startDeadlineTimer', delayMs: Math.max(0, request.deadlineAt - at) };
 }
 
 function waitOrDrain(
@@ -152,70 +179,65 @@ function waitOrDrain(
   before: RestartEffect[],
 ): Transition {
   if (state.tasks === 0) return startDrain(state, request, [...before, { type: 'cancelDeadlineTimer' }]);
-  const timer: RestartEffect[] =
-    request.deadlineAt === null
-      ? []
-      : [{ type: 'startDeadlineTimer', delayMs: Math.max(0, request.deadlineAt - at) }];
+  const deferred = notify({ type: 'deferred', reason: request.reason, tasks: state.tasks });
   return {
     state: { ...state, phase: 'deferred', request },
-    effects: [...before, ...timer, notify({ type: 'deferred', reason: request.reason, tasks: state.tasks })],
+    effects: [...before, deadlineTimer(request, at), deferred],
   };
-}
-
-function earlier(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return Math.min(a, b);
 }
 
 function onRestartRequested(
   state: RestartState,
   event: Extract<RestartEvent, { type: 'restartRequested' }>,
 ): Transition {
-  const deadlineAt = event.deadlineMs === null ? null : event.at + event.deadlineMs;
+  const { options } = event;
   if (state.phase === 'idle') {
-    const request: PendingRequest = {
-      kind: 'restart',
-      reason: event.reason,
-      requestedAt: event.at,
-      deadlineAt,
-      onDeadline: event.onDeadline,
-      refuseNewTasks: event.refuseNewTasks,
-      forced: false,
+    const request = openRequest(state.nextId, event.at, options);
+    return {
+      state: { ...state, phase: 'planning', request, nextId: state.nextId + 1 },
+      effects: [
+        notify({ type: 'requested', kind: 'restart', reason: options.reason, coalesced: false }),
+        { type: 'plan', requestId: request.id, allowPlainExit: request.allowPlainExit },
+      ],
     };
-    return waitOrDrain(state, request, event.at, [
-      notify({ type: 'requested', kind: 'restart', reason: event.reason, coalesced: false }),
-    ]);
   }
   const current = state.request as PendingRequest;
-  const coalesced = notify({ type: 'requested', kind: 'restart', reason: event.reason, coalesced: true });
-  if (state.phase !== 'deferred') return { state, effects: [coalesced] };
-  const merged = mergeDeadlines(current, { deadlineAt, onDeadline: event.onDeadline });
-  if (merged.deadlineAt === current.deadlineAt && merged.onDeadline === current.onDeadline)
-    return { state, effects: [coalesced] };
-  const request: PendingRequest = { ...current, ...merged };
-  const timer: RestartEffect =
-    merged.deadlineAt === null
-      ? { type: 'cancelDeadlineTimer' }
-      : { type: 'startDeadlineTimer', delayMs: Math.max(0, merged.deadlineAt - event.at) };
-  return { state: { ...state, request }, effects: [coalesced, timer] };
+  const coalesced = notify({ type: 'requested', kind: 'restart', reason: options.reason, coalesced: true });
+  if (state.phase === 'draining' || state.phase === 'exiting') {
+    // The hooks already run (or ran): new ones would never run, so they are refused, not dropped.
+    const late = mergeHooks(current.hooks, options.hooks).length - current.hooks.length;
+    if (late === 0) return { state, effects: [coalesced] };
+    const rejected = notify({
+      type: 'hooksRejected',
+      reason: options.reason,
+      phase: state.phase,
+      count: late,
+    });
+    return { state, effects: [coalesced, rejected] };
+  }
+  const request = mergeRequest(current, event.at, options);
+  const effects: RestartEffect[] = [coalesced];
+  const deadlineChanged =
+    request.deadlineAt !== current.deadlineAt || request.onDeadline !== current.onDeadline;
+  if (state.phase === 'deferred' && deadlineChanged) effects.push(deadlineTimer(request, event.at));
+  return { state: { ...state, request }, effects };
 }
 
-type Deadline = Pick<PendingRequest, 'deadlineAt' | 'onDeadline'>;
-
-/**
- * The deadline of coalesced requests, so that no caller's request is dropped early: the earliest
- * forcing deadline wins; else a request without deadline keeps waiting; else (all give up) the latest
- * give-up deadline.
- */
-export function mergeDeadlines(a: Deadline, b: Deadline): Deadline {
-  const forcing = [a, b]
-    .filter((d) => d.onDeadline === 'force' && d.deadlineAt !== null)
-    .map((d) => d.deadlineAt as number);
-  if (forcing.length > 0) return { deadlineAt: Math.min(...forcing), onDeadline: 'force' };
-  if (a.deadlineAt === null || b.deadlineAt === null)
-    return { deadlineAt: null, onDeadline: a.deadlineAt === null ? a.onDeadline : b.onDeadline };
-  return { deadlineAt: Math.max(a.deadlineAt, b.deadlineAt), onDeadline: 'giveUp' };
+function onPlanned(state: RestartState, event: Extract<RestartEvent, { type: 'planned' }>): Transition {
+  const request = state.request;
+  if (state.phase !== 'planning' || request === null || request.id !== event.requestId) return stay(state);
+  const { plan } = event.planned;
+  if (!plan.ok) {
+    // A caller that joined during planning allowed a plain exit: plan again with it.
+    if (request.allowPlainExit && !event.allowPlainExit) {
+      return { state, effects: [{ type: 'plan', requestId: request.id, allowPlainExit: true }] };
+    }
+    return {
+      state: idle(state),
+      effects: [notify({ type: 'refused', reason: request.reason, code: plan.code, why: plan.why })],
+    };
+  }
+  return waitOrDrain(state, { ...request, plan: event.planned, plannedAt: event.at }, event.at, []);
 }
 
 function onShutdownRequested(
@@ -223,31 +245,115 @@ function onShutdownRequested(
   event: Extract<RestartEvent, { type: 'shutdownRequested' }>,
 ): Transition {
   const current = state.request;
+  // A second delivery while pm2 already stops us, or a signal during the exit: exit at once.
   if (current?.kind === 'shutdown' || state.phase === 'exiting')
     return { state, effects: [{ type: 'exitNow' }] };
+  const budgetAt = event.at + event.budgetMs;
   const requested = notify({
     type: 'requested',
     kind: 'shutdown',
-    reason: event.source,
+    reason: current?.reason ?? `pm2 ${event.signal}`,
     coalesced: current !== null,
   });
-  const budgetAt = event.at + event.budgetMs;
   if (state.phase === 'draining') {
+    const request = { ...(current as PendingRequest), kind: 'shutdown' as const, signal: event.signal };
+    return { state: { ...state, request: { ...request, hardStopAt: budgetAt } }, effects: [requested] };
+  }
+  const base = current ?? openRequest(state.nextId, event.at, shutdownOptions(event));
+  const request: PendingRequest = {
+    ...base,
+    kind: 'shutdown',
+    signal: event.signal,
+    deadlineAt: base.deadlineAt === null ? budgetAt : Math.min(base.deadlineAt, budgetAt),
+    onDeadline: 'force',
+    refuseNewTasks: base.refuseNewTasks || event.refuseNewTasks,
+    hooks: mergeHooks(base.hooks, event.hooks),
+    hooksTimeoutMs: Math.max(base.hooksTimeoutMs, event.hooksTimeoutMs),
+    hardStopAt: budgetAt,
+    recordAs: event.recordAs,
+  };
+  const next = { ...state, nextId: current === null ? state.nextId + 1 : state.nextId };
+  return waitOrDrain(next, request, event.at, [requested]);
+}
+
+function shutdownOptions(event: ShutdownRequest): RequestOptions {
+  return {
+    reason: `pm2 ${event.signal}`,
+    deadlineMs: event.budgetMs,
+    onDeadline: 'force',
+    refuseNewTasks: event.refuseNewTasks,
+    hooks: event.hooks,
+    hooksTimeoutMs: event.hooksTimeoutMs,
+    allowPlainExit: false,
+  };
+}
+
+function onTaskStarted(state: RestartState): Transition {
+  const waiting = state.phase === 'planning' || state.phase === 'deferred';
+  const refuse =
+    state.phase === 'draining' ||
+    state.phase === 'exiting' ||
+    (waiting && state.request?.refuseNewTasks === true);
+  if (refuse) return { state, effects: [{ type: 'refuseTask' }] };
+  return { state: { ...state, tasks: state.tasks + 1 }, effects: [{ type: 'acceptTask' }] };
+}
+
+function onTaskEnded(state: RestartState): Transition {
+  if (state.tasks === 0) return stay(state);
+  const next = { ...state, tasks: state.tasks - 1 };
+  if (state.phase === 'deferred' && next.tasks === 0) {
+    return startDrain(next, state.request as PendingRequest, [{ type: 'cancelDeadlineTimer' }]);
+  }
+  return stay(next);
+}
+
+function onCancelRequested(state: RestartState): Transition {
+  const request = state.request;
+  const cancellable = state.phase === 'planning' || state.phase === 'deferred';
+  if (!cancellable || request === null || request.kind !== 'restart') return stay(state);
+  return {
+    state: idle(state),
+    effects: [
+      { type: 'cancelDeadlineTimer' },
+      notify({ type: 'cancelled', reason: request.reason, cause: 'cleared' }),
+    ],
+  };
+}
+
+function onDeadlineReached(state: RestartState, at: number): Transition {
+  const request = state.request;
+  if (
+    state.phase !== 'deferred' ||
+    request === null ||
+    request.deadlineAt === null ||
+    at < request.deadlineAt
+  ) {
+    return stay(state);
+  }
+  const reached = notify({
+    type: 'deadlineReached',
+    reason: request.reason,
+    policy: request.onDeadline,
+    tasks: state.tasks,
+  });
+  if (request.onDeadline === 'giveUp' && request.kind === 'restart') {
     return {
-      state: { ...state, request: { ...(current as PendingRequest), kind: 'shutdown' } },
-      effects: [requested],
+      state: idle(state),
+      effects: [reached, notify({ type: 'cancelled', reason: request.reason, cause: 'deadline' })],
     };
   }
-  const request: PendingRequest = {
-    kind: 'shutdown',
-    reason: current?.reason ?? event.source,
-    requestedAt: current?.requestedAt ?? event.at,
-    deadlineAt: earlier(current?.deadlineAt ?? null, budgetAt),
-    onDeadline: 'force',
-    refuseNewTasks: event.refuseNewTasks || (current?.refuseNewTasks ?? false),
-    forced: false,
-  };
-  return waitOrDrain(state, request, event.at, [requested]);
+  return startDrain(state, { ...request, forced: true }, [reached]);
+}
+
+function onRestartFailed(state: RestartState, event: Extract<RestartEvent, { type: 'restartFailed' }>) {
+  if (state.phase !== 'exiting' || state.request?.kind !== 'restart') return stay(state);
+  const failed = notify({
+    type: 'failed',
+    reason: state.request.reason,
+    cause: event.cause,
+    message: event.message,
+  });
+  return { state: idle(state), effects: [failed] };
 }
 
 /** The default transition function. Events with no transition in a phase leave the state unchanged. */
@@ -255,79 +361,28 @@ export function transition(state: RestartState, event: RestartEvent): Transition
   switch (event.type) {
     case 'restartRequested':
       return onRestartRequested(state, event);
+    case 'planned':
+      return onPlanned(state, event);
     case 'shutdownRequested':
       return onShutdownRequested(state, event);
-    case 'taskStarted': {
-      const refuse =
-        state.phase === 'draining' ||
-        state.phase === 'exiting' ||
-        (state.phase === 'deferred' && state.request?.refuseNewTasks === true);
-      return refuse
-        ? { state, effects: [{ type: 'refuseTask' }] }
-        : { state: { ...state, tasks: state.tasks + 1 }, effects: [{ type: 'acceptTask' }] };
-    }
-    case 'taskEnded': {
-      if (state.tasks === 0) return stay(state);
-      const next = { ...state, tasks: state.tasks - 1 };
-      if (state.phase === 'deferred' && next.tasks === 0)
-        return startDrain(next, state.request as PendingRequest, [{ type: 'cancelDeadlineTimer' }]);
-      return stay(next);
-    }
-    case 'cancelRequested': {
-      if (state.phase !== 'deferred' || state.request?.kind !== 'restart') return stay(state);
-      return {
-        state: { ...state, phase: 'idle', request: null },
-        effects: [
-          { type: 'cancelDeadlineTimer' },
-          notify({ type: 'cancelled', reason: state.request.reason, cause: 'cleared' }),
-        ],
-      };
-    }
-    case 'deadlineReached': {
-      const request = state.request;
-      if (
-        state.phase !== 'deferred' ||
-        request === null ||
-        request.deadlineAt === null ||
-        event.at < request.deadlineAt
-      )
-        return stay(state);
-      const reached = notify({
-        type: 'deadlineReached',
-        reason: request.reason,
-        policy: request.onDeadline,
-        tasks: state.tasks,
-      });
-      if (request.onDeadline === 'giveUp' && request.kind === 'restart') {
-        return {
-          state: { ...state, phase: 'idle', request: null },
-          effects: [reached, notify({ type: 'cancelled', reason: request.reason, cause: 'deadline' })],
-        };
-      }
-      return startDrain(state, { ...request, forced: true }, [reached]);
-    }
+    case 'taskStarted':
+      return onTaskStarted(state);
+    case 'taskEnded':
+      return onTaskEnded(state);
+    case 'cancelRequested':
+      return onCancelRequested(state);
+    case 'deadlineReached':
+      return onDeadlineReached(state, event.at);
     case 'drainFinished':
-      return state.phase === 'draining'
-        ? { state: { ...state, phase: 'exiting' }, effects: [{ type: 'exit' }] }
-        : stay(state);
+      if (state.phase !== 'draining') return stay(state);
+      return { state: { ...state, phase: 'exiting' }, effects: [{ type: 'exit' }] };
     case 'restartFailed':
-      if (state.phase !== 'exiting' || state.request?.kind !== 'restart') return stay(state);
-      return {
-        state: { ...state, phase: 'idle', request: null },
-        effects: [
-          notify({
-            type: 'failed',
-            reason: state.request.reason,
-            cause: event.cause,
-            message: event.message,
-          }),
-        ],
-      };
+      return onRestartFailed(state, event);
   }
 }
 
 /** The default restart machine. */
 export const restartMachine: RestartMachine = {
-  initialState: { phase: 'idle', tasks: 0, request: null },
+  initialState: { phase: 'idle', tasks: 0, request: null, nextId: 1 },
   transition,
 };

@@ -2,7 +2,9 @@ import { DEFAULTS, PM2_DEFAULTS } from '../common/defaults.js';
 import type { ProcessEntry } from '../pm2/process-list.js';
 import type { Identity } from '../identity/identity.js';
 import type { RestartSettings } from '../pm2/restart-settings.js';
-import { chooseStrategy, type RestartPlan } from './strategy.js';
+import type { DaemonProblem } from '../daemon/daemon-query.js';
+import { recordLifetimeMs, type RecordTarget } from './restart-record.js';
+import { chooseStrategy, type DaemonAccess, type RestartPlan } from './strategy.js';
 
 /** What {@link planRestart} decides from. */
 export interface RestartPlanInput {
@@ -10,6 +12,8 @@ export interface RestartPlanInput {
   readonly identity: Identity;
   /** This process's entry in a fresh daemon list; null when the daemon answered without it; undefined when it did not answer. */
   readonly entry: ProcessEntry | null | undefined;
+  /** Why the daemon did not answer, when it did not. */
+  readonly daemonProblem?: DaemonProblem;
   readonly allowPlainExit: boolean;
   readonly now: number;
   /** How long this process has run, for when pm2's spawn time is unknown. */
@@ -21,42 +25,54 @@ export interface PlannedRestart {
   readonly plan: RestartPlan;
   /** How long to wait before exiting so pm2 does not count the exit as unstable. */
   readonly minUptimeWaitMs: number;
-  readonly pmId: number | null;
-  readonly restarts: number | null;
+  /** The app and generation the restart record is written for; null outside pm2. */
+  readonly target: RecordTarget | null;
+}
+
+/** The settings to trust: the daemon's entry, a daemon-sourced identity, or a cluster env (which has every key). */
+function trustedSettings(input: RestartPlanInput): RestartSettings | null {
+  const { identity } = input;
+  if (!identity.managed) return null;
+  if (input.entry) return input.entry.settings;
+  if (identity.source === 'daemon' || identity.settingsOrigin === 'clusterEnv') return identity.settings;
+  return null;
+}
+
+function daemonAccess(input: RestartPlanInput): DaemonAccess {
+  if (input.entry !== undefined) return 'reachable';
+  return input.daemonProblem === 'accessDenied' ? 'accessDenied' : 'unreachable';
 }
 
 /**
  * Plans a restart. Pure. The daemon's settings win. A fork-mode env omits array settings, so its
  * `stop_exit_codes` are unknown: without the daemon's entry the plan cannot pick a safe exit code, and
- * {@link chooseStrategy} asks the daemon to restart instead (or refuses when the daemon does not answer).
+ * {@link chooseStrategy} asks the daemon to restart instead (or, when the daemon cannot be asked,
+ * decides as it documents).
  */
 export function planRestart(input: RestartPlanInput): PlannedRestart {
   const { identity } = input;
-  if (!identity.managed)
+  if (!identity.managed) {
     return {
-      plan: chooseStrategy(identity, null, false, input.allowPlainExit),
+      plan: chooseStrategy(identity, null, 'unreachable', input.allowPlainExit),
       minUptimeWaitMs: 0,
-      pmId: null,
-      restarts: null,
+      target: null,
     };
-  const trusted: RestartSettings | null = input.entry
-    ? input.entry.settings
-    : identity.source === 'daemon' || identity.settingsOrigin === 'clusterEnv'
-      ? identity.settings
-      : null;
-  const plan = chooseStrategy(
-    identity,
-    trusted ?? identity.settings,
-    input.entry !== undefined,
-    input.allowPlainExit,
-  );
-  const minUptimeMs =
-    trusted && trusted.minUptimeMs !== 'unknown' ? trusted.minUptimeMs : PM2_DEFAULTS.minUptimeMs;
+  }
+  const trusted = trustedSettings(input);
+  const settings = trusted ?? identity.settings;
+  const plan = chooseStrategy(identity, settings, daemonAccess(input), input.allowPlainExit);
+  const minUptimeMs = settings.minUptimeMs !== 'unknown' ? settings.minUptimeMs : PM2_DEFAULTS.minUptimeMs;
   const startedAt = identity.startedAt ?? input.now - input.uptimeMs;
+  const target: RecordTarget = {
+    name: identity.name,
+    namespace: identity.namespace,
+    pmId: identity.pmId,
+    restarts: identity.restarts,
+    lifetimeMs: recordLifetimeMs(settings),
+  };
   return {
     plan,
     minUptimeWaitMs: Math.max(0, startedAt + minUptimeMs + DEFAULTS.minUptimeMarginMs - input.now),
-    pmId: identity.pmId,
-    restarts: identity.restarts,
+    target,
   };
 }

@@ -20,6 +20,15 @@ export type RestartPlan =
   | { readonly ok: true; readonly strategy: RestartStrategy; readonly why: string }
   | { readonly ok: false; readonly code: Pm2SelfErrorCode; readonly why: string };
 
+/**
+ * Whether the daemon can take a restart request: it answered; it did not; or its socket belongs to
+ * another user (an app pm2 runs with `uid`/`user`).
+ */
+export type DaemonAccess = 'reachable' | 'unreachable' | 'accessDenied';
+
+/** The exit code used when an app run as another user cannot learn its `stop_exit_codes`: EX_TEMPFAIL. */
+export const UNCERTAIN_RESTART_EXIT_CODE = 75;
+
 /** Exit codes tried, in order, for the `exit` strategy (75 is EX_TEMPFAIL). */
 export const RESTART_EXIT_CODES: readonly number[] = [0, 75, 1, 70, 69, 64];
 
@@ -45,12 +54,12 @@ function notTrackedWhy(relation: Relation): string {
 
 /**
  * Chooses how to restart. Pure. `settings` are the most authoritative known (the daemon's when it
- * answered); `daemonReachable` says whether a daemon restart request can be sent.
+ * answered); `daemon` says whether a daemon restart request can be sent.
  */
 export function chooseStrategy(
   identity: Identity,
   settings: RestartSettings | null,
-  daemonReachable: boolean,
+  daemon: DaemonAccess,
   allowPlainExit: boolean,
 ): RestartPlan {
   if (!identity.managed) {
@@ -82,13 +91,20 @@ export function chooseStrategy(
       strategy: { type: 'exit', code },
       why: `autorestart is on and exit code ${code} is not a stop exit code`,
     };
-  if (daemonReachable) {
+  if (daemon === 'reachable') {
     const why = whyNoExitCode(settings);
     return {
       ok: true,
       strategy: { type: 'daemon', pmId: identity.pmId },
       why: `${why}: the daemon restarts pm_id ${identity.pmId}`,
     };
+  }
+  if (daemon === 'accessDenied' && settings?.autorestart === true && settings.stopExitCodes === 'unknown') {
+    // Run as another user: the daemon cannot be asked and a fork env omits array settings. 75 is the
+    // code least likely to be listed in stop_exit_codes (those list clean exits, 0, as a rule).
+    const code = UNCERTAIN_RESTART_EXIT_CODE;
+    const why = `autorestart is on; stop_exit_codes are unknown and the daemon belongs to another user: exit code ${code} (EX_TEMPFAIL)`;
+    return { ok: true, strategy: { type: 'exit', code }, why };
   }
   return {
     ok: false,

@@ -13,6 +13,7 @@ import type {
   DaemonClient,
   FileSystem,
   Ports,
+  ProcessFacts,
   ProcessPort,
   RpcResult,
   ShutdownSignal,
@@ -61,17 +62,31 @@ export function createFakeClock(start = 1_800_000_000_000): FakeClock {
 export interface FakeFileSystem extends FileSystem {
   readonly files: Map<string, string>;
   readonly reads: string[];
+  /** Paths that read as denied (another user's `PM2_HOME`). */
+  readonly denied: Set<string>;
 }
 
 export function createFakeFileSystem(files: Record<string, string> = {}): FakeFileSystem {
   const map = new Map(Object.entries(files));
   const reads: string[] = [];
+  const denied = new Set<string>();
   return {
     files: map,
     reads,
+    denied,
     async readText(path) {
       reads.push(path);
-      return map.get(path) ?? null;
+      return denied.has(path) ? null : (map.get(path) ?? null);
+    },
+    async whyUnreadable(path) {
+      return denied.has(path) ? 'denied' : 'missing';
+    },
+    async list(dir) {
+      const prefix = `${dir}/`;
+      const names = [...map.keys()]
+        .filter((path) => path.startsWith(prefix))
+        .map((path) => path.slice(prefix.length));
+      return names.filter((name) => !name.includes('/'));
     },
     async writeText(path, text) {
       map.set(path, text);
@@ -176,6 +191,10 @@ export interface FakeProcess extends ProcessPort {
   readonly exits: number[];
   uptimeMs: number;
   rss: number;
+  /** Other processes as `describe` reports them. */
+  readonly processes: Map<number, ProcessFacts>;
+  /** How many `keepAlive` holds are not released yet. */
+  holds: number;
   /** Delivers a shutdown signal or message to the `onShutdown` listeners. */
   emitShutdown(source: ShutdownSignal | 'message'): void;
   listenerCount(): number;
@@ -191,6 +210,7 @@ export interface FakeProcessOptions {
   homedir?: string;
   uptimeMs?: number;
   rss?: number;
+  processes?: readonly ProcessFacts[];
 }
 
 export function createFakeProcess(options: FakeProcessOptions = {}): FakeProcess {
@@ -209,7 +229,18 @@ export function createFakeProcess(options: FakeProcessOptions = {}): FakeProcess
     uptimeSeconds: () => proc.uptimeMs / 1000,
     residentMemoryBytes: () => proc.rss,
     isAlive: (pid) => pid === proc.pid || proc.alive.has(pid),
-    parentPidOf: async (pid) => proc.parents.get(pid) ?? null,
+    parentPidOf: async (pid) => proc.parents.get(pid) ?? proc.processes.get(pid)?.ppid ?? null,
+    processes: new Map((options.processes ?? []).map((facts) => [facts.pid, facts])),
+    describe: async (pid) => proc.processes.get(pid) ?? null,
+    holds: 0,
+    keepAlive() {
+      proc.holds += 1;
+      let released = false;
+      return () => {
+        if (!released) proc.holds -= 1;
+        released = true;
+      };
+    },
     exit(code) {
       proc.exits.push(code);
     },

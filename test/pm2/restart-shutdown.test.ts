@@ -74,9 +74,13 @@ describe('pm2 restart <id> from the CLI while a task runs', () => {
     expect(old.filter((e) => e.event === 'task-begun').length).toBe(
       old.filter((e) => e.event === 'task-ended').length,
     );
-    expect(findEvent(old, (e) => e.event === 'restarting').detail).toMatchObject({
-      strategy: { type: 'shutdown' },
+    // pm2 stops this process: an 'exiting' event says so, with the signal; no 'restarting'.
+    expect(findEvent(old, (e) => e.event === 'exiting').detail).toMatchObject({
+      initiator: 'pm2',
+      signal: 'SIGINT',
+      record: 'written',
     });
+    expect(old.some((e) => e.event === 'restarting')).toBe(false);
 
     const gen1 = findEvent(events, (e) => e.event === 'started' && e.gen === '1');
     expect(gen1.pid).not.toBe(before.pid);

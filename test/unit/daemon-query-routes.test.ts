@@ -111,7 +111,12 @@ describe('createDaemonQuery: routes', () => {
       'eco-cluster',
     ]);
     expect(ports.daemon.calls).toEqual([
-      { socketPath: `${HOME}/rpc.sock`, method: 'getMonitorData', arg: {}, options: { timeoutMs: 2000 } },
+      {
+        socketPath: `${HOME}/rpc.sock`,
+        method: 'getMonitorData',
+        arg: {},
+        options: { timeoutMs: 2000, maxReplyBytes: 1 << 20 },
+      },
     ]);
     expect(ports.runner.calls).toHaveLength(0);
   });

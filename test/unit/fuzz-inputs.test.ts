@@ -301,7 +301,15 @@ describe('fuzz: env snapshots and pid files', () => {
         fc.option(pidArb, { nil: null }),
         fc.option(fc.constantFrom('node', 'bash', '/usr/bin/node', 'sh', 'none', ''), { nil: null }),
         (pid, ppid, pidFileText, daemonPid, interpreter) => {
-          const reading = classifyRelation({ pid, ppid, pidFileText, daemonPid, interpreter });
+          const reading = classifyRelation({
+            pid,
+            ppid,
+            pidFileText,
+            daemonPid,
+            interpreter,
+            script: null,
+            ancestors: null,
+          });
           if (!reading.ok) {
             expect(reading.problem).toBe(pidFileText === null ? 'pidFileUnreadable' : 'pidFileInvalid');
             return;
@@ -477,7 +485,13 @@ describe('fuzz: createPm2Self over random envs, pid files and daemon answers', (
           expect(pidFilePid === s.pid || listedPids.includes(s.pid)).toBe(true);
         }
         if (identity.relation === 'wrapper') expect(identity.trackedPid).toBe(s.ppid);
-        if (identity.source === 'pm2Env') expect(identity.trackedPid).toBe(pidFilePid);
+        if (identity.source === 'pm2Env') {
+          // The pid file names the tracked process, unless it is stale: an old worker whose parent is
+          // the daemon, and which the daemon lists under its pm_id, is tracked whatever the file says.
+          const daemonSaysUs =
+            identity.relation === 'tracked' && s.ppid === s.daemonPid && listedPids.includes(s.pid);
+          expect(identity.trackedPid).toBe(daemonSaysUs ? s.pid : pidFilePid);
+        }
         if (identity.source === 'daemon')
           expect(listedPids.filter((pid) => pid === identity.trackedPid)).toHaveLength(1);
 
@@ -485,7 +499,15 @@ describe('fuzz: createPm2Self over random envs, pid files and daemon answers', (
           expect(snapshot).not.toBeNull();
           if (snapshot === null) continue;
           expect(snapshot.pid).toBe(s.pid);
-          expect(snapshot.relation).toBe(identity.relation);
+          // A live answer carries the live relation: the daemon lists a newer process under our pm_id.
+          const replaced =
+            snapshot === live &&
+            snapshot.daemon?.ok === true &&
+            identity.relation === 'tracked' &&
+            listed.ok &&
+            listed.entries.some((e) => e.pmId === identity.pmId && e.pid !== identity.trackedPid) &&
+            !listed.entries.some((e) => e.pmId === identity.pmId && e.pid === identity.trackedPid);
+          expect(snapshot.relation).toBe(replaced ? 'superseded' : identity.relation);
           expect(snapshot.name).toBe(identity.name);
           if (snapshot.relation === 'tracked') expect(snapshot.trackedPid).toBe(s.pid);
           if (snapshot.relation === 'wrapper') expect(snapshot.trackedPid).toBe(s.ppid);

@@ -10,6 +10,9 @@ function factsOf(name: EnvFixtureName, daemonPid: number | null = FIXTURE_DAEMON
     pidFileText: fixture.pidFile,
     daemonPid,
     interpreter: fixture.env.exec_interpreter ?? null,
+    script: fixture.env.pm_exec_path ?? null,
+    // Recorded fixtures hold no process tree: the rule for other platforms applies.
+    ancestors: null,
   };
 }
 
@@ -26,9 +29,19 @@ describe('classifyRelation over recorded processes', () => {
     ['direct-child', 'descendant', 7417],
     ['grandchild', 'descendant', 7417],
   ] as const)('%s is %s (tracked pid %d)', (fixture, relation, trackedPid) => {
-    expect(classifyRelation(factsOf(fixture))).toEqual({ ok: true, relation, trackedPid });
+    expect(classifyRelation(factsOf(fixture))).toEqual({
+      ok: true,
+      relation,
+      trackedPid,
+      evidence: 'pidFile',
+    });
     // The answer does not depend on knowing the daemon's pid, except for superseded.
-    expect(classifyRelation(factsOf(fixture, null))).toEqual({ ok: true, relation, trackedPid });
+    expect(classifyRelation(factsOf(fixture, null))).toEqual({
+      ok: true,
+      relation,
+      trackedPid,
+      evidence: 'pidFile',
+    });
   });
 
   it('a daemon child whose pid file names another process is superseded (old cluster worker)', () => {
@@ -37,12 +50,14 @@ describe('classifyRelation over recorded processes', () => {
       ok: true,
       relation: 'superseded',
       trackedPid: 9999,
+      evidence: 'pidFile',
     });
     // Without the daemon's pid it cannot be told from a descendant.
     expect(classifyRelation({ ...worker, pidFileText: '9999', daemonPid: null })).toEqual({
       ok: true,
       relation: 'descendant',
       trackedPid: 9999,
+      evidence: 'pidFile',
     });
   });
 

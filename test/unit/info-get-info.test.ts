@@ -197,7 +197,7 @@ describe('getInfo', () => {
     expect(await createPm2Self({ ports }).getInfo({ live: true })).toBeNull();
   });
 
-  it('an old cluster worker never reports the new worker as itself', async () => {
+  it('an old cluster worker never reports the new worker as itself: its live answer says superseded', async () => {
     // The worker resolved itself as tracked; then a reload started a new worker under the same pm_id.
     const ports = portsForEnvFixture('cluster-0', {
       liveDaemon: true,
@@ -211,12 +211,13 @@ describe('getInfo', () => {
     const self = createPm2Self({ ports });
     expect(await self.getIdentity()).toMatchObject({ relation: 'tracked', trackedPid: 7454 });
     const info = await self.getInfo({ live: true });
-    expect(info?.relation === 'tracked' ? info.trackedPid : info?.pid).toBe(7454);
+    // The daemon lists the new worker under pm_id 1: the live answer carries the live relation, and
+    // the new worker's measurements are never reported as this process's.
     expect(info).toMatchObject({
       pid: 7454,
-      trackedPid: 7454,
-      relation: 'tracked',
-      status: null,
+      trackedPid: 9999,
+      relation: 'superseded',
+      status: 'launching',
       cpuPercent: null,
       memoryBytes: ports.process.rss,
       daemon: { ok: true },

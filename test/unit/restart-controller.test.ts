@@ -90,6 +90,8 @@ interface World {
   signal(source?: ShutdownSignal | 'message'): void;
   listenerCount(): number;
   eventNames(): RestartEventName[];
+  /** How many keep-alive holds are not released. */
+  holds(): number;
 }
 
 const EVENT_NAMES: readonly RestartEventName[] = [
@@ -102,6 +104,8 @@ const EVENT_NAMES: readonly RestartEventName[] = [
   'refused',
   'failed',
   'hookFailed',
+  'exiting',
+  'hooksRejected',
 ];
 
 function createWorld(options: WorldOptions = {}): World {
@@ -118,6 +122,7 @@ function createWorld(options: WorldOptions = {}): World {
   const exits: World['exits'] = [];
   const daemonCalls: DaemonCall[] = [];
   const listeners = new Set<(source: ShutdownSignal | 'message') => void>();
+  const holds = { count: 0 };
   const pid = options.pid ?? snapshot?.pid ?? 5_000;
 
   const fs: FileSystem = {
@@ -127,6 +132,11 @@ function createWorld(options: WorldOptions = {}): World {
       return true;
     },
     remove: async (path) => files.delete(path),
+    whyUnreadable: async () => 'missing',
+    list: async (dir) =>
+      [...files.keys()]
+        .filter((path) => path.startsWith(`${dir}/`))
+        .map((path) => path.slice(dir.length + 1)),
   };
 
   const daemon: DaemonClient = {
@@ -155,6 +165,13 @@ function createWorld(options: WorldOptions = {}): World {
     residentMemoryBytes: () => 1,
     isAlive: (other) => other === pid || other === DAEMON_PID,
     parentPidOf: async () => null,
+    describe: async () => null,
+    keepAlive: () => {
+      holds.count += 1;
+      return () => {
+        holds.count -= 1;
+      };
+    },
     exit: (code) => exits.push({ code, at: clock.now() }),
     onShutdown(listener) {
       listeners.add(listener);
@@ -189,6 +206,7 @@ function createWorld(options: WorldOptions = {}): World {
     },
     listenerCount: () => listeners.size,
     eventNames: () => events.map((entry) => entry.name),
+    holds: () => holds.count,
   };
 }
 
@@ -243,11 +261,11 @@ describe('gracefulRestart when idle', () => {
     const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
     world.self.installShutdownHandler();
     const kinds: string[] = [];
-    const hook = async (context: { kind: string }) => {
+    const hook = () => async (context: { kind: string }) => {
       kinds.push(context.kind);
       await new Promise<void>((resolve) => world.clock.setTimeout(resolve, 50));
     };
-    await world.self.gracefulRestart({ reason: 'deploy', beforeExit: [hook, hook] });
+    await world.self.gracefulRestart({ reason: 'deploy', beforeExit: [hook(), hook()] });
     await world.clock.advance(10);
     world.signal('SIGINT');
     await world.clock.advance(100);
@@ -314,12 +332,17 @@ describe('gracefulRestart when idle', () => {
     expect(readRecord(world, 0)).toEqual({
       initiator: 'self',
       reason: 'new config',
+      signal: null,
+      name: FORK.env.name,
+      namespace: FORK.env.namespace,
       pmId: 0,
       previousPid: FORK.pid,
       previousRestarts: 0,
       requestedAt: FORK_STARTED_AT + 60_000,
       deferredMs: 0,
       exitedAt: FORK_STARTED_AT + 60_000,
+      // pm2's default kill_timeout (1600 ms) + restart delay 0 + 10 s of slack.
+      expiresAt: FORK_STARTED_AT + 60_000 + 11_600,
       strategy: 'exit',
       forced: false,
       tasksCut: 0,
@@ -332,6 +355,8 @@ describe('gracefulRestart when idle', () => {
     expect(await world.self.gracefulRestart({ reason: 'again' })).toEqual({
       status: 'alreadyPending',
       phase: 'draining',
+      pending: { kind: 'restart', reason: 'requested' },
+      rejectedHooks: 0,
     });
     await world.clock.runAll();
     expect(world.exits).toHaveLength(1);
@@ -592,7 +617,8 @@ describe('strategies', () => {
   it('daemon strategy: when the daemon never stops us, the restart fails and the app runs on', async () => {
     const world = createWorld({ env: 'eco-fork', now: ECO_STARTED_AT + 60_000 });
     await world.self.gracefulRestart({ reason: 'reload' });
-    await world.clock.advance(DEFAULTS.daemonRestartGraceMs - 1);
+    // The grace follows the app's kill_timeout (3000 ms in eco-fork), plus the library's slack.
+    await world.clock.advance(3_000 + DEFAULTS.daemonRestartGraceMs - 1);
     expect(eventsOf(world, 'failed')).toEqual([]);
     await world.clock.advance(1);
     expect(eventsOf(world, 'failed')).toEqual([
@@ -680,8 +706,10 @@ describe('installShutdownHandler', () => {
     await flush();
     expect(kinds).toEqual(['shutdown']);
     expect(world.exits).toEqual([{ code: 0, at }]);
-    expect(eventsOf(world, 'restarting')).toEqual([
-      expect.objectContaining({ strategy: { type: 'shutdown' } }),
+    // A pm2 stop is not a restart: 'exiting' says who asked, 'restarting' is for self-restarts only.
+    expect(eventsOf(world, 'restarting')).toEqual([]);
+    expect(eventsOf(world, 'exiting')).toEqual([
+      { type: 'exiting', initiator: 'pm2', signal: 'SIGTERM', reason: 'pm2 SIGTERM', record: 'written' },
     ]);
   });
 
@@ -762,8 +790,9 @@ describe('installShutdownHandler', () => {
     expect(world.exits).toEqual([{ code: 0, at: at + budget(PM2_DEFAULTS.killTimeoutMs) }]);
     expect(aborted).toBe(true);
     expect(eventsOf(world, 'hookFailed')).toHaveLength(1);
-    expect(eventsOf(world, 'restarting')).toEqual([
-      expect.objectContaining({ strategy: { type: 'shutdown' } }),
+    expect(eventsOf(world, 'restarting')).toEqual([]);
+    expect(eventsOf(world, 'exiting')).toEqual([
+      expect.objectContaining({ initiator: 'pm2', signal: 'SIGINT', reason: 'requested' }),
     ]);
   });
 
@@ -811,7 +840,7 @@ describe('getLastRestart', () => {
       files,
       pid: NEXT_PID,
       now: FORK_STARTED_AT + 61_000,
-      envPatch: { restart_time: '4' },
+      envPatch: { restart_time: '4', pm_uptime: String(FORK_STARTED_AT + 60_100) },
     });
     files.set(FORK.env.pm_pid_path as string, String(NEXT_PID));
     expect(await after.self.getLastRestart()).toMatchObject({
@@ -833,11 +862,16 @@ describe('getLastRestart', () => {
     await flush();
     expect(before.exits).toHaveLength(1);
 
-    const after = createWorld({ files, pid: NEXT_PID, envPatch: { restart_time: '4' } });
+    const after = createWorld({
+      files,
+      pid: NEXT_PID,
+      envPatch: { restart_time: '4', pm_uptime: String(FORK_STARTED_AT + 300) },
+    });
     files.set(FORK.env.pm_pid_path as string, String(NEXT_PID));
     expect(await after.self.getLastRestart()).toMatchObject({
       initiator: 'pm2',
-      reason: 'SIGINT',
+      reason: 'pm2 SIGINT',
+      signal: 'SIGINT',
       strategy: 'shutdown',
       previousPid: FORK.pid,
       previousRestarts: 3,
@@ -847,17 +881,29 @@ describe('getLastRestart', () => {
   const record = (overrides: Partial<RestartRecord> = {}): RestartRecord => ({
     initiator: 'self',
     reason: 'upgrade',
+    signal: null,
+    name: FORK.env.name as string,
+    namespace: FORK.env.namespace as string,
     pmId: 0,
     previousPid: 7_000,
     previousRestarts: 3,
     requestedAt: FORK_STARTED_AT - 5_000,
     deferredMs: 0,
     exitedAt: FORK_STARTED_AT - 5_000,
+    expiresAt: FORK_STARTED_AT + 6_600,
     strategy: 'exit',
     forced: false,
     tasksCut: 0,
     ...overrides,
   });
+  const reader = {
+    name: FORK.env.name as string,
+    namespace: FORK.env.namespace as string,
+    pmId: 0,
+    pid: FORK.pid,
+    restarts: 4,
+    startedAt: FORK_STARTED_AT,
+  };
 
   const lastRestartWith = async (written: RestartRecord, restartTime = '4') => {
     const files = new Map([[recordFile(0), JSON.stringify(written)]]);
@@ -867,7 +913,37 @@ describe('getLastRestart', () => {
 
   it('accepts a record whose previousRestarts is restarts - 1', async () => {
     expect(await lastRestartWith(record())).toEqual(record());
-    expect(parseRestartRecord(JSON.stringify(record()), { pmId: 0, pid: FORK.pid })).toEqual(record());
+    expect(parseRestartRecord(JSON.stringify(record()), reader)).toEqual(record());
+  });
+
+  it('ignores the record of another app that had the same pm_id (after pm2 delete)', async () => {
+    expect(await lastRestartWith(record({ name: 'another-app' }))).toBeNull();
+    expect(await lastRestartWith(record({ namespace: 'other' }))).toBeNull();
+  });
+
+  it('ignores an expired record: this generation started after the record expired', async () => {
+    expect(await lastRestartWith(record({ expiresAt: FORK_STARTED_AT - 1 }))).toBeNull();
+    expect(await lastRestartWith(record({ expiresAt: FORK_STARTED_AT }))).not.toBeNull();
+  });
+
+  it('reads a record once per generation: the file goes, the answer stays (pm2 stop + start keeps restart_time)', async () => {
+    const files = new Map([[recordFile(0), JSON.stringify(record())]]);
+    const world = createWorld({ files, envPatch: { restart_time: '4' } });
+    expect(await world.self.getLastRestart()).toEqual(record());
+    expect(files.has(recordFile(0))).toBe(false);
+    expect(await world.self.getLastRestart()).toEqual(record());
+    // The generation after a pm2 stop + pm2 start has the same restart_time, and reads nothing.
+    const restarted = createWorld({ files, pid: NEXT_PID, envPatch: { restart_time: '4' } });
+    files.set(FORK.env.pm_pid_path as string, String(NEXT_PID));
+    expect(await restarted.self.getLastRestart()).toBeNull();
+  });
+
+  it("a descendant never reads (or removes) its app's record", async () => {
+    const files = new Map([[recordFile(0), JSON.stringify(record())]]);
+    const child = createWorld({ files, env: 'grandchild', envPatch: { restart_time: '4' } });
+    expect((await child.self.getIdentity()).managed).toBe(true);
+    expect(await child.self.getLastRestart()).toBeNull();
+    expect(files.has(recordFile(0))).toBe(true);
   });
 
   it('ignores a record written by this very pid', async () => {

@@ -119,18 +119,17 @@ async function simulate(config: { minUptimeWaitMs: number; hooksTimeoutMs: numbe
   const controller = createRestartController({
     machine: restartMachine,
     clock,
-    process: { pid: 4242, exit: exitSpy },
+    process: { pid: 4242, exit: exitSpy, keepAlive: () => () => undefined },
     plan: async () => ({
       plan: { ok: true, strategy: { type: 'exit', code: 0 }, why: 'test' },
       minUptimeWaitMs: config.minUptimeWaitMs,
-      pmId: 0,
-      restarts: 0,
+      target: { name: 'app', namespace: 'default', pmId: 0, restarts: 0, lifetimeMs: 11_600 },
     }),
     stillTracked: async () => true,
     discardRecord: async () => {},
     requestDaemonRestart: async () => ({ ok: true }),
-    writeRecord: async () => undefined,
-    daemonRestartGraceMs: 10_000,
+    writeRecord: async () => true,
+    daemonRestartGraceMs: () => 10_000,
   });
   for (const name of EVENT_NAMES) controller.on(name, (event) => log.push({ type: 'event', name, event }));
 
@@ -195,11 +194,13 @@ async function simulate(config: { minUptimeWaitMs: number; hooksTimeoutMs: numbe
         signals += 1;
         inSignal = signals;
         log.push({ type: 'signal', at: clock.now(), budgetMs: op.budgetMs });
-        controller.shutdown('SIGINT', {
+        controller.shutdown({
+          signal: 'SIGINT',
           budgetMs: op.budgetMs,
           refuseNewTasks: op.refuseNewTasks,
           hooks: hooksOf(op.hook),
           hooksTimeoutMs: config.hooksTimeoutMs,
+          recordAs: null,
         });
         inSignal = 0;
         break;
@@ -361,7 +362,7 @@ describe('restart controller properties (simulated clock, exit spy)', () => {
       const { log } = await simulate(config, ops);
       for (const entry of log) {
         if (entry.type !== 'outcome') continue;
-        expect(['restarting', 'deferred', 'alreadyPending']).toContain(entry.outcome.status);
+        expect(['restarting', 'deferred', 'alreadyPending', 'cancelled']).toContain(entry.outcome.status);
       }
       const fresh = log.filter(
         (entry) =>

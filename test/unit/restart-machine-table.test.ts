@@ -5,23 +5,31 @@ import {
   transition,
   type MachineNotice,
   type PendingRequest,
+  type RequestOptions,
   type RestartEffect,
   type RestartEvent,
   type RestartPhase,
   type RestartState,
+  type Transition,
 } from '../../src/restart/machine.js';
+import type { PlannedRestart } from '../../src/restart/plan-restart.js';
+import { openRequest } from '../../src/restart/request.js';
 
 type EventType = RestartEvent['type'];
 type EffectType = RestartEffect['type'] | `notify:${MachineNotice['type']}`;
 
 // Exhaustive by type: adding a phase or an event to the machine's unions fails `tsc` here until the
 // lists (and the table below, typed as a full Record) have it; the runtime check then sees the new row.
-const PHASES = { idle: true, deferred: true, draining: true, exiting: true } as const satisfies Record<
-  RestartPhase,
-  true
->;
+const PHASES = {
+  idle: true,
+  planning: true,
+  deferred: true,
+  draining: true,
+  exiting: true,
+} as const satisfies Record<RestartPhase, true>;
 const EVENT_TYPES = {
   restartRequested: true,
+  planned: true,
   shutdownRequested: true,
   taskStarted: true,
   taskEnded: true,
@@ -33,24 +41,41 @@ const EVENT_TYPES = {
 
 const T0 = 1_000_000;
 
-const restartRequest = (overrides: Partial<PendingRequest> = {}): PendingRequest => ({
-  kind: 'restart',
+const OPTIONS: RequestOptions = {
   reason: 'update',
-  requestedAt: T0,
-  deadlineAt: T0 + 5_000,
+  deadlineMs: 5_000,
   onDeadline: 'force',
   refuseNewTasks: false,
-  forced: false,
+  hooks: [],
+  hooksTimeoutMs: 5_000,
+  allowPlainExit: false,
+};
+
+/** A plan that exits with code 0, made for request `id`. */
+const PLANNED: PlannedRestart = {
+  plan: { ok: true, strategy: { type: 'exit', code: 0 }, why: 'autorestart is on' },
+  minUptimeWaitMs: 0,
+  target: null,
+};
+
+const restartRequest = (overrides: Partial<PendingRequest> = {}): PendingRequest => ({
+  ...openRequest(1, T0, OPTIONS),
   ...overrides,
 });
 
 /** One representative state per phase. */
 const STATES: Record<RestartPhase, RestartState> = {
-  idle: { phase: 'idle', tasks: 1, request: null },
-  deferred: { phase: 'deferred', tasks: 2, request: restartRequest() },
+  idle: { phase: 'idle', tasks: 1, request: null, nextId: 2 },
+  planning: { phase: 'planning', tasks: 1, request: restartRequest(), nextId: 2 },
+  deferred: { phase: 'deferred', tasks: 2, request: restartRequest({ plan: PLANNED }), nextId: 2 },
   // Forced past one running task, so `taskEnded` has something to count down.
-  draining: { phase: 'draining', tasks: 1, request: restartRequest({ forced: true }) },
-  exiting: { phase: 'exiting', tasks: 0, request: restartRequest() },
+  draining: {
+    phase: 'draining',
+    tasks: 1,
+    request: restartRequest({ forced: true, plan: PLANNED }),
+    nextId: 2,
+  },
+  exiting: { phase: 'exiting', tasks: 0, request: restartRequest({ plan: PLANNED }), nextId: 2 },
 };
 
 const AT = T0 + 1_000;
@@ -60,17 +85,18 @@ const EVENTS: { [K in EventType]: Extract<RestartEvent, { type: K }> } = {
   restartRequested: {
     type: 'restartRequested',
     at: AT,
-    reason: 'config',
-    deadlineMs: 3_000,
-    onDeadline: 'force',
-    refuseNewTasks: false,
+    options: { ...OPTIONS, reason: 'config', deadlineMs: 3_000 },
   },
+  planned: { type: 'planned', at: AT, requestId: 1, allowPlainExit: false, planned: PLANNED },
   shutdownRequested: {
     type: 'shutdownRequested',
     at: AT,
-    source: 'SIGINT',
+    signal: 'SIGINT',
     budgetMs: 1_300,
     refuseNewTasks: false,
+    hooks: [],
+    hooksTimeoutMs: 5_000,
+    recordAs: null,
   },
   taskStarted: { type: 'taskStarted', at: AT },
   taskEnded: { type: 'taskEnded', at: AT },
@@ -85,11 +111,8 @@ type Expected = { phase: RestartPhase; tasks: number; effects: EffectType[] } | 
 
 const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
   idle: {
-    restartRequested: {
-      phase: 'deferred',
-      tasks: 1,
-      effects: ['notify:requested', 'startDeadlineTimer', 'notify:deferred'],
-    },
+    restartRequested: { phase: 'planning', tasks: 1, effects: ['notify:requested', 'plan'] },
+    planned: null,
     shutdownRequested: {
       phase: 'deferred',
       tasks: 1,
@@ -102,8 +125,28 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
     drainFinished: null,
     restartFailed: null,
   },
+  planning: {
+    restartRequested: { phase: 'planning', tasks: 1, effects: ['notify:requested'] },
+    planned: {
+      phase: 'deferred',
+      tasks: 1,
+      effects: ['startDeadlineTimer', 'notify:deferred'],
+    },
+    shutdownRequested: {
+      phase: 'deferred',
+      tasks: 1,
+      effects: ['notify:requested', 'startDeadlineTimer', 'notify:deferred'],
+    },
+    taskStarted: { phase: 'planning', tasks: 2, effects: ['acceptTask'] },
+    taskEnded: { phase: 'planning', tasks: 0, effects: [] },
+    cancelRequested: { phase: 'idle', tasks: 1, effects: ['cancelDeadlineTimer', 'notify:cancelled'] },
+    deadlineReached: null,
+    drainFinished: null,
+    restartFailed: null,
+  },
   deferred: {
     restartRequested: { phase: 'deferred', tasks: 2, effects: ['notify:requested', 'startDeadlineTimer'] },
+    planned: null,
     shutdownRequested: {
       phase: 'deferred',
       tasks: 2,
@@ -122,6 +165,7 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
   },
   draining: {
     restartRequested: { phase: 'draining', tasks: 1, effects: ['notify:requested'] },
+    planned: null,
     shutdownRequested: { phase: 'draining', tasks: 1, effects: ['notify:requested'] },
     taskStarted: { phase: 'draining', tasks: 1, effects: ['refuseTask'] },
     taskEnded: { phase: 'draining', tasks: 0, effects: [] },
@@ -132,6 +176,7 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
   },
   exiting: {
     restartRequested: { phase: 'exiting', tasks: 0, effects: ['notify:requested'] },
+    planned: null,
     shutdownRequested: { phase: 'exiting', tasks: 0, effects: ['exitNow'] },
     taskStarted: { phase: 'exiting', tasks: 0, effects: ['refuseTask'] },
     taskEnded: null,
@@ -166,7 +211,7 @@ describe('restart machine transition table', () => {
     expect(keys.sort()).toEqual(phases.flatMap((phase) => events.map((event) => `${phase}/${event}`)).sort());
     expect(Object.keys(STATES).sort()).toEqual([...phases].sort());
     expect(Object.keys(EVENTS).sort()).toEqual([...events].sort());
-    expect(restartMachine.initialState).toEqual({ phase: 'idle', tasks: 0, request: null });
+    expect(restartMachine.initialState).toEqual({ phase: 'idle', tasks: 0, request: null, nextId: 1 });
   });
 
   it.each(ROWS)('$phase + $event', ({ phase, event, expected }) => {
@@ -195,34 +240,46 @@ describe('restart machine transition table', () => {
 
 describe('restart machine: focused cases', () => {
   const idle = restartMachine.initialState;
-  const request = (
-    at: number,
-    extra: Partial<Extract<RestartEvent, { type: 'restartRequested' }>> = {},
-  ): RestartEvent => ({
+  const request = (at: number, extra: Partial<RequestOptions> = {}): RestartEvent => ({
     type: 'restartRequested',
     at,
-    reason: 'update',
-    deadlineMs: null,
-    onDeadline: 'force',
-    refuseNewTasks: false,
-    ...extra,
+    options: { ...OPTIONS, deadlineMs: null, ...extra },
   });
   const shutdown = (at: number, budgetMs = 1_300, refuseNewTasks = false): RestartEvent => ({
     type: 'shutdownRequested',
     at,
-    source: 'SIGINT',
+    signal: 'SIGINT',
     budgetMs,
     refuseNewTasks,
+    hooks: [],
+    hooksTimeoutMs: 5_000,
+    recordAs: null,
   });
+  /** A request from idle, planned at once (the plan exits with code 0): both transitions' effects. */
+  const ask = (state: RestartState, event: RestartEvent): Transition => {
+    const first = transition(state, event);
+    if (state.phase !== 'idle' || first.state.phase !== 'planning') return first;
+    const requestId = (first.state.request as PendingRequest).id;
+    const planned: RestartEvent = {
+      type: 'planned',
+      at: event.at,
+      requestId,
+      allowPlainExit: false,
+      planned: PLANNED,
+    };
+    const second = transition(first.state, planned);
+    return { state: second.state, effects: [...first.effects, ...second.effects] };
+  };
   const run = (state: RestartState, ...events: RestartEvent[]): RestartState =>
-    events.reduce((current, event) => transition(current, event).state, state);
+    events.reduce((current, event) => ask(current, event).state, state);
   const busy = run(idle, { type: 'taskStarted', at: T0 });
 
   it('an idle request with no task drains at once, and cancels any deadline timer', () => {
-    const next = transition(idle, request(T0, { deadlineMs: 1_000 }));
+    const next = ask(idle, request(T0, { deadlineMs: 1_000 }));
     expect(next.state.phase).toBe('draining');
     expect(next.effects.map(effectType)).toEqual([
       'notify:requested',
+      'plan',
       'cancelDeadlineTimer',
       'notify:draining',
       'drain',
@@ -237,7 +294,7 @@ describe('restart machine: focused cases', () => {
   });
 
   it('a busy request defers with a timer for its deadline', () => {
-    const next = transition(busy, request(T0, { deadlineMs: 2_500 }));
+    const next = ask(busy, request(T0, { deadlineMs: 2_500 }));
     expect(next.state).toMatchObject({
       phase: 'deferred',
       tasks: 1,
@@ -248,21 +305,21 @@ describe('restart machine: focused cases', () => {
   });
 
   it('a request without deadline defers without a timer', () => {
-    const next = transition(busy, request(T0));
+    const next = ask(busy, request(T0));
     expect(next.state.phase).toBe('deferred');
     expect(timers(next.effects)).toEqual([]);
   });
 
   it('coalesces a second request: alreadyPending notice, no second drain', () => {
     const deferred = run(busy, request(T0, { deadlineMs: 1_000 }));
-    const second = transition(deferred, request(T0 + 10, { reason: 'again', deadlineMs: 5_000 }));
-    expect(second.state).toBe(deferred);
+    const second = ask(deferred, request(T0 + 10, { reason: 'again', deadlineMs: 5_000 }));
+    expect(second.state).toEqual(deferred);
     expect(second.effects).toEqual([
       { type: 'notify', notice: { type: 'requested', kind: 'restart', reason: 'again', coalesced: true } },
     ]);
 
     const draining = run(idle, request(T0));
-    const third = transition(draining, request(T0 + 10));
+    const third = ask(draining, request(T0 + 10));
     expect(third.effects.map(effectType)).toEqual(['notify:requested']);
     expect(third.effects.some((effect) => effect.type === 'drain')).toBe(false);
     expect(notices(third.effects)[0]).toMatchObject({ coalesced: true });
@@ -287,34 +344,34 @@ describe('restart machine: focused cases', () => {
 
     // A deferred request without deadline survives a coalesced 100 ms give-up.
     const waiting = run(busy, request(T0));
-    const withGiveUp = transition(waiting, request(T0 + 10, { deadlineMs: 100, onDeadline: 'giveUp' }));
-    expect(withGiveUp.state).toBe(waiting);
+    const withGiveUp = ask(waiting, request(T0 + 10, { deadlineMs: 100, onDeadline: 'giveUp' }));
+    expect(withGiveUp.state).toEqual(waiting);
     const atDeadline = transition(withGiveUp.state, { type: 'deadlineReached', at: T0 + 500 });
     expect(atDeadline.state.phase).toBe('deferred');
   });
 
   it('a tighter deadline replaces the timer; a looser one is ignored', () => {
     const deferred = run(busy, request(T0, { deadlineMs: 10_000 }));
-    const tighter = transition(deferred, request(T0 + 1_000, { deadlineMs: 2_000 }));
+    const tighter = ask(deferred, request(T0 + 1_000, { deadlineMs: 2_000 }));
     expect(timers(tighter.effects)).toEqual([2_000]);
     expect(tighter.state.request).toMatchObject({
       deadlineAt: T0 + 3_000,
       reason: 'update',
       requestedAt: T0,
     });
-    const looser = transition(tighter.state, request(T0 + 1_500, { deadlineMs: 60_000 }));
+    const looser = ask(tighter.state, request(T0 + 1_500, { deadlineMs: 60_000 }));
     expect(timers(looser.effects)).toEqual([]);
-    expect(looser.state).toBe(tighter.state);
+    expect(looser.state).toEqual(tighter.state);
 
     const noDeadline = run(busy, request(T0));
-    const first = transition(noDeadline, request(T0 + 5, { deadlineMs: 100 }));
+    const first = ask(noDeadline, request(T0 + 5, { deadlineMs: 100 }));
     expect(timers(first.effects)).toEqual([100]);
   });
 
   it('deadline with giveUp: back to idle, cancelled with cause deadline', () => {
     const deferred = run(busy, request(T0, { deadlineMs: 1_000, onDeadline: 'giveUp' }));
     const next = transition(deferred, { type: 'deadlineReached', at: T0 + 1_000 });
-    expect(next.state).toEqual({ phase: 'idle', tasks: 1, request: null });
+    expect(next.state).toEqual({ phase: 'idle', tasks: 1, request: null, nextId: 2 });
     expect(notices(next.effects)).toEqual([
       { type: 'deadlineReached', reason: 'update', policy: 'giveUp', tasks: 1 },
       { type: 'cancelled', reason: 'update', cause: 'deadline' },
@@ -362,9 +419,10 @@ describe('restart machine: focused cases', () => {
     expect(notices(next.effects)[0]).toEqual({
       type: 'requested',
       kind: 'shutdown',
-      reason: 'SIGINT',
+      reason: 'update',
       coalesced: true,
     });
+    expect(next.state.request).toMatchObject({ signal: 'SIGINT' });
     expect(timers(next.effects)).toEqual([1_300]);
 
     const tight = run(busy, request(T0, { deadlineMs: 200, onDeadline: 'giveUp' }));
@@ -383,12 +441,18 @@ describe('restart machine: focused cases', () => {
     const next = transition(busy, shutdown(T0));
     expect(next.state).toMatchObject({
       phase: 'deferred',
-      request: { kind: 'shutdown', reason: 'SIGINT', deadlineAt: T0 + 1_300, onDeadline: 'force' },
+      request: {
+        kind: 'shutdown',
+        reason: 'pm2 SIGINT',
+        signal: 'SIGINT',
+        deadlineAt: T0 + 1_300,
+        onDeadline: 'force',
+      },
     });
     expect(notices(next.effects)[0]).toEqual({
       type: 'requested',
       kind: 'shutdown',
-      reason: 'SIGINT',
+      reason: 'pm2 SIGINT',
       coalesced: false,
     });
     // pm2's shutdown cannot be cancelled.
@@ -408,7 +472,7 @@ describe('restart machine: focused cases', () => {
     const next = transition(draining, shutdown(T0 + 5));
     expect(next.state).toMatchObject({ phase: 'draining', request: { kind: 'shutdown', reason: 'update' } });
     expect(next.effects).toEqual([
-      { type: 'notify', notice: { type: 'requested', kind: 'shutdown', reason: 'SIGINT', coalesced: true } },
+      { type: 'notify', notice: { type: 'requested', kind: 'shutdown', reason: 'update', coalesced: true } },
     ]);
     // ... and the next signal is a second one.
     expect(transition(next.state, shutdown(T0 + 6)).effects).toEqual([{ type: 'exitNow' }]);
@@ -459,5 +523,127 @@ describe('restart machine: focused cases', () => {
       transition(exitingShutdown, { type: 'restartFailed', at: T0 + 2, cause: 'daemonRefused', message: 'x' })
         .state,
     ).toBe(exitingShutdown);
+  });
+
+  const refusedPlan: PlannedRestart = {
+    plan: { ok: false, code: 'ERR_PM2SELF_NOT_UNDER_PM2', why: 'no pm2 variables' },
+    minUptimeWaitMs: 0,
+    target: null,
+  };
+
+  it('a request is pending from the moment it is made: planning, and cancellable there', () => {
+    const planning = transition(idle, request(T0)).state;
+    expect(planning).toMatchObject({ phase: 'planning', request: { id: 1, kind: 'restart' }, nextId: 2 });
+    const cancelled = transition(planning, { type: 'cancelRequested', at: T0 + 1 });
+    expect(cancelled.state).toEqual({ phase: 'idle', tasks: 0, request: null, nextId: 2 });
+    expect(notices(cancelled.effects)).toEqual([{ type: 'cancelled', reason: 'update', cause: 'cleared' }]);
+    // The plan that arrives after the cancel changes nothing.
+    const late = transition(cancelled.state, {
+      type: 'planned',
+      at: T0 + 2,
+      requestId: 1,
+      allowPlainExit: false,
+      planned: PLANNED,
+    });
+    expect(late.state).toBe(cancelled.state);
+    expect(late.effects).toEqual([]);
+  });
+
+  it("a plan for another request is ignored: only the pending request's plan counts", () => {
+    const first = transition(idle, request(T0)).state;
+    const cancelled = transition(first, { type: 'cancelRequested', at: T0 + 1 }).state;
+    const second = transition(cancelled, request(T0 + 2)).state;
+    expect(second.request?.id).toBe(2);
+    const stale = transition(second, {
+      type: 'planned',
+      at: T0 + 3,
+      requestId: 1,
+      allowPlainExit: false,
+      planned: PLANNED,
+    });
+    expect(stale.state).toBe(second);
+  });
+
+  it('a refused plan returns to idle with a refused notice', () => {
+    const planning = transition(busy, request(T0)).state;
+    const next = transition(planning, {
+      type: 'planned',
+      at: T0 + 1,
+      requestId: 1,
+      allowPlainExit: false,
+      planned: refusedPlan,
+    });
+    expect(next.state).toEqual({ phase: 'idle', tasks: 1, request: null, nextId: 2 });
+    expect(notices(next.effects)).toEqual([
+      { type: 'refused', reason: 'update', code: 'ERR_PM2SELF_NOT_UNDER_PM2', why: 'no pm2 variables' },
+    ]);
+  });
+
+  it('a caller that joins during planning with allowPlainExit gets a new plan, not a refusal', () => {
+    const planning = transition(idle, request(T0)).state;
+    const joined = transition(planning, request(T0 + 1, { allowPlainExit: true })).state;
+    expect(joined.request).toMatchObject({ allowPlainExit: true });
+    const next = transition(joined, {
+      type: 'planned',
+      at: T0 + 2,
+      requestId: 1,
+      allowPlainExit: false,
+      planned: refusedPlan,
+    });
+    expect(next.state).toBe(joined);
+    expect(next.effects).toEqual([{ type: 'plan', requestId: 1, allowPlainExit: true }]);
+  });
+
+  it('merges the options of a second request: any refuseNewTasks, largest hooks budget, each hook once', () => {
+    const hookA = () => undefined;
+    const hookB = () => undefined;
+    const first = run(busy, request(T0, { hooks: [hookA], hooksTimeoutMs: 1_000 }));
+    const merged = transition(
+      first,
+      request(T0 + 1, { hooks: [hookA, hookB, hookB], hooksTimeoutMs: 3_000, refuseNewTasks: true }),
+    );
+    expect(merged.state.request).toMatchObject({
+      reason: 'update',
+      refuseNewTasks: true,
+      hooksTimeoutMs: 3_000,
+      hooks: [hookA, hookB],
+    });
+    // 100 repeated requests with the same hook run it once.
+    const repeated = Array.from({ length: 100 }, (_, i) => request(T0 + 2 + i, { hooks: [hookA] }));
+    expect(run(first, ...repeated).request?.hooks).toEqual([hookA]);
+  });
+
+  it('hooks given while the hooks run or the exit is under way are rejected, with a notice', () => {
+    const known = () => undefined;
+    const late = () => undefined;
+    const draining = run(idle, request(T0, { hooks: [known] }));
+    expect(draining.phase).toBe('draining');
+    const next = transition(draining, request(T0 + 1, { hooks: [known, late], reason: 'again' }));
+    expect(next.state).toBe(draining);
+    expect(notices(next.effects)).toEqual([
+      { type: 'requested', kind: 'restart', reason: 'again', coalesced: true },
+      { type: 'hooksRejected', reason: 'again', phase: 'draining', count: 1 },
+    ]);
+    const exiting = run(draining, { type: 'drainFinished', at: T0 + 2 });
+    expect(notices(transition(exiting, request(T0 + 3, { hooks: [late] })).effects)).toContainEqual({
+      type: 'hooksRejected',
+      reason: 'update',
+      phase: 'exiting',
+      count: 1,
+    });
+  });
+
+  it('a shutdown while planning takes the request over: the plan that follows is ignored', () => {
+    const planning = transition(busy, request(T0)).state;
+    const stopping = transition(planning, shutdown(T0 + 1)).state;
+    expect(stopping).toMatchObject({ phase: 'deferred', request: { kind: 'shutdown', id: 1 } });
+    const after = transition(stopping, {
+      type: 'planned',
+      at: T0 + 2,
+      requestId: 1,
+      allowPlainExit: false,
+      planned: PLANNED,
+    });
+    expect(after.state).toBe(stopping);
   });
 });

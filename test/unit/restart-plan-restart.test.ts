@@ -22,6 +22,7 @@ const identity: ManagedIdentity = {
   settingsOrigin: 'forkEnv',
   pm2Home: '/home/u/.pm2',
   source: 'pm2Env',
+  evidence: 'pidFile',
 };
 const entry = (settings: Record<string, unknown>): ProcessEntry => ({
   pid: 100,
@@ -67,13 +68,36 @@ describe('planRestart', () => {
   ] as const)('%s', (_, live, strategy) => {
     const result = plan({ entry: live });
     expect(result.plan).toMatchObject({ ok: true, strategy });
-    expect(result).toMatchObject({ pmId: 3, restarts: 2 });
+    expect(result.target).toEqual({
+      name: 'app',
+      namespace: 'default',
+      pmId: 3,
+      restarts: 2,
+      lifetimeMs: 1_600 + 10_000,
+    });
   });
 
   it('a fork env alone, with the daemon silent, is refused: an exit might leave the app stopped', () => {
     expect(plan({ entry: undefined }).plan).toMatchObject({
       ok: false,
       code: 'ERR_PM2SELF_DAEMON_UNREACHABLE',
+    });
+  });
+
+  it('run as another user (the daemon answers accessDenied): a fork env exits with 75, not 0', () => {
+    const result = plan({ entry: undefined, daemonProblem: 'accessDenied' });
+    expect(result.plan).toMatchObject({ ok: true, strategy: { type: 'exit', code: 75 } });
+    // autorestart off: nothing would bring the app back, and the daemon cannot be asked.
+    const off = { ...identity, settings: readRestartSettings({ autorestart: 'false' }, 'forkEnv') };
+    expect(plan({ identity: off, entry: undefined, daemonProblem: 'accessDenied' }).plan).toMatchObject({
+      ok: false,
+      code: 'ERR_PM2SELF_DAEMON_UNREACHABLE',
+    });
+    // A scalar stop_exit_codes reaches a fork env: it is honoured.
+    const scalar = { ...identity, settings: readRestartSettings({ stop_exit_codes: '0' }, 'forkEnv') };
+    expect(plan({ identity: scalar, entry: undefined, daemonProblem: 'accessDenied' }).plan).toMatchObject({
+      ok: true,
+      strategy: { type: 'exit', code: 75 },
     });
   });
 

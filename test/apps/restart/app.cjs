@@ -50,6 +50,8 @@ for (const name of [
   'refused',
   'failed',
   'hookFailed',
+  'exiting',
+  'hooksRejected',
 ]) {
   self.on(name, (detail) => record(name, { detail }));
 }

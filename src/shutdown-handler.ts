@@ -1,0 +1,67 @@
+/**
+ * The shutdown handler: drains on pm2's SIGINT/SIGTERM or `'shutdown'` message. One set of listeners
+ * per instance however often it is installed, so one signal is one shutdown: a second one is a second
+ * delivery (and exits at once), never an echo of a second installation.
+ */
+import { DEFAULTS } from './common/defaults.js';
+import type { IdentityCache } from './identity/identity-cache.js';
+import { checkDuration, hookList, type ShutdownHandlerOptions } from './options.js';
+import type { ProcessPort } from './ports/ports.js';
+import type { RestartController } from './restart/controller.js';
+import { mergeHooks } from './restart/request.js';
+import type { ExitHook } from './restart/run-hooks.js';
+import { killTimeoutOf, recordTargetOf } from './restart-context.js';
+
+interface Registration {
+  readonly hooks: readonly ExitHook[];
+  readonly refuseNewTasks: boolean;
+  readonly hooksTimeoutMs: number;
+  readonly marginMs: number;
+}
+
+/** What the handler works with. */
+export interface ShutdownHandlerParts {
+  readonly process: Pick<ProcessPort, 'onShutdown'>;
+  readonly controller: Pick<RestartController, 'shutdown'>;
+  readonly identities: IdentityCache;
+}
+
+/** Returns `installShutdownHandler` for one instance. */
+export function createShutdownHandler(parts: ShutdownHandlerParts) {
+  const registrations = new Set<Registration>();
+  let stopListening: (() => void) | undefined;
+
+  const onShutdown = (signal: string) => {
+    const all = [...registrations];
+    const identity = parts.identities.current;
+    const marginMs = Math.max(...all.map((r) => r.marginMs));
+    parts.controller.shutdown({
+      signal,
+      budgetMs: Math.max(0, killTimeoutOf(identity) - marginMs),
+      refuseNewTasks: all.some((r) => r.refuseNewTasks),
+      hooks: all.reduce<readonly ExitHook[]>((hooks, r) => mergeHooks(hooks, r.hooks), []),
+      hooksTimeoutMs: Math.max(...all.map((r) => r.hooksTimeoutMs)),
+      recordAs: identity === undefined ? null : recordTargetOf(identity, identity.settings),
+    });
+  };
+
+  return (options: ShutdownHandlerOptions = {}): (() => void) => {
+    checkDuration('hooksTimeoutMs', options.hooksTimeoutMs);
+    checkDuration('marginMs', options.marginMs);
+    const registration: Registration = {
+      hooks: hookList(options.beforeExit, 'beforeExit'),
+      refuseNewTasks: options.refuseNewTasks === true,
+      hooksTimeoutMs: options.hooksTimeoutMs ?? DEFAULTS.hooksTimeoutMs,
+      marginMs: options.marginMs ?? DEFAULTS.killTimeoutMarginMs,
+    };
+    registrations.add(registration);
+    // Resolve the identity now, so pm2's kill_timeout is known when the signal comes.
+    void parts.identities.get();
+    stopListening ??= parts.process.onShutdown(onShutdown);
+    return () => {
+      if (!registrations.delete(registration) || registrations.size > 0) return;
+      stopListening?.();
+      stopListening = undefined;
+    };
+  };
+}
