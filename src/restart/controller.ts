@@ -155,7 +155,7 @@ export function createRestartController(context: ControllerContext): RestartCont
         return;
       case 'notify': {
         const { notice } = effect;
-        debug('restart: %s %o', notice.type, notice);
+        debug('restart: %s %j', notice.type, notice);
         events.emit(notice.type, notice as never);
         if (waiter !== undefined && OUTCOME_NOTICES.has(notice.type)) {
           const outcome = outcomeOf(notice);
@@ -193,7 +193,7 @@ export function createRestartController(context: ControllerContext): RestartCont
         target: null,
       };
     }
-    debug('restart: plan %o', planned.plan);
+    debug('restart: plan %j', planned.plan);
     dispatch({ type: 'planned', at: clock.now(), requestId, allowPlainExit, planned });
   };
 

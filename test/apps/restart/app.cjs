@@ -19,6 +19,13 @@
  * - measure-graceful / measure-exit: every generation below MEASURE_RUNS records `request` then
  *              restarts (gracefulRestart() / bare process.exit(0)) START_DELAY_MS after start.
  * - measure-cli: only records `started` (the measuring script runs `pm2 restart`).
+ * - spawn-worker: starts two workers (one by fork, one through `sh -c`) running this file with
+ *              SCENARIO=worker, in every generation; WORKER_SHUTDOWN=1 installs the handler there.
+ * - worker:    (a worker) records its identity, asks for a restart and records the outcome.
+ * - handler-twice: installShutdownHandler() twice (with a hook each), then back-to-back tasks.
+ * - cancel-planning: gracefulRestart() and, before it resolves, clearPendingRestart().
+ * NO_KEEPALIVE=1: nothing of the app's own keeps the process alive (as in a script that only waits
+ * for the library). Every generation records `started` with its identity and IPC channel.
  */
 const startedAt = Date.now();
 const fs = require('node:fs');
@@ -57,7 +64,8 @@ for (const name of [
 }
 process.on('exit', (code) => record('exit', { code }));
 if (env.SHUTDOWN_HANDLER === '1') self.installShutdownHandler();
-const keepAlive = setInterval(() => {}, 60_000);
+// NO_KEEPALIVE applies to generation 0 (which asks for the restart); later ones stay up.
+const keepAlive = env.NO_KEEPALIVE === '1' && gen === '0' ? undefined : setInterval(() => {}, 60_000);
 
 const beginTimedTask = (label, ms) => {
   const task = self.beginTask(label);
@@ -107,6 +115,38 @@ const scenarios = {
       }
     }
   },
+  async 'spawn-worker'() {
+    const { fork, spawn } = require('node:child_process');
+    const workerEnv = { ...env, SCENARIO: 'worker' };
+    fork(__filename, [], { env: { ...workerEnv, WORKER: 'fork' }, stdio: 'ignore' });
+    spawn('sh', ['-c', `"${process.execPath}" "${__filename}"`], {
+      env: { ...workerEnv, WORKER: 'sh' },
+      stdio: 'ignore',
+    });
+  },
+  async worker() {
+    const outcome = await lib.gracefulRestart({ reason: 'from a worker' });
+    record('worker-outcome', { worker: env.WORKER, outcome, alive: true });
+    process.exit(0);
+  },
+  async 'cancel-planning'() {
+    const pending = lib.gracefulRestart({ reason: 'to-be-cancelled' });
+    const pendingBefore = lib.hasPendingRestart();
+    const cleared = lib.clearPendingRestart();
+    const outcome = await pending;
+    await sleep(1500);
+    record('cancelled-while-planning', {
+      pendingBefore,
+      cleared,
+      outcome,
+      pendingAfter: lib.hasPendingRestart(),
+    });
+  },
+  async 'handler-twice'() {
+    self.installShutdownHandler({ beforeExit: () => record('hook-a') });
+    self.installShutdownHandler({ beforeExit: () => record('hook-b') });
+    return scenarios.tasks();
+  },
   async refuse() {
     const outcome = await lib.gracefulRestart({ reason: 'outside' });
     record('outcome', { outcome });
@@ -133,16 +173,28 @@ const scenarios = {
 
 async function main() {
   const lastRestart = await self.getLastRestart();
-  record('started', { startedAt, lastRestart, exitCodeEnv: env.exit_code ?? null });
+  const identity = await self.getIdentity();
+  record('started', {
+    startedAt,
+    pmUptime: Number(env.pm_uptime),
+    lastRestart,
+    exitCodeEnv: env.exit_code ?? null,
+    identity: identity.managed
+      ? { relation: identity.relation, evidence: identity.evidence, trackedPid: identity.trackedPid }
+      : { reason: identity.reason },
+    ipc: typeof process.send === 'function',
+  });
+  if (scenario === 'worker') return scenarios.worker();
   if (scenario === 'measure-cli') return;
   if (scenario === 'measure-graceful' || scenario === 'measure-exit') {
     await sleep(number('START_DELAY_MS', 1200));
     return scenarios.measure();
   }
+  if (scenario === 'spawn-worker') return scenarios['spawn-worker']();
   if (scenario !== 'refuse' && gen !== '0') return;
   const delay = number(
     'START_DELAY_MS',
-    scenario === 'early' ? 200 : scenario === 'tasks' || scenario === 'refuse' ? 0 : 1200,
+    scenario === 'early' ? 200 : ['tasks', 'refuse', 'handler-twice'].includes(scenario) ? 0 : 1200,
   );
   await sleep(Math.max(0, delay - (Date.now() - startedAt)));
   const run = scenarios[scenario];

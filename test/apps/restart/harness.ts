@@ -10,7 +10,8 @@ import type { JlistEntry, Pm2Sandbox } from '../../helpers/pm2-sandbox.js';
 /** The app program every restart suite runs. */
 export const RESTART_APP = resolve(import.meta.dirname, 'app.cjs');
 /** The built package the apps load (tests run against the build: `npm run build` first). */
-export const PM2_SELF_DIST = resolve(import.meta.dirname, '../../../dist/index.cjs');
+export const PM2_SELF_DIST =
+  process.env.PM2_SELF_TEST_DIST ?? resolve(import.meta.dirname, '../../../dist/index.cjs');
 
 /** One JSON line written by app.cjs. */
 export interface AppEvent {
