@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers';
 import { Pm2SelfError } from '../common/errors.js';
 import type { Clock, ProcessPort, TimerHandle } from '../ports/ports.js';
 import { debug } from '../common/debug.js';
@@ -210,6 +211,9 @@ export function createRestartController(context: ControllerContext): RestartCont
         endMinUptimeWait = undefined;
       }
     }
+    // Hooks start on a later turn of the event loop: the caller's `await gracefulRestart()` has
+    // resumed (with its outcome) before any hook runs.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (exited) return;
     const current = state.request ?? request;
     const budget =

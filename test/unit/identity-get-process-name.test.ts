@@ -261,3 +261,23 @@ describe('getIdentity: relation to the process pm2 tracks', () => {
     expect(await self.getIdentity()).toMatchObject({ managed: true, name: 'fork-app' });
   });
 });
+
+describe('identity cache', () => {
+  it('a resolver that rejects once does not poison the cache: resolverFailed now, the next call retries', async () => {
+    const { createIdentityCache } = await import('../../src/identity/identity-cache.js');
+    const { createSimClock } = await import('../helpers/sim-clock.js');
+    let calls = 0;
+    const cache = createIdentityCache(
+      async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('port failed');
+        return { managed: false, reason: 'noDaemon', message: 'no daemon' };
+      },
+      createSimClock(0),
+      1_000,
+    );
+    expect(await cache.get()).toMatchObject({ managed: false, reason: 'resolverFailed' });
+    expect(await cache.get()).toMatchObject({ managed: false, reason: 'noDaemon' });
+    expect(calls).toBe(2);
+  });
+});

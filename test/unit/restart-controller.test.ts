@@ -75,6 +75,12 @@ interface WorldOptions {
   readonly machine?: RestartMachine;
   /** The daemon's answer to restartProcessId (default: accepted). */
   readonly restartAnswer?: RpcResult<unknown>;
+  /** The daemon client throws (a broken custom port). */
+  readonly daemonThrows?: boolean;
+  /** The process port's uptime throws (a broken custom port). */
+  readonly uptimeThrows?: boolean;
+  /** The file port's writes reject (a broken custom port). */
+  readonly writeThrows?: boolean;
 }
 
 interface World {
@@ -128,6 +134,7 @@ function createWorld(options: WorldOptions = {}): World {
   const fs: FileSystem = {
     readText: async (path) => files.get(path) ?? null,
     async writeText(path, text) {
+      if (options.writeThrows) throw new Error('broken port');
       files.set(path, text);
       return true;
     },
@@ -147,6 +154,7 @@ function createWorld(options: WorldOptions = {}): World {
       callOptions: { timeoutMs: number; waitForReply?: boolean },
     ): Promise<RpcResult<T>> {
       daemonCalls.push({ method, arg, options: callOptions });
+      if (options.daemonThrows) throw new Error('broken port');
       if (method === 'getMonitorData') return { ok: true, value: structuredClone(list) as T };
       if (method === 'restartProcessId' && options.restartAnswer)
         return options.restartAnswer as RpcResult<T>;
@@ -161,7 +169,10 @@ function createWorld(options: WorldOptions = {}): World {
     platform: 'linux',
     env: { ...snapshot?.env, ...options.envPatch },
     homedir: () => '/home/tester',
-    uptimeSeconds: () => 30,
+    uptimeSeconds: () => {
+      if (options.uptimeThrows) throw new Error('broken port');
+      return 30;
+    },
     residentMemoryBytes: () => 1,
     isAlive: (other) => other === pid || other === DAEMON_PID,
     parentPidOf: async () => null,
@@ -271,6 +282,73 @@ describe('gracefulRestart when idle', () => {
     await world.clock.advance(100);
     expect(kinds).toEqual(['restart', 'shutdown']);
     expect(world.exits).toHaveLength(1);
+  });
+
+  it('resolves before any hook runs: the caller has its outcome when the hooks start', async () => {
+    const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
+    let outcome: unknown;
+    const seenByHook: unknown[] = [];
+    outcome = await world.self.gracefulRestart({ beforeExit: () => void seenByHook.push(outcome) });
+    await world.clock.runAll();
+    expect(seenByHook).toEqual([
+      { status: 'restarting', strategy: { type: 'exit', code: 0 }, why: expect.any(String) },
+    ]);
+    expect(world.exits).toHaveLength(1);
+  });
+
+  it('keeps the process alive while a request is under way, and holds nothing when idle', async () => {
+    const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
+    expect(world.holds()).toBe(0);
+    const task = world.self.beginTask('job');
+    await world.self.gracefulRestart();
+    expect(world.holds()).toBe(1);
+    expect(world.self.clearPendingRestart()).toBe(true);
+    expect(world.holds()).toBe(0);
+    task.end();
+    const pending = world.self.gracefulRestart();
+    // Pending from the moment it is asked for, while the plan is made.
+    expect(world.self.hasPendingRestart()).toBe(true);
+    expect(world.self.restartState.phase).toBe('planning');
+    expect(world.holds()).toBe(1);
+    await pending;
+    await world.clock.runAll();
+    expect(world.exits).toHaveLength(1);
+  });
+
+  it('a port that rejects while planning is a refusal, and the controller is idle again', async () => {
+    const world = createWorld({ now: FORK_STARTED_AT + 60_000, daemonThrows: true });
+    // The daemon query turns the throw into an unusable answer: a fork env alone cannot plan an exit.
+    expect(await world.self.gracefulRestart()).toMatchObject({
+      status: 'refused',
+      code: 'ERR_PM2SELF_DAEMON_UNREACHABLE',
+    });
+    expect(world.self.restartState.phase).toBe('idle');
+    expect(world.holds()).toBe(0);
+    // A plan that throws outright (here: the process port) is refused with ERR_PM2SELF_PLAN_FAILED.
+    const broken = createWorld({ now: FORK_STARTED_AT + 60_000, uptimeThrows: true });
+    expect(await broken.self.gracefulRestart()).toMatchObject({
+      status: 'refused',
+      code: 'ERR_PM2SELF_PLAN_FAILED',
+    });
+    expect(broken.self.restartState.phase).toBe('idle');
+    expect(broken.holds()).toBe(0);
+  });
+
+  it('a port that rejects while the exit is prepared: failed (portFailed), idle again, no unhandled rejection', async () => {
+    const world = createWorld({ now: FORK_STARTED_AT + 60_000, writeThrows: true });
+    expect(await world.self.gracefulRestart({ reason: 'deploy' })).toMatchObject({ status: 'restarting' });
+    await world.clock.runAll();
+    expect(eventsOf(world, 'failed')).toEqual([
+      {
+        type: 'failed',
+        reason: 'deploy',
+        cause: 'portFailed',
+        message: expect.stringContaining('broken port'),
+      },
+    ]);
+    expect(world.exits).toEqual([]);
+    expect(world.self.restartState.phase).toBe('idle');
+    expect(world.holds()).toBe(0);
   });
 
   it('runs the beforeExit hooks, in order, before the exit', async () => {
