@@ -286,9 +286,11 @@ describe('gracefulRestart when idle', () => {
 
   it('resolves before any hook runs: the caller has its outcome when the hooks start', async () => {
     const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
-    let outcome: unknown;
+    const caller: { outcome?: unknown } = {};
     const seenByHook: unknown[] = [];
-    outcome = await world.self.gracefulRestart({ beforeExit: () => void seenByHook.push(outcome) });
+    caller.outcome = await world.self.gracefulRestart({
+      beforeExit: () => void seenByHook.push(caller.outcome),
+    });
     await world.clock.runAll();
     expect(seenByHook).toEqual([
       { status: 'restarting', strategy: { type: 'exit', code: 0 }, why: expect.any(String) },
