@@ -24,6 +24,8 @@ import {
 } from './ports/node-ports.js';
 import { createExecaRunner } from './ports/execa-runner.js';
 import type { Ports } from './ports/ports.js';
+import { exposeToPm2 } from './operator/expose-to-pm2.js';
+import type { ExposeToPm2Options } from './operator/operator-target.js';
 import { createRestartController, type RestartOutcome, type TaskHandle } from './restart/controller.js';
 import type { RestartEventName, RestartEvents } from './restart/events.js';
 import { restartMachine, type RestartState } from './restart/machine.js';
@@ -61,6 +63,8 @@ export interface Pm2Self {
   installShutdownHandler(options?: ShutdownHandlerOptions): () => void;
   /** The restart machine's current state. */
   readonly restartState: RestartState;
+  /** Registers the `pm2-self:*` pm2 actions and metrics on the IPC channel; returns the uninstall. */
+  exposeToPm2(options?: ExposeToPm2Options): () => void;
 }
 
 /** Creates a pm2-self instance. Nothing is read, loaded or started until a method needs it. */
@@ -187,7 +191,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     });
   };
 
-  return {
+  const self: Pm2Self = {
     async getProcessName() {
       const explicit = explicitName();
       if (explicit) return explicit.value;
@@ -255,5 +259,8 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     get restartState() {
       return controller.state;
     },
+    exposeToPm2: (exposeOptions = {}) =>
+      exposeToPm2(self, exposeOptions, { clock: ports.clock, pid: ports.process.pid }),
   };
+  return self;
 }
