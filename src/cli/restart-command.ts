@@ -94,10 +94,10 @@ export async function runRestart(ports: CliPorts, command: RestartCommand): Prom
     const worker = async () => {
       for (let instance = queue.shift(); instance && !halted; instance = queue.shift()) {
         const current = instance;
-        say(current, `asking pid ${current.entry.pid}...`);
-        const result = await restartInstance(ports, link, current.entry.pmId, command, (outcome) =>
-          say(current, describeAccepted(outcome)),
-        );
+        const result = await restartInstance(ports, link, current.entry.pmId, command, {
+          asking: (fresh) => say(current, `asking pid ${fresh.entry.pid}...`),
+          accepted: (outcome) => say(current, describeAccepted(outcome)),
+        });
         results.set(current, result);
         const ok = result.kind === 'back' || result.kind === 'notOnline';
         say(current, describeResult(result, current.entry.pid), ok ? 'green' : 'red');

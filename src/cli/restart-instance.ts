@@ -43,14 +43,17 @@ const sleep = (ports: CliPorts, ms: number) =>
 /**
  * Asks one instance to restart through `pm2-self:restart` and follows it until it is back online under
  * a new pid (pm2 marks it online only once it is ready where `wait_ready` is set), the restart is
- * dropped, or `timeoutMs` runs out. `onAccepted` hears the instance's answer as soon as it comes.
+ * dropped, or `timeoutMs` runs out. `report` hears when it is asked and its answer as soon as it comes.
  */
 export async function restartInstance(
   ports: CliPorts,
   link: DaemonLink,
   pmId: number,
   ask: RestartAsk,
-  onAccepted: (outcome: AcceptedOutcome, instance: AppInstance) => void,
+  report: {
+    asking(instance: AppInstance): void;
+    accepted(outcome: AcceptedOutcome): void;
+  },
 ): Promise<InstanceResult> {
   const listed = await link.list();
   if (!listed.ok) return { kind: 'triggerFailed', why: listed.why };
@@ -59,6 +62,7 @@ export async function restartInstance(
   if (instance.entry.status !== 'online') return { kind: 'notOnline', status: instance.entry.status };
   if (!instance.exposed) return { kind: 'notExposed' };
 
+  report.asking(instance);
   const startedAt = ports.clock.now();
   const oldPid = instance.entry.pid;
   const dropWait = link.waitForEvent((message) => restartDroppedOf(message, pmId, oldPid), ask.timeoutMs);
@@ -83,7 +87,7 @@ export async function restartInstance(
       ? { kind: 'invalid', why: outcome.why }
       : { kind: 'refused', code: outcome.code, why: outcome.why };
   }
-  onAccepted(outcome, instance);
+  report.accepted(outcome);
 
   let dropped: { cause: string; message: string | null } | null = null;
   void dropWait.promise.then((value) => (dropped = value));

@@ -5,19 +5,23 @@ import { renderTable, type Cell } from './render-table.js';
 import { statusStyle } from './style.js';
 import { EXIT } from './exit-codes.js';
 
+const NAMESPACE = { title: 'namespace', max: 10 };
 const COLUMNS = [
-  { title: 'name', max: 18 },
-  { title: 'namespace', max: 10 },
+  { title: 'name', max: 16 },
   { title: 'id', max: 4 },
   { title: 'pid', max: 7 },
-  { title: 'status', max: 9 },
-  { title: 'restarts', max: 8 },
+  { title: 'status', max: 8 },
+  { title: '↺', max: 4 },
   { title: 'state', max: 8 },
   { title: 'tasks', max: 5 },
   { title: 'last restart', max: 80 },
 ];
 
-function row(instance: AppInstance): Cell[] {
+/** Shown only when an app lives outside pm2's `default` namespace: 80 columns are few. */
+const hasNamespaces = (instances: readonly AppInstance[]) =>
+  instances.some((i) => (i.entry.namespace ?? 'default') !== 'default');
+
+function row(instance: AppInstance, withNamespace: boolean): Cell[] {
   const { entry } = instance;
   const exposed: Cell[] = instance.exposed
     ? [
@@ -35,7 +39,7 @@ function row(instance: AppInstance): Cell[] {
       ];
   return [
     { text: entry.name },
-    { text: entry.namespace ?? '-' },
+    ...(withNamespace ? [{ text: entry.namespace ?? '-' }] : []),
     { text: String(entry.pmId) },
     { text: entry.pid > 0 ? String(entry.pid) : '-' },
     { text: entry.status, style: statusStyle(entry.status) },
@@ -76,7 +80,10 @@ export async function runStatus(
       ports.out(`no apps in PM2_HOME ${link.home}`);
       return EXIT.ok;
     }
-    for (const line of renderTable(COLUMNS, instances.map(row), ports.color)) ports.out(line);
+    const withNamespace = hasNamespaces(instances);
+    const columns = withNamespace ? [COLUMNS[0], NAMESPACE, ...COLUMNS.slice(1)] : COLUMNS;
+    const rows = instances.map((instance) => row(instance, withNamespace));
+    for (const line of renderTable(columns as typeof COLUMNS, rows, ports.color)) ports.out(line);
     return EXIT.ok;
   });
 }
