@@ -75,7 +75,10 @@ const setup = (outcome?: RestartOutcome) => {
   const debug: string[] = [];
   const uninstall = exposeToPm2(target, { channel, debug: (line) => debug.push(line) }, { clock, pid: 777 });
   const ofType = (type: string) => channel.sent.filter((m) => m.type === type);
-  const replies = () => ofType('axm:reply').map((m) => m.data as { action_name: string; return: any });
+  const replies = () =>
+    ofType('axm:reply').map(
+      (m) => m.data as { action_name: string; return: Record<string, unknown> & { outcome?: unknown } },
+    );
   return { clock, channel, target, debug, uninstall, ofType, replies };
 };
 
