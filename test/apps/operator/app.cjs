@@ -6,7 +6,8 @@
  *
  * - TASK_MS: when set, runs back-to-back tasks of that length (so a restart is always deferred).
  * - TX2=1: also registers a tx2 action `tx2:ping` and a tx2 metric, to show both coexist.
- * - CLOSE_CHANNEL=1: disconnects the IPC channel before exposeToPm2() (run with pmx: false).
+ * - CLOSE_CHANNEL=before|after: disconnects the IPC channel before exposeToPm2(), or 200 ms after it
+ *   (run with pmx: false: pm2's injected @pm2/io exits an app whose channel closes).
  * - READY=1: sends process.send('ready') READY_DELAY_MS (default 300) after start (for wait_ready).
  */
 const startedAt = Date.now();
@@ -29,10 +30,11 @@ for (const name of ['requested', 'deferred', 'cancelled', 'draining', 'restartin
   self.on(name, (detail) => record(name, { detail }));
 }
 
-if (env.CLOSE_CHANNEL === '1' && typeof process.disconnect === 'function') {
-  process.disconnect();
+const disconnect = () => {
+  process.disconnect?.();
   record('disconnected', { connected: process.connected });
-}
+};
+if (env.CLOSE_CHANNEL === 'before') disconnect();
 
 if (env.TX2 === '1') {
   const tx2 = require('tx2');
@@ -45,6 +47,7 @@ if (env.EXPOSE !== '0') {
   lib.exposeToPm2({ refuseNewTasks: false, debug: (line) => debugLines.push(line) });
   record('exposed', { debug: debugLines });
 }
+if (env.CLOSE_CHANNEL === 'after') setTimeout(disconnect, 200);
 
 if (env.TASK_MS) {
   const ms = Number(env.TASK_MS);
@@ -53,6 +56,7 @@ if (env.TASK_MS) {
       const task = self.beginTask('job');
       await new Promise((resolve) => setTimeout(resolve, ms));
       task.end();
+      record('task-ended');
       if (self.hasPendingRestart()) return;
     }
   };
