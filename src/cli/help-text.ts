@@ -39,11 +39,11 @@ const RESTART = `Usage: pm2-self restart <app|pm_id|all> [options]
 
 Asks each online instance, through its pm2-self:restart action, to restart
 when its running tasks are done, and waits until pm2 shows it online again
-under a new pid (and ready, where the app sets wait_ready) before asking the
-next. Each instance's answer and return are printed as they happen. An
-instance that did not call exposeToPm2() is reported and not waited on.
-After an instance that does not reply or does not come back, the others are
-not asked.
+under a new pid (and ready, where the app sets wait_ready) and it has called
+exposeToPm2() again (at most 10 s) before asking the next. Each instance's
+answer and return are printed as they happen. An instance that did not call
+exposeToPm2() is reported and not waited on. After an instance that does not
+reply or does not come back, the others are not asked.
 
   --reason <text>          why; the app's events and next generation see it
                            (default "pm2-self restart")

@@ -33,7 +33,10 @@ export function describeAccepted(outcome: AcceptedOutcome): string {
 export function describeResult(result: InstanceResult, oldPid: number): string {
   switch (result.kind) {
     case 'back':
-      return `back online: pid ${oldPid} -> ${result.newPid}, after ${formatDuration(result.afterMs)}`;
+      return (
+        `back online: pid ${oldPid} -> ${result.newPid}, after ${formatDuration(result.afterMs)}` +
+        (result.exposed ? '' : ' (it has not called exposeToPm2() again)')
+      );
     case 'notExposed':
       return 'did not call exposeToPm2(): not asked (restart it with pm2 itself)';
     case 'notOnline':

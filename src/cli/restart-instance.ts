@@ -8,7 +8,7 @@ import type { CliPorts, DaemonLink } from './daemon-link.js';
 
 /** How one instance's restart ended. `back` is success; the rest say why not. */
 export type InstanceResult =
-  | { readonly kind: 'back'; readonly newPid: number; readonly afterMs: number }
+  | { readonly kind: 'back'; readonly newPid: number; readonly afterMs: number; readonly exposed: boolean }
   | { readonly kind: 'notExposed' }
   | { readonly kind: 'notOnline'; readonly status: string }
   | { readonly kind: 'gone' }
@@ -34,6 +34,8 @@ export interface RestartAsk {
 /** How often the daemon's list is read while an instance comes back. */
 export const POLL_MS = 200;
 
+/** How long a new process that is online may take to call exposeToPm2() before it counts as back anyway. */
+export const REEXPOSE_GRACE_MS = 10_000;
 /** How long an instance may stay `stopped` after its old process left before it counts as not coming back. */
 export const STOPPED_FINAL_MS = 3000;
 
@@ -42,7 +44,8 @@ const sleep = (ports: CliPorts, ms: number) =>
 
 /**
  * Asks one instance to restart through `pm2-self:restart` and follows it until it is back online under
- * a new pid (pm2 marks it online only once it is ready where `wait_ready` is set), the restart is
+ * a new pid (pm2 marks it online only once it is ready where `wait_ready` is set) and has exposed
+ * itself again (at most {@link REEXPOSE_GRACE_MS} after it is online), the restart is
  * dropped, or `timeoutMs` runs out. `report` hears when it is asked and its answer as soon as it comes.
  */
 export async function restartInstance(
@@ -93,22 +96,35 @@ export async function restartInstance(
   void dropWait.promise.then((value) => (dropped = value));
   let status = instance.entry.status;
   let stoppedSince: number | null = null;
+  let onlineSince: number | null = null;
   while (ports.clock.now() - startedAt < timeoutMs) {
     await sleep(ports, POLL_MS);
     if (dropped !== null)
       return { kind: 'dropped', ...(dropped as { cause: string; message: string | null }) };
     const now = await link.list();
     if (!now.ok) continue;
-    const entry = now.value.find((i) => i.entry.pmId === pmId)?.entry;
-    if (entry === undefined) {
+    const fresh = now.value.find((i) => i.entry.pmId === pmId);
+    const entry = fresh?.entry;
+    if (fresh === undefined || entry === undefined) {
       dropWait.cancel();
       return { kind: 'gone' };
     }
     status = entry.status;
     if (entry.pid === oldPid) continue;
     if (entry.status === 'online' && entry.pid > 0) {
-      dropWait.cancel();
-      return { kind: 'back', newPid: entry.pid, afterMs: ports.clock.now() - startedAt };
+      // A cluster worker is `online` before its code runs: back means exposed again, which the app
+      // does at start-up; one that does not is taken as back after a bounded wait.
+      onlineSince ??= ports.clock.now();
+      if (fresh.exposed || ports.clock.now() - onlineSince >= REEXPOSE_GRACE_MS) {
+        dropWait.cancel();
+        return {
+          kind: 'back',
+          newPid: entry.pid,
+          afterMs: ports.clock.now() - startedAt,
+          exposed: fresh.exposed,
+        };
+      }
+      continue;
     }
     // A daemon-side restart passes through `stopped` for a moment: only a lasting one is final.
     stoppedSince = entry.status === 'stopped' ? (stoppedSince ?? ports.clock.now()) : null;

@@ -11,7 +11,7 @@ import type { RpcResult } from '../../src/ports/ports.js';
 import { createSimClock, type SimClock } from '../helpers/sim-clock.js';
 
 /** How a simulated instance answers `pm2-self:restart`. */
-type Behaviour = 'comesBack' | 'noReply' | 'refuses' | 'drops' | 'staysStopped';
+type Behaviour = 'comesBack' | 'noReply' | 'refuses' | 'drops' | 'staysStopped' | 'comesBackUnexposed';
 
 interface SimInstance {
   pmId: number;
@@ -87,6 +87,7 @@ function createSimPm2(clock: SimClock, specs: Partial<SimInstance>[], options: {
     clock.setTimeout(() => {
       instance.pid = oldPid + 100;
       instance.status = 'online';
+      if (instance.behaviour === 'comesBackUnexposed') instance.exposed = false;
       log.push(`${clock.now()} back ${instance.pmId}`);
     }, 600);
   };
@@ -176,6 +177,15 @@ describe('pm2-self restart (simulated daemon)', () => {
     expect(pm2.log.filter((l) => l.includes('ask'))).toHaveLength(1);
     expect(pm2.out.join('\n')).toContain('no reply');
     expect(pm2.out.join('\n')).toMatch(/not asked after that: web 1, web 2/);
+  });
+
+  it('a new process that does not expose itself again is back only after the bounded wait', async () => {
+    const clock = createSimClock(0);
+    const pm2 = createSimPm2(clock, [{ behaviour: 'comesBackUnexposed' }, {}]);
+    expect(await pm2.run(['restart', 'web'])).toBe(0);
+    const [, back0 = 0, ask1 = 0] = pm2.log.map((line) => Number(line.split(' ')[0]));
+    expect(ask1 - back0).toBeGreaterThanOrEqual(10_000);
+    expect(pm2.out.join(' ').replace(/\s+/g, ' ')).toContain('(it has not called exposeToPm2() again)');
   });
 
   it('an instance that stays stopped is reported as not back', async () => {
