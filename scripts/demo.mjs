@@ -1,5 +1,6 @@
 // npm run demo: a private pm2 daemon, a fork app and a 2-instance cluster app that report their
-// identities, then a restart deferred while a task runs. Leaves no daemon and no process behind.
+// identities, then a restart deferred while a task runs, then the operator's view: `pm2-self status`
+// and `pm2-self restart` of the cluster app, one instance at a time. Leaves no daemon and no process behind.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,6 +9,7 @@ import { execa } from 'execa';
 const root = resolve(import.meta.dirname, '..');
 const pm2Bin = join(root, 'node_modules/pm2/bin/pm2');
 const app = join(root, 'scripts/demo/app.mjs');
+const cli = join(root, 'dist/cli.js');
 const home = await mkdtemp(join(tmpdir(), 'pm2-self-demo-'));
 const events = join(home, 'events.jsonl');
 await writeFile(events, '');
@@ -18,6 +20,13 @@ const t0 = Date.now();
 const stamp = (at = Date.now()) => `+${((at - t0) / 1000).toFixed(2).padStart(5)}s`;
 const say = (text, at) => console.log(`${stamp(at)}  ${text}`);
 const pm2 = (...args) => execa(process.execPath, [pm2Bin, ...args], { env, extendEnv: false });
+/** Runs `pm2-self <args>` (what `npx pm2-self` runs) and prints its output, indented. */
+const pm2Self = async (...args) => {
+  console.log(`   $ pm2-self ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
+  const result = await execa(process.execPath, [cli, ...args], { env, extendEnv: false, reject: false });
+  for (const line of `${result.stdout}${result.stderr}`.trimEnd().split('\n')) console.log(`     ${line}`);
+  if (result.exitCode !== 0) throw new Error(`pm2-self ${args[0]} exited with ${result.exitCode}`);
+};
 const seenPids = new Set();
 const readEvents = async () => {
   const list = (await readFile(events, 'utf8'))
@@ -95,6 +104,18 @@ try {
   say(
     `pm2 says: demo-sidecar ${fork.pm2_env.status}, pid ${fork.pid}, restarts ${fork.pm2_env.restart_time}, unstable ${fork.pm2_env.unstable_restarts}`,
   );
+
+  console.log('\n3. The operator: every app called exposeToPm2(), so the shell can restart them gracefully');
+  delete env.DEMO_RESTART;
+  await pm2('start', app, '--name', 'demo-cluster', '-i', '2', '-s');
+  for (let until = Date.now() + 20_000; ; await new Promise((r) => setTimeout(r, 200))) {
+    const apps = JSON.parse((await pm2('jlist', '-s')).stdout);
+    const exposed = apps.filter((p) => p.pm2_env.axm_monitor?.['pm2-self restart state'] !== undefined);
+    if (exposed.length === apps.length) break;
+    if (Date.now() > until) throw new Error('demo: the apps did not expose themselves');
+  }
+  await pm2Self('status');
+  await pm2Self('restart', 'demo-cluster', '--reason', 'deploy v2');
 } catch (error) {
   exitCode = 1;
   console.error(String(error));
@@ -107,7 +128,7 @@ try {
   const stillAlive = () => [daemonPid, ...appPids].filter((pid) => Number.isInteger(pid) && isAlive(pid));
   for (let i = 0; i < 50 && stillAlive().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
   const alive = stillAlive();
-  console.log(`\n3. Clean exit: private daemon (pid ${daemonPid}) killed, ${home} removed`);
+  console.log(`\n4. Clean exit: private daemon (pid ${daemonPid}) killed, ${home} removed`);
   console.log(
     alive.length === 0
       ? `   checked: the daemon and all ${appPids.length} app processes are gone`

@@ -28,6 +28,8 @@ import {
   type TaskSnapshot,
 } from './restart/controller.js';
 import { createLastRestart } from './last-restart.js';
+import { exposeToPm2 } from './operator/expose-to-pm2.js';
+import type { ExposeToPm2Options } from './operator/operator-target.js';
 import { createRestartContext, entryOf } from './restart-context.js';
 import { createShutdownHandler } from './shutdown-handler.js';
 import type { RestartEventName, RestartEvents } from './restart/events.js';
@@ -87,6 +89,8 @@ export interface Pm2Self {
   installShutdownHandler(options?: ShutdownHandlerOptions): () => void;
   /** The restart machine's current state. */
   readonly restartState: RestartState;
+  /** Registers the `pm2-self:*` pm2 actions and metrics on the IPC channel; returns the uninstall. */
+  exposeToPm2(options?: ExposeToPm2Options): () => void;
 }
 
 /** Creates a pm2-self instance. Nothing is read, loaded or started until a method needs it. */
@@ -166,7 +170,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     memoryBytes: ports.process.residentMemoryBytes(),
   });
 
-  return {
+  const self: Pm2Self = {
     async getProcessName() {
       const explicit = explicitName();
       if (explicit) return explicit.value;
@@ -213,5 +217,8 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     get restartState() {
       return controller.state;
     },
+    exposeToPm2: (exposeOptions = {}) =>
+      exposeToPm2(self, exposeOptions, { clock: ports.clock, pid: ports.process.pid }),
   };
+  return self;
 }

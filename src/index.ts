@@ -5,6 +5,7 @@ export {
   gracefulRestart,
   hasPendingRestart,
   clearPendingRestart,
+  exposeToPm2,
 } from './card.js';
 export { createPm2Self, type Pm2Self } from './create-pm2-self.js';
 export { getDefaultPm2Self } from './default-instance.js';
@@ -51,6 +52,9 @@ export type { RestartEvents, RestartEventName } from './restart/events.js';
 export type { ExitHook, HookContext } from './restart/run-hooks.js';
 export type { RestartStrategy } from './restart/strategy.js';
 export type { RestartRecord } from './restart/restart-record.js';
+export type { ExposeToPm2Options, OperatorReply, OperatorRestartStatus } from './operator/operator-target.js';
+export { OPERATOR_ACTIONS, OPERATOR_METRICS, type OperatorActionName } from './operator/action-protocol.js';
+export type { IpcChannel } from './ports/ipc-channel.js';
 export type {
   Ports,
   Clock,

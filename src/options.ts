@@ -1,5 +1,8 @@
 import { DEFAULTS } from './common/defaults.js';
 import { invalidOption } from './common/errors.js';
+import { checkDuration, hookList } from './common/option-checks.js';
+
+export { checkDuration, hookList } from './common/option-checks.js';
 import type { DaemonRoute } from './daemon/daemon-query.js';
 import type { Ports } from './ports/ports.js';
 import type { RestartMachine } from './restart/machine.js';
@@ -81,17 +84,6 @@ export interface ShutdownHandlerOptions {
   marginMs?: number;
 }
 
-export function checkDuration(name: string, value: unknown, allowNull = false): void {
-  if (value === undefined || (allowNull && value === null)) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 2_147_483_647) {
-    invalidOption(
-      name,
-      allowNull ? 'a non-negative number of milliseconds or null' : 'a non-negative number of milliseconds',
-      value,
-    );
-  }
-}
-
 function checkString(name: string, value: unknown): void {
   if (value !== undefined && (typeof value !== 'string' || value === ''))
     invalidOption(name, 'a non-empty string', value);
@@ -112,22 +104,6 @@ export function checkPm2SelfOptions(options: Pm2SelfOptions): void {
     (!Number.isSafeInteger(options.maxListBytes) || options.maxListBytes < 1024)
   )
     invalidOption('maxListBytes', 'an integer of at least 1024', options.maxListBytes);
-}
-
-function hookArray(value: unknown, name: string): unknown[] {
-  if (value === undefined) return [];
-  if (typeof value === 'function') return [value];
-  if (Array.isArray(value)) return [...value];
-  return invalidOption(name, 'a function or an array of functions', value);
-}
-
-/** Hooks as an array. */
-export function hookList(value: ExitHook | readonly ExitHook[] | undefined, name: string): ExitHook[] {
-  const list = hookArray(value, name);
-  for (const hook of list) {
-    if (typeof hook !== 'function') invalidOption(name, 'a function or an array of functions', hook);
-  }
-  return list as ExitHook[];
 }
 
 /** Validates and completes {@link GracefulRestartOptions}. */

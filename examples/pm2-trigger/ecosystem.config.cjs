@@ -1,5 +1,5 @@
 // pm2 start examples/pm2-trigger/ecosystem.config.cjs
-// pm2 trigger pm2-trigger graceful-restart ["reason"]
+// pm2 trigger pm2-trigger pm2-self:restart ["reason"]   or   npx pm2-self restart pm2-trigger
 module.exports = {
   apps: [
     {

@@ -2,7 +2,13 @@
 // asks for a restart in the middle of a task. In your app: import { ... } from 'pm2-self'.
 import { appendFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
-import { getInfo, getProcessName, gracefulRestart, getDefaultPm2Self } from '../../dist/index.js';
+import {
+  exposeToPm2,
+  getInfo,
+  getProcessName,
+  gracefulRestart,
+  getDefaultPm2Self,
+} from '../../dist/index.js';
 
 const report = (event, data = {}) =>
   appendFile(
@@ -10,6 +16,7 @@ const report = (event, data = {}) =>
     `${JSON.stringify({ at: Date.now(), pid: process.pid, event, ...data })}\n`,
   );
 const self = getDefaultPm2Self();
+exposeToPm2(); // operators: `pm2 trigger <app> pm2-self:restart`, `pm2-self restart <app>`
 
 const info = await getInfo();
 await report('identity', { name: await getProcessName(), info, lastRestart: await self.getLastRestart() });

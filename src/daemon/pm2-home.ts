@@ -17,6 +17,8 @@ export interface Pm2HomePaths {
   readonly home: string;
   readonly daemonPidFile: string;
   readonly rpcSocket: string;
+  /** The daemon's event bus (axon pub/sub), where action replies are published. */
+  readonly pubSocket: string;
   /** Where pm2-self keeps restart records for the next generation. */
   readonly recordDir: string;
 }
@@ -27,6 +29,7 @@ export function pm2HomePaths(home: string, platform: NodeJS.Platform): Pm2HomePa
     home,
     daemonPidFile: join(home, 'pm2.pid'),
     rpcSocket: platform === 'win32' ? '\\\\.\\pipe\\rpc.sock' : join(home, 'rpc.sock'),
+    pubSocket: platform === 'win32' ? '\\\\.\\pipe\\pub.sock' : join(home, 'pub.sock'),
     recordDir: join(home, 'pm2-self'),
   };
 }

@@ -1,7 +1,7 @@
 /**
- * examples/pm2-trigger: the real `pm2 trigger <app> graceful-restart` against the example app under
- * a real pm2 daemon (private sandbox), and its tx2 metrics in `pm2 jlist` / `pm2 show`. Needs
- * `npm run build`.
+ * examples/pm2-trigger: the real `pm2 trigger <app> pm2-self:restart` against the example app under
+ * a real pm2 daemon (private sandbox), and the metrics exposeToPm2() sends, in `pm2 jlist` / `pm2 show`.
+ * Needs `npm run build`.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -35,8 +35,8 @@ describe('examples/pm2-trigger under real pm2', () => {
     const line = output.split('\n').find((l) => l.startsWith('[pm2-trigger:'));
     if (line === undefined) throw new Error(`no reply in:\n${output}`);
     return JSON.parse(line.slice(line.indexOf('=') + 1)) as {
+      action: string;
       outcome?: { status: string; tasks?: number };
-      error?: string;
     };
   };
   const outLog = () => readFile(join(sandbox.home, 'logs', 'pm2-trigger-out.log'), 'utf8');
@@ -59,30 +59,38 @@ describe('examples/pm2-trigger under real pm2', () => {
     await sandbox?.dispose();
   });
 
-  it('registers the action and shows its metrics in pm2 jlist and pm2 show', async () => {
+  it('registers the actions and shows its metrics in pm2 jlist and pm2 show', async () => {
     const list = await sandbox.waitFor(
       (l) =>
-        monitor(app(l))['tasks running'] !== undefined && monitor(app(l))['restart pending'] !== undefined,
+        monitor(app(l))['pm2-self running tasks'] !== undefined &&
+        monitor(app(l))['pm2-self restart state'] !== undefined,
     );
     const entry = app(list);
     expect(entry?.pm2_env.status).toBe('online');
-    expect((entry?.pm2_env.axm_actions as { action_name: string }[]).map((a) => a.action_name)).toContain(
-      'graceful-restart',
+    // Beside them, the actions of pm2's injected @pm2/io (km:heapdump, ...).
+    expect((entry?.pm2_env.axm_actions as { action_name: string }[]).map((a) => a.action_name)).toEqual(
+      expect.arrayContaining(['pm2-self:restart', 'pm2-self:cancel', 'pm2-self:status']),
     );
-    expect(monitor(entry)['tasks running']?.value).toBe(1);
-    expect(monitor(entry)['restart pending']?.value).toBe(false);
+    expect(monitor(entry)['pm2-self restart state']?.value).toBe('idle');
+    expect(monitor(entry)['pm2-self last restart']?.value).toBe('none');
 
     const show = await pm2Loud(['show', 'pm2-trigger']);
-    expect(show).toMatch(/│ tasks running\s+│ 1\s+│/);
-    expect(show).toMatch(/│ restart pending\s+│ false\s+│/);
+    expect(show).toMatch(/│ pm2-self restart state\s+│ idle\s+│/);
+    expect(show).toMatch(/│ pm2-self running tasks\s+│ [01]\s+│/);
+    expect(show).toMatch(/│ pm2-self last restart\s+│ none\s+│/);
   });
 
-  it('pm2 trigger graceful-restart defers for the running job, replies, and a new process follows', async () => {
+  it('pm2 trigger pm2-self:restart defers for the running job, replies, and a new process follows', async () => {
     const before = app(await sandbox.jlist());
     expect(before?.pid).toBeGreaterThan(0);
 
-    const output = await pm2Loud(['trigger', 'pm2-trigger', 'graceful-restart', 'new config']);
-    expect(reply(output)).toEqual({ outcome: { status: 'deferred', tasks: 1 } });
+    const output = await pm2Loud(['trigger', 'pm2-trigger', 'pm2-self:restart', 'new config']);
+    expect(reply(output)).toEqual({
+      action: 'pm2-self:restart',
+      pid: before?.pid,
+      requestId: null,
+      outcome: { status: 'deferred', tasks: 1 },
+    });
 
     const list = await sandbox.waitFor(
       (l) => app(l)?.pm2_env.status === 'online' && app(l)?.pid !== before?.pid && (app(l)?.pid ?? 0) > 0,
@@ -94,8 +102,8 @@ describe('examples/pm2-trigger under real pm2', () => {
     await sandbox.waitFor(
       (l) =>
         app(l)?.pid === newPid &&
-        monitor(app(l))['restart pending']?.value === false &&
-        monitor(app(l))['tasks running'] !== undefined,
+        monitor(app(l))['pm2-self last restart']?.value === 'new config' &&
+        monitor(app(l))['pm2-self restart state']?.value === 'idle',
     );
     const log = await waitForLog(`pm2-trigger: pid ${newPid},`);
     const index = (text: string) => log.findIndex((l) => l.includes(text));
@@ -113,7 +121,7 @@ describe('examples/pm2-trigger under real pm2', () => {
 
   it('uses "pm2 trigger" as the reason when the CLI passes no parameter', async () => {
     const before = app(await sandbox.jlist());
-    expect(reply(await pm2Loud(['trigger', 'pm2-trigger', 'graceful-restart'])).outcome?.status).toBe(
+    expect(reply(await pm2Loud(['trigger', 'pm2-trigger', 'pm2-self:restart'])).outcome?.status).toBe(
       'deferred',
     );
     const list = await sandbox.waitFor(

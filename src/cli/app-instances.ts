@@ -1,0 +1,60 @@
+import { OPERATOR_ACTIONS, OPERATOR_METRICS } from '../operator/action-protocol.js';
+import { readProcessList, type ProcessEntry } from '../pm2/process-list.js';
+
+/** One process of the daemon's list, with what `exposeToPm2()` published about it. */
+export interface AppInstance {
+  readonly entry: ProcessEntry;
+  /** True when this process registered `pm2-self:restart` (it called `exposeToPm2()`). */
+  readonly exposed: boolean;
+  /** The metrics it sent; null when it sent none (yet). */
+  readonly restartState: string | null;
+  readonly runningTasks: number | null;
+  readonly lastRestart: string | null;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function metric(monitor: Record<string, unknown>, name: string): unknown {
+  const value = monitor[name];
+  return isRecord(value) ? value.value : undefined;
+}
+
+function readInstance(raw: unknown): AppInstance | null {
+  const entry = readProcessList([raw]);
+  if (!entry.ok || entry.entries[0] === undefined) return null;
+  const env = isRecord(raw) && isRecord(raw.pm2_env) ? raw.pm2_env : {};
+  const actions = Array.isArray(env.axm_actions) ? env.axm_actions : [];
+  const monitor = isRecord(env.axm_monitor) ? env.axm_monitor : {};
+  const state = metric(monitor, OPERATOR_METRICS.state);
+  const tasks = metric(monitor, OPERATOR_METRICS.tasks);
+  const last = metric(monitor, OPERATOR_METRICS.lastRestart);
+  return {
+    entry: entry.entries[0],
+    exposed: actions.some((action) => isRecord(action) && action.action_name === OPERATOR_ACTIONS.restart),
+    restartState: typeof state === 'string' ? state : null,
+    runningTasks: typeof tasks === 'number' && Number.isSafeInteger(tasks) && tasks >= 0 ? tasks : null,
+    lastRestart: typeof last === 'string' ? last : null,
+  };
+}
+
+/** Reads the daemon's `getMonitorData` reply; entries that cannot be read are left out. Pure. */
+export function readAppInstances(value: unknown): AppInstance[] | null {
+  if (!Array.isArray(value)) return null;
+  return value.map(readInstance).filter((instance): instance is AppInstance => instance !== null);
+}
+
+/**
+ * The instances a target names, by pm_id order: `all`, a pm_id, an app name or a namespace (as
+ * `pm2 trigger` matches them). Pure.
+ */
+export function selectInstances(instances: readonly AppInstance[], target: string): AppInstance[] {
+  const byId = /^\d+$/.test(target) ? Number(target) : null;
+  return instances
+    .filter(
+      ({ entry }) =>
+        target === 'all' || entry.pmId === byId || entry.name === target || entry.namespace === target,
+    )
+    .sort((a, b) => a.entry.pmId - b.entry.pmId);
+}

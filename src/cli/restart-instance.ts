@@ -1,0 +1,145 @@
+import { OPERATOR_ACTIONS } from '../operator/action-protocol.js';
+import type { DeadlinePolicy } from '../restart/machine.js';
+import type { RestartOutcome } from '../restart/restart-outcome.js';
+import type { AppInstance } from './app-instances.js';
+import { askInstance, REPLY_TIMEOUT_MS } from './ask-instance.js';
+import { restartDroppedOf } from './bus-messages.js';
+import type { CliPorts, DaemonLink } from './daemon-link.js';
+
+/** How one instance's restart ended. `back` is success; the rest say why not. */
+export type InstanceResult =
+  | { readonly kind: 'back'; readonly newPid: number; readonly afterMs: number; readonly exposed: boolean }
+  | { readonly kind: 'notExposed' }
+  | { readonly kind: 'notOnline'; readonly status: string }
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'triggerFailed'; readonly why: string }
+  | { readonly kind: 'noReply' }
+  | { readonly kind: 'invalid'; readonly why: string }
+  | { readonly kind: 'refused'; readonly code: string; readonly why: string }
+  | { readonly kind: 'dropped'; readonly cause: string; readonly message: string | null }
+  | { readonly kind: 'notBack'; readonly status: string }
+  | { readonly kind: 'timedOut'; readonly status: string };
+
+/** What the instance answered before it went down (restarting, deferred, alreadyPending). */
+export type AcceptedOutcome = Exclude<RestartOutcome, { status: 'refused' } | { status: 'cancelled' }>;
+
+/** A restart to ask of each instance. */
+export interface RestartAsk {
+  readonly reason: string;
+  readonly deadlineMs: number | null;
+  readonly onDeadline: DeadlinePolicy;
+  readonly timeoutMs: number;
+}
+
+/** How often the daemon's list is read while an instance comes back. */
+export const POLL_MS = 200;
+
+/** How long a new process that is online may take to call exposeToPm2() before it counts as back anyway. */
+export const REEXPOSE_GRACE_MS = 10_000;
+/** How long an instance may stay `stopped` after its old process left before it counts as not coming back. */
+export const STOPPED_FINAL_MS = 3000;
+
+const sleep = (ports: CliPorts, ms: number) =>
+  new Promise<void>((resolve) => ports.clock.setTimeout(resolve, ms));
+
+/**
+ * Asks one instance to restart through `pm2-self:restart` and follows it until it is back online under
+ * a new pid (pm2 marks it online only once it is ready where `wait_ready` is set) and has exposed
+ * itself again (at most {@link REEXPOSE_GRACE_MS} after it is online), the restart is
+ * dropped, or `timeoutMs` runs out. `report` hears when it is asked and its answer as soon as it comes.
+ */
+export async function restartInstance(
+  ports: CliPorts,
+  link: DaemonLink,
+  pmId: number,
+  ask: RestartAsk,
+  report: {
+    asking(instance: AppInstance): void;
+    accepted(outcome: AcceptedOutcome): void;
+  },
+): Promise<InstanceResult> {
+  const listed = await link.list();
+  if (!listed.ok) return { kind: 'triggerFailed', why: listed.why };
+  const instance = listed.value.find((i) => i.entry.pmId === pmId);
+  if (instance === undefined) return { kind: 'gone' };
+  if (instance.entry.status !== 'online') return { kind: 'notOnline', status: instance.entry.status };
+  if (!instance.exposed) return { kind: 'notExposed' };
+
+  report.asking(instance);
+  const startedAt = ports.clock.now();
+  const oldPid = instance.entry.pid;
+  const dropWait = link.waitForEvent((message) => restartDroppedOf(message, pmId, oldPid), ask.timeoutMs);
+  const { timeoutMs, reason, deadlineMs, onDeadline } = ask;
+  const request = { reason, deadlineMs, onDeadline };
+  const asked = await askInstance(
+    ports,
+    link,
+    pmId,
+    OPERATOR_ACTIONS.restart,
+    request,
+    Math.min(REPLY_TIMEOUT_MS, timeoutMs),
+  );
+  if (!asked.ok || asked.value === null || !('outcome' in asked.value)) {
+    dropWait.cancel();
+    return asked.ok ? { kind: 'noReply' } : { kind: 'triggerFailed', why: asked.why };
+  }
+  const { outcome } = asked.value;
+  if (outcome.status === 'invalid' || outcome.status === 'refused') {
+    dropWait.cancel();
+    return outcome.status === 'invalid'
+      ? { kind: 'invalid', why: outcome.why }
+      : { kind: 'refused', code: outcome.code, why: outcome.why };
+  }
+  if (outcome.status === 'cancelled') {
+    dropWait.cancel();
+    return { kind: 'dropped', cause: 'cancelled', message: null };
+  }
+  report.accepted(outcome);
+
+  let dropped: { cause: string; message: string | null } | null = null;
+  void dropWait.promise.then((value) => (dropped = value));
+  let status = instance.entry.status;
+  let stoppedSince: number | null = null;
+  let onlineSince: number | null = null;
+  while (ports.clock.now() - startedAt < timeoutMs) {
+    await sleep(ports, POLL_MS);
+    if (dropped !== null)
+      return { kind: 'dropped', ...(dropped as { cause: string; message: string | null }) };
+    const now = await link.list();
+    if (!now.ok) continue;
+    const fresh = now.value.find((i) => i.entry.pmId === pmId);
+    const entry = fresh?.entry;
+    if (fresh === undefined || entry === undefined) {
+      dropWait.cancel();
+      return { kind: 'gone' };
+    }
+    status = entry.status;
+    if (entry.pid === oldPid) continue;
+    if (entry.status === 'online' && entry.pid > 0) {
+      // A cluster worker is `online` before its code runs: back means exposed again, which the app
+      // does at start-up; one that does not is taken as back after a bounded wait.
+      onlineSince ??= ports.clock.now();
+      if (fresh.exposed || ports.clock.now() - onlineSince >= REEXPOSE_GRACE_MS) {
+        dropWait.cancel();
+        return {
+          kind: 'back',
+          newPid: entry.pid,
+          afterMs: ports.clock.now() - startedAt,
+          exposed: fresh.exposed,
+        };
+      }
+      continue;
+    }
+    // A daemon-side restart passes through `stopped` for a moment: only a lasting one is final.
+    stoppedSince = entry.status === 'stopped' ? (stoppedSince ?? ports.clock.now()) : null;
+    if (
+      entry.status === 'errored' ||
+      (stoppedSince !== null && ports.clock.now() - stoppedSince >= STOPPED_FINAL_MS)
+    ) {
+      dropWait.cancel();
+      return { kind: 'notBack', status: entry.status };
+    }
+  }
+  dropWait.cancel();
+  return { kind: 'timedOut', status };
+}

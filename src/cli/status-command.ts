@@ -1,0 +1,89 @@
+import type { AppInstance } from './app-instances.js';
+import type { CliPorts } from './daemon-link.js';
+import { withTargets } from './with-targets.js';
+import { renderTable, type Cell } from './render-table.js';
+import { statusStyle } from './style.js';
+import { EXIT } from './exit-codes.js';
+
+const NAMESPACE = { title: 'namespace', max: 10 };
+const COLUMNS = [
+  { title: 'name', max: 16 },
+  { title: 'id', max: 4 },
+  { title: 'pid', max: 7 },
+  { title: 'status', max: 8 },
+  { title: '↺', max: 4 },
+  { title: 'state', max: 8 },
+  { title: 'tasks', max: 5 },
+  { title: 'last restart', max: 80 },
+];
+
+/** Shown only when an app lives outside pm2's `default` namespace: 80 columns are few. */
+const hasNamespaces = (instances: readonly AppInstance[]) =>
+  instances.some((i) => (i.entry.namespace ?? 'default') !== 'default');
+
+function row(instance: AppInstance, withNamespace: boolean): Cell[] {
+  const { entry } = instance;
+  const exposed: Cell[] = instance.exposed
+    ? [
+        {
+          text: instance.restartState ?? '?',
+          style: instance.restartState === 'idle' ? 'plain' : 'yellow',
+        },
+        { text: instance.runningTasks === null ? '?' : String(instance.runningTasks) },
+        { text: instance.lastRestart ?? '?' },
+      ]
+    : [
+        { text: '-', style: 'dim' },
+        { text: '-', style: 'dim' },
+        { text: 'not exposed', style: 'dim' },
+      ];
+  return [
+    { text: entry.name },
+    ...(withNamespace ? [{ text: entry.namespace ?? '-' }] : []),
+    { text: String(entry.pmId) },
+    { text: entry.pid > 0 ? String(entry.pid) : '-' },
+    { text: entry.status, style: statusStyle(entry.status) },
+    { text: entry.restarts === null ? '?' : String(entry.restarts) },
+    ...exposed,
+  ];
+}
+
+/** What `status --json` prints for one process. */
+export function statusJson(instance: AppInstance) {
+  const { entry } = instance;
+  return {
+    name: entry.name,
+    namespace: entry.namespace,
+    pmId: entry.pmId,
+    pid: entry.pid,
+    status: entry.status,
+    restarts: entry.restarts,
+    exposed: instance.exposed,
+    restartState: instance.exposed ? instance.restartState : null,
+    tasks: instance.exposed ? { running: instance.runningTasks } : null,
+    lastRestart: instance.exposed ? instance.lastRestart : null,
+  };
+}
+
+/** `pm2-self status [app] [--json]`: the daemon's apps and what each exposed. */
+export async function runStatus(
+  ports: CliPorts,
+  command: { target: string | null; json: boolean; pm2Home: string | null },
+): Promise<number> {
+  const request = { target: command.target ?? 'all', pm2Home: command.pm2Home, bus: false };
+  return withTargets(ports, request, async (link, instances) => {
+    if (command.json) {
+      ports.out(JSON.stringify(instances.map(statusJson), null, 2));
+      return EXIT.ok;
+    }
+    if (instances.length === 0) {
+      ports.out(`no apps in PM2_HOME ${link.home}`);
+      return EXIT.ok;
+    }
+    const withNamespace = hasNamespaces(instances);
+    const columns = withNamespace ? [COLUMNS[0], NAMESPACE, ...COLUMNS.slice(1)] : COLUMNS;
+    const rows = instances.map((instance) => row(instance, withNamespace));
+    for (const line of renderTable(columns as typeof COLUMNS, rows, ports.color)) ports.out(line);
+    return EXIT.ok;
+  });
+}

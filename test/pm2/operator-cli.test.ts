@@ -1,0 +1,155 @@
+/**
+ * The BUILT `pm2-self` command (dist/cli.js) against a real pm2 daemon: a one-at-a-time restart of a
+ * 4-instance cluster app measured from the apps' own timestamps, an unknown app, an app that did not
+ * call exposeToPm2(), and no daemon at all (nothing started).
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { livesOf, summarizeOnline } from '../helpers/online-timeline.js';
+import {
+  cleanEnv,
+  createPm2Sandbox,
+  listGodDaemons,
+  pm2WithEnv,
+  type JlistEntry,
+  type Pm2Sandbox,
+} from '../helpers/pm2-sandbox.js';
+
+const APP = resolve(import.meta.dirname, '../apps/operator/app.cjs');
+const DIST = resolve(import.meta.dirname, '../../dist/index.cjs');
+const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
+
+const cli = (args: string[], env: NodeJS.ProcessEnv) =>
+  execa(process.execPath, [CLI, ...args], { env, extendEnv: false, reject: false, timeout: 180_000 });
+
+describe('the pm2-self command under a real pm2 daemon', () => {
+  let sandbox: Pm2Sandbox;
+  const events = async (name: string) =>
+    (await readFile(join(sandbox.home, `${name}.events.jsonl`), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { pid: number; event: string; at: number; instance: string });
+  const exposedOnline = (list: JlistEntry[], name: string, count: number) =>
+    list.filter(
+      (p) =>
+        p.name === name &&
+        p.pm2_env.status === 'online' &&
+        ((p.pm2_env.axm_actions ?? []) as { action_name: string }[]).some(
+          (a) => a.action_name === 'pm2-self:restart',
+        ),
+    ).length === count;
+
+  beforeAll(async () => {
+    if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` first');
+    sandbox = await createPm2Sandbox('pm2-self-operator-cli-');
+    await sandbox.pm2(['ping']);
+    const env = { PM2_SELF_DIST: DIST };
+    await Promise.all([
+      pm2WithEnv(sandbox, ['start', APP, '--name', 'web', '-i', '4'], {
+        ...env,
+        EVENTS_FILE: join(sandbox.home, 'web.events.jsonl'),
+        TASK_MS: '400',
+      }),
+      pm2WithEnv(sandbox, ['start', APP, '--name', 'plain'], {
+        ...env,
+        EVENTS_FILE: join(sandbox.home, 'plain.events.jsonl'),
+        EXPOSE: '0',
+      }),
+    ]);
+    await sandbox.waitFor((list) => exposedOnline(list, 'web', 4));
+  });
+
+  afterAll(async () => {
+    await sandbox?.dispose();
+  });
+
+  it('status shows every app, and the restart state of those that exposed themselves', async () => {
+    const result = await cli(['status'], sandbox.env);
+    expect(result.exitCode).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toMatch(/^name\s+id\s+pid\s+status\s+↺\s+state\s+tasks\s+last restart$/);
+    expect(
+      lines.filter((l) => /^web\s+\d+\s+\d+\s+online\s+0\s+(idle|deferred)\s+[01]\s+none$/.test(l)),
+    ).toHaveLength(4);
+    expect(
+      lines.filter((l) => /^plain\s+\d+\s+\d+\s+online\s+0\s+-\s+-\s+not exposed$/.test(l)),
+    ).toHaveLength(1);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
+  it('restart web: one instance at a time, at least one always up, all back, exit 0', async () => {
+    const before = (await sandbox.jlist()).filter((p) => p.name === 'web');
+    const from = Date.now();
+    const result = await cli(['restart', 'web', '--reason', 'rollout'], sandbox.env);
+    const to = Date.now();
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.split('\n').filter((l) => l.includes('back online: pid'))).toHaveLength(4);
+    expect(result.stdout).toMatch(/all 4 came back in /);
+
+    const after = (await sandbox.jlist()).filter((p) => p.name === 'web');
+    for (const entry of after) {
+      expect(entry.pm2_env.status).toBe('online');
+      expect(before.find((b) => b.pm_id === entry.pm_id)?.pid).not.toBe(entry.pid);
+    }
+
+    // From the apps' own timestamps: the old process of each pm_id exits only after the new
+    // process of the one before it has started, so one at most is ever down.
+    const web = await events('web');
+    const lives = livesOf(web);
+    const exitsInOrder = before
+      .sort((a, b) => a.pm_id - b.pm_id)
+      .map((entry) => lives.find((life) => life.pid === entry.pid)?.exitedAt);
+    const startsInOrder = after
+      .sort((a, b) => a.pm_id - b.pm_id)
+      .map((entry) => lives.find((life) => life.pid === entry.pid)?.startedAt);
+    for (let i = 1; i < 4; i++) expect(exitsInOrder[i]).toBeGreaterThan(startsInOrder[i - 1] as number);
+    const summary = summarizeOnline(lives, from, to, 3);
+    expect(summary.minOnline).toBeGreaterThanOrEqual(1);
+    console.info(
+      `[measure] one-at-a-time restart of 4 instances: ${to - from} ms (CLI run), ` +
+        `fewest up ${summary.minOnline}, longest with fewer than 3 up: ${summary.longestBelowFloorMs} ms`,
+    );
+  });
+
+  it('an app that did not call exposeToPm2() is reported at once, not waited on', async () => {
+    const result = await cli(['restart', 'plain'], sandbox.env);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/^plain \d+\s+did not call exposeToPm2\(\): not asked/m);
+    expect(result.stdout).not.toContain('asking');
+    expect((await events('plain')).filter((e) => e.event === 'exit')).toEqual([]);
+  });
+
+  it('an unknown app exits 2 with nothing asked', async () => {
+    const result = await cli(['restart', 'nope'], sandbox.env);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(`pm2-self: no app "nope" in PM2_HOME ${sandbox.home}`);
+    expect(result.stdout).toBe('');
+  });
+
+  it('no daemon: exit 2 for every command, and no daemon is started', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'pm2-self-cli-nodaemon-'));
+    try {
+      const env = cleanEnv({ PM2_HOME: home });
+      for (const args of [
+        ['status'],
+        ['restart', 'web'],
+        ['cancel', 'web'],
+        ['status', '--pm2-home', home],
+      ]) {
+        const result = await cli(args, env);
+        expect(result.exitCode).toBe(2);
+        expect(result.stderr).toBe(`pm2-self: no pm2 daemon runs for PM2_HOME ${home} (none was started)`);
+      }
+      expect(existsSync(join(home, 'pm2.pid'))).toBe(false);
+      expect(existsSync(join(home, 'rpc.sock'))).toBe(false);
+      expect((await listGodDaemons()).filter((d) => d.home === home)).toEqual([]);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});

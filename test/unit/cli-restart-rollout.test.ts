@@ -1,0 +1,250 @@
+/**
+ * `pm2-self restart|cancel|status` against a simulated daemon at the ports (its RPC answers and its
+ * bus), with a simulated clock: one instance at a time, reporting, halting and exit codes. The real
+ * daemon is in test/pm2/operator-cli.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import type { CliPorts } from '../../src/cli/daemon-link.js';
+import { runCli } from '../../src/cli/run-cli.js';
+import type { BusMessage } from '../../src/ports/bus-subscriber.js';
+import type { RpcResult } from '../../src/ports/ports.js';
+import { createSimClock, type SimClock } from '../helpers/sim-clock.js';
+
+/** How a simulated instance answers `pm2-self:restart`. */
+type Behaviour = 'comesBack' | 'noReply' | 'refuses' | 'drops' | 'staysStopped' | 'comesBackUnexposed';
+
+interface SimInstance {
+  pmId: number;
+  name: string;
+  pid: number;
+  status: string;
+  exposed: boolean;
+  behaviour: Behaviour;
+}
+
+function createSimPm2(clock: SimClock, specs: Partial<SimInstance>[], options: { daemon?: boolean } = {}) {
+  const instances: SimInstance[] = specs.map((spec, i) => ({
+    pmId: i,
+    name: 'web',
+    pid: 1000 + i,
+    status: 'online',
+    exposed: true,
+    behaviour: 'comesBack',
+    ...spec,
+  }));
+  const busListeners: ((message: BusMessage) => void)[] = [];
+  const log: string[] = [];
+  const calls: string[] = [];
+  const publish = (event: string, pmId: number, data: unknown) =>
+    busListeners.forEach((l) => l({ event, data: { process: { pm_id: pmId, name: 'web' }, data } }));
+  const rawList = () =>
+    instances.map((i) => ({
+      pid: i.pid,
+      name: i.name,
+      pm_id: i.pmId,
+      monit: {},
+      pm2_env: {
+        status: i.status,
+        restart_time: 0,
+        axm_actions: i.exposed
+          ? [{ action_name: 'pm2-self:restart' }, { action_name: 'pm2-self:cancel' }]
+          : [],
+        axm_monitor: i.exposed ? { 'pm2-self restart state': { value: 'idle' } } : {},
+      },
+    }));
+
+  const trigger = (arg: { id: number; msg: string; opts: string }) => {
+    const instance = instances.find((i) => i.pmId === arg.id) as SimInstance;
+    const { requestId } = JSON.parse(arg.opts) as { requestId: string };
+    log.push(`${clock.now()} ask ${instance.pmId}`);
+    const reply = (value: object) =>
+      clock.setTimeout(
+        () =>
+          publish('axm:reply', instance.pmId, {
+            action_name: arg.msg,
+            return: { action: arg.msg, pid: instance.pid, requestId, ...value },
+          }),
+        5,
+      );
+    if (arg.msg === 'pm2-self:cancel') return reply({ cancelled: false, state: 'idle' });
+    if (instance.behaviour === 'noReply') return;
+    if (instance.behaviour === 'refuses')
+      return reply({ outcome: { status: 'refused', code: 'ERR_PM2SELF_NOT_TRACKED', why: 'a descendant' } });
+    reply({ outcome: { status: 'deferred', tasks: 1 } });
+    const oldPid = instance.pid;
+    if (instance.behaviour === 'drops')
+      return clock.setTimeout(
+        () =>
+          publish('pm2-self:restart-dropped', instance.pmId, {
+            pid: oldPid,
+            cause: 'cleared',
+            message: null,
+          }),
+        300,
+      );
+    clock.setTimeout(() => (instance.status = 'stopped'), 400);
+    if (instance.behaviour === 'staysStopped') return clock.setTimeout(() => (instance.pid = 0), 450);
+    clock.setTimeout(() => {
+      instance.pid = oldPid + 100;
+      instance.status = 'online';
+      if (instance.behaviour === 'comesBackUnexposed') instance.exposed = false;
+      log.push(`${clock.now()} back ${instance.pmId}`);
+    }, 600);
+  };
+
+  const out: string[] = [];
+  const err: string[] = [];
+  let ids = 0;
+  const ports: CliPorts = {
+    env: { PM2_HOME: '/sim/home' },
+    platform: 'linux',
+    homedir: () => '/sim',
+    clock,
+    readText: async (path) => (options.daemon !== false && path === '/sim/home/pm2.pid' ? '99' : null),
+    isAlive: (pid) => pid === 99,
+    daemon: {
+      async call<T>(_socket: string, method: string, arg: unknown): Promise<RpcResult<T>> {
+        calls.push(method);
+        if (method === 'getMonitorData') return { ok: true, value: rawList() as T };
+        if (method === 'msgProcess') {
+          trigger(arg as { id: number; msg: string; opts: string });
+          return { ok: true, value: { process_count: 1, success: true } as T };
+        }
+        return { ok: false, reason: 'remoteError', message: `unknown method ${method}` };
+      },
+    },
+    bus: async (_socket, onMessage) => {
+      busListeners.push(onMessage);
+      return { ok: true, value: { close: () => busListeners.splice(0) } };
+    },
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+    color: false,
+    newRequestId: () => `req-${++ids}`,
+  };
+
+  const run = async (args: string[]) => {
+    let code: number | undefined;
+    const done = runCli(args, ports).then((c) => (code = c));
+    for (let round = 0; code === undefined && round < 1000; round++) await clock.runAll();
+    await done;
+    return code;
+  };
+  return { ports, run, log, calls, out, err, instances, pendingTimers: () => clock.pendingTimers() };
+}
+
+describe('pm2-self restart (simulated daemon)', () => {
+  it('restarts one instance at a time: the next is asked only after the previous is back', async () => {
+    const pm2 = createSimPm2(createSimClock(0), [{}, {}, {}]);
+    expect(await pm2.run(['restart', 'web', '--reason', 'deploy'])).toBe(0);
+    const events = pm2.log.map((line) => line.split(' ').slice(1).join(' '));
+    expect(events).toEqual(['ask 0', 'back 0', 'ask 1', 'back 1', 'ask 2', 'back 2']);
+    expect(pm2.out.at(-1)).toMatch(/^all 3 came back in /);
+    expect(pm2.out.filter((l) => l.includes('back online: pid'))).toHaveLength(3);
+    expect(pm2.out.some((l) => l.includes('restart deferred: waiting for 1 task'))).toBe(true);
+    expect(pm2.pendingTimers()).toBe(0);
+  });
+
+  it('--parallel 2 asks two instances at once', async () => {
+    const pm2 = createSimPm2(createSimClock(0), [{}, {}, {}, {}]);
+    expect(await pm2.run(['restart', 'all', '--parallel', '2'])).toBe(0);
+    const asks = pm2.log.filter((l) => l.includes('ask')).map((l) => Number(l.split(' ')[0]));
+    expect(asks[0]).toBe(asks[1]);
+    expect(asks[2]).toBeGreaterThan(asks[1] as number);
+  });
+
+  it('reports an instance that did not call exposeToPm2() at once, goes on with the others, exits 1', async () => {
+    const pm2 = createSimPm2(createSimClock(0), [{}, { exposed: false }, {}]);
+    expect(await pm2.run(['restart', 'web'])).toBe(1);
+    expect(pm2.log.filter((l) => l.includes('ask')).map((l) => l.split(' ')[2])).toEqual(['0', '2']);
+    expect(pm2.out.filter((l) => l.startsWith('web 1 '))).toHaveLength(1);
+    expect(pm2.out.some((l) => /^web 1\s+did not call exposeToPm2\(\)/.test(l))).toBe(true);
+    expect(pm2.out.at(-1)).toContain('2 of 3 came back');
+    expect(pm2.out.at(-1)).toContain('not back: web 1');
+  });
+
+  it('refused and dropped restarts are failures, and the rollout goes on', async () => {
+    const pm2 = createSimPm2(createSimClock(0), [{ behaviour: 'refuses' }, { behaviour: 'drops' }, {}]);
+    expect(await pm2.run(['restart', 'web'])).toBe(1);
+    expect(pm2.out.some((l) => l.includes('refused (ERR_PM2SELF_NOT_TRACKED): a descendant'))).toBe(true);
+    expect(pm2.out.some((l) => l.includes('restart dropped (cleared)'))).toBe(true);
+    expect(pm2.log.filter((l) => l.includes('back'))).toHaveLength(1);
+  });
+
+  it('after an instance that does not reply, the next ones are not asked', async () => {
+    const pm2 = createSimPm2(createSimClock(0), [{ behaviour: 'noReply' }, {}, {}]);
+    expect(await pm2.run(['restart', 'web'])).toBe(1);
+    expect(pm2.log.filter((l) => l.includes('ask'))).toHaveLength(1);
+    expect(pm2.out.join('\n')).toContain('no reply');
+    expect(pm2.out.join('\n')).toMatch(/not asked after that: web 1, web 2/);
+  });
+
+  it('a new process that does not expose itself again is back only after the bounded wait', async () => {
+    const clock = createSimClock(0);
+    const pm2 = createSimPm2(clock, [{ behaviour: 'comesBackUnexposed' }, {}]);
+    expect(await pm2.run(['restart', 'web'])).toBe(0);
+    const [, back0 = 0, ask1 = 0] = pm2.log.map((line) => Number(line.split(' ')[0]));
+    expect(ask1 - back0).toBeGreaterThanOrEqual(10_000);
+    expect(pm2.out.join(' ').replace(/\s+/g, ' ')).toContain('(it has not called exposeToPm2() again)');
+  });
+
+  it('an instance that stays stopped is reported as not back', async () => {
+    const pm2 = createSimPm2(createSimClock(0), [{ behaviour: 'staysStopped' }]);
+    expect(await pm2.run(['restart', '0'])).toBe(1);
+    expect(pm2.out.join('\n')).toContain('did not come back: pm2 shows it stopped');
+  });
+
+  it('an unknown app exits 2 without asking anything', async () => {
+    const pm2 = createSimPm2(createSimClock(0), [{}]);
+    expect(await pm2.run(['restart', 'api'])).toBe(2);
+    expect(pm2.err[0]).toBe('pm2-self: no app "api" in PM2_HOME /sim/home');
+    expect(pm2.calls).toEqual(['getMonitorData']);
+  });
+
+  it('no daemon: exit 2 and not one call to the sockets', async () => {
+    const pm2 = createSimPm2(createSimClock(0), [{}], { daemon: false });
+    for (const args of [['restart', 'web'], ['status'], ['cancel', 'web']])
+      expect(await pm2.run(args)).toBe(2);
+    expect(pm2.calls).toEqual([]);
+    expect(pm2.err[0]).toBe('pm2-self: no pm2 daemon runs for PM2_HOME /sim/home (none was started)');
+  });
+});
+
+describe('pm2-self status and cancel (simulated daemon)', () => {
+  it('status: a table within 80 columns, and JSON for scripts', async () => {
+    const pm2 = createSimPm2(createSimClock(0), [
+      { name: 'a-rather-long-application-name' },
+      { exposed: false },
+    ]);
+    expect(await pm2.run(['status'])).toBe(0);
+    expect(pm2.out[0]).toMatch(/^name\s+id\s+pid\s+status\s+↺\s+state\s+tasks\s+last restart$/);
+    expect(pm2.out[1]).toMatch(/^a-rather-long-a~\s+0\s+1000\s+online\s+0\s+idle\s+\?\s+\?$/);
+    expect(pm2.out[2]).toMatch(/^web\s+.*\s+-\s+-\s+not exposed$/);
+    for (const line of pm2.out) expect(line.length).toBeLessThanOrEqual(80);
+    pm2.out.length = 0;
+    expect(await pm2.run(['status', 'web', '--json'])).toBe(0);
+    expect(JSON.parse(pm2.out.join('\n'))).toEqual([
+      {
+        name: 'web',
+        namespace: null,
+        pmId: 1,
+        pid: 1001,
+        status: 'online',
+        restarts: 0,
+        exposed: false,
+        restartState: null,
+        tasks: null,
+        lastRestart: null,
+      },
+    ]);
+  });
+
+  it('cancel: asks every exposed instance, exits 1 when one did not expose', async () => {
+    const pm2 = createSimPm2(createSimClock(0), [{}, { exposed: false }]);
+    expect(await pm2.run(['cancel', 'web'])).toBe(1);
+    expect(pm2.out).toEqual([
+      'web 0                nothing to cancel (state idle)',
+      'web 1                did not call exposeToPm2(): not asked',
+    ]);
+  });
+});
