@@ -34,11 +34,16 @@ import { planRestart } from './restart/plan-restart.js';
 export interface Pm2Self {
   /** This process's name: the `name` option, the env var, pm2's variables, then the daemon's list; null outside pm2. */
   getProcessName(): Promise<string | null>;
-  /** pm2's live status of this app (one daemon query, cached briefly); null outside pm2 or without an answer. */
+  /**
+   * pm2's live status of this app; null outside pm2 or without an answer. The daemon's list is asked at
+   * most once per `cacheTtlMs` by all processes of one `PM2_HOME` together (see `cacheTtlMs`); an answer
+   * is never older than this process, nor older than a shutdown signal seen by the shutdown handler.
+   */
   getStatus(): Promise<string | null>;
   /**
-   * A curated snapshot for dashboards; `live: true` adds the daemon's status and measurements (callers
-   * served by the same daemon answer share one frozen snapshot). Null outside pm2.
+   * A curated snapshot for dashboards; `live: true` adds the daemon's status and measurements, from an
+   * answer shared as for {@link Pm2Self.getStatus} (callers served by the same daemon answer share one
+   * frozen snapshot). Null outside pm2.
    */
   getInfo(options?: { live?: boolean }): Promise<Pm2Info | null>;
   /** The full identity answer, including why a process is not under pm2. */
@@ -108,8 +113,10 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     return fromEnv ? { value: fromEnv, source: 'envVar' } : null;
   };
 
+  // pm2 marks an app `stopping` before it signals it: once signalled, older answers are stale.
+  let signalledAt = 0;
   const liveEntry = async (identity: ManagedIdentity, fresh = false) =>
-    entryOf(identity, await daemon.list({ fresh }));
+    entryOf(identity, await daemon.list({ fresh, notBefore: signalledAt }));
   const entryOf = (identity: ManagedIdentity, list: DaemonListResult) => {
     if (!list.ok) return { problem: list.problem };
     // Match on the tracked pid too: during a cluster reload the pm_id's entry already shows the NEW worker.
@@ -169,6 +176,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     const hooks = hookList(handlerOptions.beforeExit, 'beforeExit');
     void getIdentity();
     return ports.process.onShutdown((source) => {
+      signalledAt = ports.clock.now();
       const managed = identities.current;
       const killTimeout =
         managed && managed.settings.killTimeoutMs !== 'unknown'
@@ -204,7 +212,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       const identity = await getIdentity();
       if (!identity.managed) return null;
       const name = explicitName() ?? { value: identity.name, source: identity.source };
-      const list = infoOptions.live ? await daemon.list() : null;
+      const list = infoOptions.live ? await daemon.list({ notBefore: signalledAt }) : null;
       // Callers served by the same daemon answer (shared query or cache) share one frozen snapshot.
       if (
         list !== null &&

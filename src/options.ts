@@ -34,7 +34,10 @@ export interface Pm2SelfOptions {
    */
   queryTimeoutMs?: number;
   /**
-   * How long a daemon answer is reused.
+   * How long a daemon answer is reused, in this process and by every process of the same `PM2_HOME`
+   * (through `$PM2_HOME/pm2-self/list-v1.json`): N processes asking for live answers cost the daemon one
+   * query per `cacheTtlMs` between them. While another process is refreshing that snapshot, an answer up
+   * to twice as old is reused. `0` asks the daemon on every call and shares nothing.
    * @defaultValue `1000` (DEFAULTS.cacheTtlMs)
    */
   cacheTtlMs?: number;

@@ -1,38 +1,16 @@
+import { join } from 'node:path';
 import type { CommandFailureReason, Ports, RpcFailureReason } from '../ports/ports.js';
 import { parseCount } from '../pm2/parse-values.js';
+import { parseJlistOutput, readProcessList } from '../pm2/process-list.js';
+import type { DaemonListResult, DaemonProblem } from './daemon-list.js';
 import type { Pm2Command } from './find-pm2-bin.js';
 import type { Pm2HomePaths } from './pm2-home.js';
-import {
-  parseJlistOutput,
-  readProcessList,
-  type ProcessEntry,
-  type ProcessListProblem,
-} from '../pm2/process-list.js';
+import { createSharedList, SHARED_LIST_FILE, type SharedList } from './shared-list.js';
+
+export type { DaemonListAnswer, DaemonListResult, DaemonProblem } from './daemon-list.js';
 
 /** How the daemon's list is fetched: its RPC socket, the `pm2 jlist` CLI, or RPC with the CLI as fallback. */
 export type DaemonRoute = 'auto' | 'rpc' | 'cli';
-
-/** Why the daemon's list could not be had. */
-export type DaemonProblem =
-  | 'noDaemon'
-  | 'accessDenied'
-  | 'timeout'
-  | 'protocol'
-  | 'cliNotFound'
-  | 'cliFailed'
-  | 'outputTooLarge'
-  | ProcessListProblem;
-
-/** The daemon's list, or why there is none. */
-export type DaemonListResult =
-  | {
-      readonly ok: true;
-      readonly entries: readonly ProcessEntry[];
-      readonly skipped: number;
-      readonly via: 'rpc' | 'cli';
-      readonly at: number;
-    }
-  | { readonly ok: false; readonly problem: DaemonProblem; readonly message: string };
 
 /** Settings of a {@link DaemonQuery}. */
 export interface DaemonQueryOptions {
@@ -46,10 +24,27 @@ export interface DaemonQueryOptions {
   readonly pm2Command: () => Pm2Command;
 }
 
-/** Fetches the daemon's list with one in-flight query shared by all callers and a short cache. */
+/** Options of one {@link DaemonQuery.list} call. */
+export interface ListOptions {
+  /** Ask the daemon now: no cache, no shared snapshot. */
+  readonly fresh?: boolean;
+  /** Only an answer to a question sent at or after this time (epoch ms) will do. */
+  readonly notBefore?: number;
+}
+
+/**
+ * Fetches the daemon's list with one in-flight query shared by all callers of this process, a short
+ * cache, and (when the file system can create a file exclusively and `cacheTtlMs` is above 0) a
+ * snapshot shared with every process of the same `PM2_HOME`, so N processes make one query per
+ * `cacheTtlMs` between them.
+ */
 export interface DaemonQuery {
-  /** The list, at most `cacheTtlMs` old unless `fresh` is set. */
-  list(options?: { fresh?: boolean }): Promise<DaemonListResult>;
+  /**
+   * The list, asked less than `cacheTtlMs` ago (or up to twice that while another process is refreshing
+   * the shared snapshot), never asked before this process started or before `notBefore`; asked now
+   * when `fresh` is set.
+   */
+  list(options?: ListOptions): Promise<DaemonListResult>;
   /** The daemon's pid when its pid file names a live process; no socket is touched. */
   daemonPid(): Promise<number | null>;
   /** Asks the daemon to restart a pm_id; resolves once the request is written. */
@@ -72,8 +67,6 @@ function fromCommand(reason: CommandFailureReason): DaemonProblem {
 /** Creates a {@link DaemonQuery}. Nothing here ever starts a pm2 daemon. */
 export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   const { ports, paths } = options;
-  let cached: { result: DaemonListResult; at: number } | undefined;
-  let inFlight: Promise<DaemonListResult> | undefined;
 
   const daemonPid = async (): Promise<number | null> => {
     const text = await ports.fs.readText(paths.daemonPidFile);
@@ -81,7 +74,7 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
     return pid !== undefined && pid > 0 && ports.process.isAlive(pid) ? pid : null;
   };
 
-  const viaRpc = async (): Promise<DaemonListResult> => {
+  const viaRpc = async (askedAt: number): Promise<DaemonListResult> => {
     const reply = await ports.daemon.call<unknown>(
       paths.rpcSocket,
       'getMonitorData',
@@ -92,10 +85,10 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
     const reading = readProcessList(reply.value);
     if (!reading.ok)
       return { ok: false, problem: reading.problem, message: `getMonitorData: ${reading.problem}` };
-    return { ...reading, via: 'rpc', at: ports.clock.now() };
+    return { ...reading, via: 'rpc', at: ports.clock.now(), askedAt };
   };
 
-  const viaCli = async (): Promise<DaemonListResult> => {
+  const viaCli = async (askedAt: number): Promise<DaemonListResult> => {
     // The CLI spawns a daemon when none answers: run it only after the daemon answered a ping.
     const ping = await ports.daemon.call<unknown>(
       paths.rpcSocket,
@@ -117,43 +110,67 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
     }
     const reading = parseJlistOutput(result.stdout);
     if (!reading.ok) return { ok: false, problem: reading.problem, message: `pm2 jlist: ${reading.problem}` };
-    return { ...reading, via: 'cli', at: ports.clock.now() };
+    return { ...reading, via: 'cli', at: ports.clock.now(), askedAt };
   };
 
-  const query = async (): Promise<DaemonListResult> => {
-    if ((await daemonPid()) === null)
-      return { ok: false, problem: 'noDaemon', message: `no live pm2 daemon for PM2_HOME ${paths.home}` };
-    if (options.route === 'cli') return viaCli();
-    const rpc = await viaRpc();
+  const noDaemon = {
+    ok: false as const,
+    problem: 'noDaemon' as const,
+    message: `no live pm2 daemon for PM2_HOME ${paths.home}`,
+  };
+
+  /** One question to the daemon, whose pid file named a live process. */
+  const ask = async (): Promise<DaemonListResult> => {
+    const askedAt = ports.clock.now();
+    if (options.route === 'cli') return viaCli(askedAt);
+    const rpc = await viaRpc(askedAt);
     if (rpc.ok || options.route === 'rpc' || rpc.problem === 'noDaemon' || rpc.problem === 'accessDenied')
       return rpc;
-    return viaCli();
+    return viaCli(askedAt);
   };
 
-  const list = (listOptions: { fresh?: boolean } = {}): Promise<DaemonListResult> => {
-    if (!listOptions.fresh && cached && ports.clock.now() - cached.at < options.cacheTtlMs)
+  const shared = sharedListOf(options, ask);
+  let startedAt: number | undefined;
+
+  const query = async (notBefore: number, fresh: boolean): Promise<DaemonListResult> => {
+    const pid = await daemonPid();
+    if (pid === null) return noDaemon;
+    if (fresh || shared === null) return ask();
+    // A snapshot asked before this process started cannot know it (a restart is a new process).
+    startedAt ??= ports.clock.now() - ports.process.uptimeSeconds() * 1000;
+    return shared.get(pid, Math.max(notBefore, startedAt));
+  };
+
+  let cached: { result: DaemonListResult; askedAt: number } | undefined;
+  /** The query under way; `answersFrom`: its answer was asked at or after this time. */
+  let inFlight: { promise: Promise<DaemonListResult>; answersFrom: number } | undefined;
+
+  const list = (listOptions: ListOptions = {}): Promise<DaemonListResult> => {
+    const fresh = listOptions.fresh === true;
+    const notBefore = listOptions.notBefore ?? 0;
+    const now = ports.clock.now();
+    if (!fresh && cached && now - cached.askedAt < options.cacheTtlMs && cached.askedAt >= notBefore)
       return Promise.resolve(cached.result);
-    if (inFlight) return inFlight;
-    const started = query().then(
+    if (inFlight && inFlight.answersFrom >= (fresh ? now : notBefore)) return inFlight.promise;
+    const started = query(notBefore, fresh).then(
       (result) => {
-        cached = { result, at: ports.clock.now() };
+        cached = { result, askedAt: result.ok ? result.askedAt : now };
         return result;
       },
       (error: unknown): DaemonListResult => ({ ok: false, problem: 'protocol', message: String(error) }),
     );
-    inFlight = started.finally(() => {
-      inFlight = undefined;
-    });
-    return inFlight;
+    const current = {
+      answersFrom: fresh ? now : notBefore,
+      promise: started.finally(() => {
+        if (inFlight === current) inFlight = undefined;
+      }),
+    };
+    inFlight = current;
+    return current.promise;
   };
 
   const requestRestart = async (pmId: number) => {
-    if ((await daemonPid()) === null)
-      return {
-        ok: false as const,
-        problem: 'noDaemon' as const,
-        message: `no live pm2 daemon for PM2_HOME ${paths.home}`,
-      };
+    if ((await daemonPid()) === null) return noDaemon;
     const sent = await ports.daemon.call(
       paths.rpcSocket,
       'restartProcessId',
@@ -166,4 +183,27 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   };
 
   return { list, daemonPid, requestRestart };
+}
+
+/** The shared snapshot, when the file system can claim a refresh and answers may be reused at all. */
+function sharedListOf(options: DaemonQueryOptions, ask: () => Promise<DaemonListResult>): SharedList | null {
+  const { fs, clock, process: self } = options.ports;
+  const createExclusive = fs.createExclusive?.bind(fs);
+  if (createExclusive === undefined || options.cacheTtlMs <= 0) return null;
+  return createSharedList({
+    fs: {
+      readText: (path) => fs.readText(path),
+      writeText: (path, text) => fs.writeText(path, text),
+      remove: (path) => fs.remove(path),
+      createExclusive,
+    },
+    clock,
+    pid: self.pid,
+    isAlive: (pid) => self.isAlive(pid),
+    file: join(options.paths.recordDir, SHARED_LIST_FILE),
+    ttlMs: options.cacheTtlMs,
+    // The CLI route may wait twice (ping, then jlist).
+    claimExpiresMs: 2 * options.timeoutMs + 1_000,
+    ask,
+  });
 }

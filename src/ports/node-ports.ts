@@ -54,6 +54,12 @@ export function createNodeFileSystem(): FileSystem {
       );
     },
     remove: (path) => succeeded((done) => rm(path, { force: true }, done)),
+    async createExclusive(path, text) {
+      return (
+        (await succeeded((done) => mkdir(dirname(path), { recursive: true }, done))) &&
+        (await succeeded((done) => writeFile(path, text, { mode: 0o600, flag: 'wx' }, done)))
+      );
+    },
   };
 }
 

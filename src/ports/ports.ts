@@ -80,6 +80,12 @@ export interface FileSystem {
   writeText(path: string, text: string): Promise<boolean>;
   /** Removes a file; resolves false when it could not. */
   remove(path: string): Promise<boolean>;
+  /**
+   * Creates a small text file (and its folder) only when no file exists at `path`, atomically: the
+   * claim by which processes of one `PM2_HOME` take turns asking the daemon. Resolves false when the
+   * file exists or could not be created. Optional: without it, no answer is shared between processes.
+   */
+  createExclusive?(path: string, text: string): Promise<boolean>;
 }
 
 /** Signals pm2 sends when it stops or restarts an app. */
