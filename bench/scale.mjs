@@ -120,6 +120,8 @@ async function runOnce({ n, mode, dist, windowMs, warmupMs, ticksPerSecond, log 
       callsPerAppPerSecond: calls / n / seconds,
       onlineShare: calls === 0 ? null : online / calls,
       skipped: results.reduce((sum, r) => sum + r.skipped, 0),
+      // Connections to rpc.sock by the library (the seed's CLI children connect on their own: not counted).
+      queriesPerSecond: results.reduce((sum, r) => sum + r.queries, 0) / seconds,
       p50Ms: quantile(latencies, 0.5),
       p99Ms: quantile(latencies, 0.99),
       worstCallerP99Ms: Math.max(
@@ -133,7 +135,7 @@ async function runOnce({ n, mode, dist, windowMs, warmupMs, ticksPerSecond, log 
       load: loadavg()[0],
     };
     log(
-      `scale ${mode} N=${n}: daemon ${fmt(outcome.daemonPercent, 2)}% of a core, apps ${fmt(outcome.appsPercent, 1)}%, p50 ${fmt(outcome.p50Ms)} ms, p99 ${fmt(outcome.p99Ms)} ms, ${calls} calls, load ${fmt(outcome.load, 2)}`,
+      `scale ${mode} N=${n}: daemon ${fmt(outcome.daemonPercent, 2)}% of a core, ${fmt(outcome.queriesPerSecond, 2)} queries/s, apps ${fmt(outcome.appsPercent, 1)}%, p50 ${fmt(outcome.p50Ms)} ms, p99 ${fmt(outcome.p99Ms)} ms, ${calls} calls, load ${fmt(outcome.load, 2)}`,
     );
   } finally {
     report = await sandbox.dispose();
@@ -190,6 +192,7 @@ export async function run({
   ns,
   windowS,
   reps,
+  modes,
 } = {}) {
   const sizes = ns ?? (quick ? [5, 10] : [25, 50, 100]);
   const windowMs = (windowS ?? (quick ? 6 : 20)) * 1000;
@@ -208,11 +211,28 @@ export async function run({
       plan.push({ n, mode: 'after' });
     }
   const runs = {};
-  for (const step of plan) {
+  for (const step of plan.filter((s) => !modes || modes.includes(s.mode))) {
     const result = await runOnce({ ...step, windowMs, warmupMs: quick ? 3000 : 5000, ticksPerSecond, log });
     (runs[`${step.mode}-${step.n}`] ??= []).push(result);
   }
   const by = Object.fromEntries(Object.entries(runs).map(([key, list]) => [key, medianRun(list)]));
+  const windowSeconds = windowMs / 1000;
+  const markdown = section({
+    ns: sizes,
+    by,
+    baseline: before?.sha ?? null,
+    windowS: windowSeconds,
+    reps: repeats,
+    machine,
+    load: [loadStart, loadavg()[0]],
+  });
+  if (modes)
+    return {
+      rows: [],
+      notes: [`Scale: partial run (${modes.join(', ')})`],
+      details: { runs },
+      section: markdown,
+    };
   const small = sizes[0];
   const large = sizes[sizes.length - 1];
   const rows = [];
@@ -279,16 +299,6 @@ export async function run({
     target: 'info',
     pass: null,
   });
-  const windowSeconds = windowMs / 1000;
-  const markdown = section({
-    ns: sizes,
-    by,
-    baseline: before?.sha ?? null,
-    windowS: windowSeconds,
-    reps: repeats,
-    machine,
-    load: [loadStart, loadavg()[0]],
-  });
   return {
     rows,
     notes: [
@@ -328,6 +338,7 @@ async function main() {
     else if (arg === '--ns') args.ns = argv[++i].split(',').map(Number);
     else if (arg === '--window') args.windowS = Number(argv[++i]);
     else if (arg === '--reps') args.reps = Number(argv[++i]);
+    else if (arg === '--modes') args.modes = argv[++i].split(',');
     else if (arg === '--no-write') args.write = false;
     else throw new Error(`unknown argument ${arg}`);
   }

@@ -116,7 +116,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
   // pm2 marks an app `stopping` before it signals it: once signalled, older answers are stale.
   let signalledAt = 0;
   const liveEntry = async (identity: ManagedIdentity, fresh = false) =>
-    entryOf(identity, await daemon.list({ fresh, notBefore: signalledAt }));
+    entryOf(identity, await daemon.list({ fresh, askedAfter: signalledAt }));
   const entryOf = (identity: ManagedIdentity, list: DaemonListResult) => {
     if (!list.ok) return { problem: list.problem };
     // Match on the tracked pid too: during a cluster reload the pm_id's entry already shows the NEW worker.
@@ -212,7 +212,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       const identity = await getIdentity();
       if (!identity.managed) return null;
       const name = explicitName() ?? { value: identity.name, source: identity.source };
-      const list = infoOptions.live ? await daemon.list({ notBefore: signalledAt }) : null;
+      const list = infoOptions.live ? await daemon.list({ askedAfter: signalledAt }) : null;
       // Callers served by the same daemon answer (shared query or cache) share one frozen snapshot.
       if (
         list !== null &&

@@ -8,7 +8,8 @@
  *   benchmarks run it once a second);
  * - `idle`: no call at all (the daemon's floor).
  * When SCALE_DIR/collect.json appears ({ from, to }), it writes SCALE_DIR/result-<pm_id>.json with the
- * samples inside that window, once, and goes on idling until pm2 kills it.
+ * samples and the number of connections it opened to the daemon's RPC socket inside that window, once,
+ * and goes on idling until pm2 kills it.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -25,6 +26,18 @@ let skipped = 0;
 let collected = false;
 
 const lib = MODE === 'lib' ? require(process.env.PM2_SELF_DIST) : null;
+
+// Daemon queries made by this process: connections to the daemon's RPC socket, by time.
+const connects = [];
+const net = require('node:net');
+const connect = net.Socket.prototype.connect;
+net.Socket.prototype.connect = function countedConnect(...args) {
+  // net.createConnection() passes its normalized arguments as one array.
+  const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+  const target = typeof first === 'object' && first !== null ? first.path : first;
+  if (typeof target === 'string' && target.endsWith('rpc.sock')) connects.push(Date.now());
+  return connect.apply(this, args);
+};
 
 function seedStatus() {
   const stdout = childProcess
@@ -55,7 +68,8 @@ function collect() {
   collected = true;
   const inside = samples.filter(([at]) => at >= window.from && at < window.to);
   const out = path.join(DIR, `result-${PM_ID}.json`);
-  fs.writeFileSync(`${out}.tmp`, JSON.stringify({ pid: process.pid, skipped, samples: inside }));
+  const queries = connects.filter((at) => at >= window.from && at < window.to).length;
+  fs.writeFileSync(`${out}.tmp`, JSON.stringify({ pid: process.pid, skipped, queries, samples: inside }));
   fs.renameSync(`${out}.tmp`, out);
 }
 

@@ -28,8 +28,8 @@ export interface DaemonQueryOptions {
 export interface ListOptions {
   /** Ask the daemon now: no cache, no shared snapshot. */
   readonly fresh?: boolean;
-  /** Only an answer to a question sent at or after this time (epoch ms) will do. */
-  readonly notBefore?: number;
+  /** Only an answer to a question sent after this time (epoch ms) will do. */
+  readonly askedAfter?: number;
 }
 
 /**
@@ -40,9 +40,9 @@ export interface ListOptions {
  */
 export interface DaemonQuery {
   /**
-   * The list, asked less than `cacheTtlMs` ago (or up to twice that while another process is refreshing
-   * the shared snapshot), never asked before this process started or before `notBefore`; asked now
-   * when `fresh` is set.
+   * The list, asked less than `cacheTtlMs` ago (longer only while another process's refresh of the shared
+   * snapshot is under way, up to the query time limit), never asked before this process started nor
+   * before `askedAfter`; asked now when `fresh` is set.
    */
   list(options?: ListOptions): Promise<DaemonListResult>;
   /** The daemon's pid when its pid file names a live process; no socket is touched. */
@@ -132,27 +132,28 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   const shared = sharedListOf(options, ask);
   let startedAt: number | undefined;
 
-  const query = async (notBefore: number, fresh: boolean): Promise<DaemonListResult> => {
+  const query = async (askedAfter: number, fresh: boolean): Promise<DaemonListResult> => {
     const pid = await daemonPid();
     if (pid === null) return noDaemon;
     if (fresh || shared === null) return ask();
     // A snapshot asked before this process started cannot know it (a restart is a new process).
     startedAt ??= ports.clock.now() - ports.process.uptimeSeconds() * 1000;
-    return shared.get(pid, Math.max(notBefore, startedAt));
+    return shared.get(pid, Math.max(askedAfter, startedAt));
   };
 
   let cached: { result: DaemonListResult; askedAt: number } | undefined;
-  /** The query under way; `answersFrom`: its answer was asked at or after this time. */
-  let inFlight: { promise: Promise<DaemonListResult>; answersFrom: number } | undefined;
+  /** The query under way; its answer will have been asked after `askedAfter`. */
+  let inFlight: { promise: Promise<DaemonListResult>; askedAfter: number } | undefined;
 
   const list = (listOptions: ListOptions = {}): Promise<DaemonListResult> => {
     const fresh = listOptions.fresh === true;
-    const notBefore = listOptions.notBefore ?? 0;
     const now = ports.clock.now();
-    if (!fresh && cached && now - cached.askedAt < options.cacheTtlMs && cached.askedAt >= notBefore)
+    // A fresh answer is one asked from now on.
+    const askedAfter = fresh ? now - 1 : (listOptions.askedAfter ?? -Infinity);
+    if (!fresh && cached && now - cached.askedAt < options.cacheTtlMs && cached.askedAt > askedAfter)
       return Promise.resolve(cached.result);
-    if (inFlight && inFlight.answersFrom >= (fresh ? now : notBefore)) return inFlight.promise;
-    const started = query(notBefore, fresh).then(
+    if (inFlight && inFlight.askedAfter >= askedAfter) return inFlight.promise;
+    const started = query(askedAfter, fresh).then(
       (result) => {
         cached = { result, askedAt: result.ok ? result.askedAt : now };
         return result;
@@ -160,7 +161,7 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
       (error: unknown): DaemonListResult => ({ ok: false, problem: 'protocol', message: String(error) }),
     );
     const current = {
-      answersFrom: fresh ? now : notBefore,
+      askedAfter,
       promise: started.finally(() => {
         if (inFlight === current) inFlight = undefined;
       }),
@@ -202,6 +203,7 @@ function sharedListOf(options: DaemonQueryOptions, ask: () => Promise<DaemonList
     isAlive: (pid) => self.isAlive(pid),
     file: join(options.paths.recordDir, SHARED_LIST_FILE),
     ttlMs: options.cacheTtlMs,
+    queryTimeoutMs: options.route === 'rpc' ? options.timeoutMs : 2 * options.timeoutMs,
     // The CLI route may wait twice (ping, then jlist).
     claimExpiresMs: 2 * options.timeoutMs + 1_000,
     ask,
