@@ -178,7 +178,7 @@ function section({ ns, by, baseline, windowS, reps, machine, load }) {
       if (!r) continue;
       const spread = r.spread.length > 1 ? ` [${r.spread.map((v) => fmt(v, 2)).join(', ')}]` : '';
       out.push(
-        `| ${n} | ${mode} | ${pct(r.daemonPercent)}${spread} | ${fmt(r.daemonPercent / n, 4)} % | ${pct(r.appsPercent)} | ${mode === 'idle' ? '' : `${fmt(r.p50Ms)} ms`} | ${mode === 'idle' ? '' : `${fmt(r.p99Ms)} ms`} | ${mode === 'idle' ? '' : `${fmt(r.worstCallerP99Ms)} ms`} | ${fmt(r.callsPerAppPerSecond, 2)} | ${r.onlineShare === null ? '' : `${fmt(r.onlineShare * 100, 1)} %`} |`,
+        `| ${n} | ${mode} | ${pct(r.daemonPercent)}${spread} | ${fmt(r.daemonPercent / n, 4)} % | ${mode === 'before' || mode === 'after' ? fmt(r.queriesPerSecond, 2) : ''} | ${pct(r.appsPercent)} | ${mode === 'idle' ? '' : `${fmt(r.p50Ms)} ms`} | ${mode === 'idle' ? '' : `${fmt(r.p99Ms)} ms`} | ${mode === 'idle' ? '' : `${fmt(r.worstCallerP99Ms)} ms`} | ${fmt(r.callsPerAppPerSecond, 2)} | ${r.onlineShare === null ? '' : `${fmt(r.onlineShare * 100, 1)} %`} |`,
       );
     }
   out.push('');
@@ -306,15 +306,19 @@ export async function run({
     ],
     details: { runs },
     section: markdown,
+    markedSection: markedSection(markdown),
   };
 }
 
 const SECTION_BEGIN = '<!-- scale:begin -->';
 const SECTION_END = '<!-- scale:end -->';
 
+/** The Scale section between the markers that let `bench:scale` replace it alone. */
+export const markedSection = (markdown) => `${SECTION_BEGIN}\n${markdown}\n${SECTION_END}`;
+
 /** Replaces (or appends) the marked Scale section of a markdown file. */
 export function spliceSection(text, markdown) {
-  const block = `${SECTION_BEGIN}\n${markdown}\n${SECTION_END}`;
+  const block = markedSection(markdown);
   const begin = text.indexOf(SECTION_BEGIN);
   const end = text.indexOf(SECTION_END);
   if (begin !== -1 && end > begin) return text.slice(0, begin) + block + text.slice(end + SECTION_END.length);

@@ -35,9 +35,10 @@ export interface Pm2Self {
   /** This process's name: the `name` option, the env var, pm2's variables, then the daemon's list; null outside pm2. */
   getProcessName(): Promise<string | null>;
   /**
-   * pm2's live status of this app; null outside pm2 or without an answer. The daemon's list is asked at
-   * most once per `cacheTtlMs` by all processes of one `PM2_HOME` together (see `cacheTtlMs`); an answer
-   * is never older than this process, nor older than a shutdown signal seen by the shutdown handler.
+   * pm2's live status of this app; null outside pm2 or without an answer. The daemon's list is asked
+   * once per `cacheTtlMs` by all processes of one `PM2_HOME` together, and an answer is at most that old
+   * (see `cacheTtlMs`); it is never one asked before this process started (a restart shows at once), nor
+   * one asked before a shutdown signal seen by the shutdown handler (`stopping` shows in the next answer).
    */
   getStatus(): Promise<string | null>;
   /**
