@@ -2,7 +2,8 @@
 /**
  * Runs every benchmark of pm2-self, prints a table and writes bench/RESULTS.md.
  *
- *   npm run bench                      # build, then all benchmarks, full repetitions (~3-5 min)
+ *   npm run bench                      # build, then all benchmarks, full repetitions (~12-15 min, the
+ *                                      # scale section alone ~8: PM2SELF_SCALE_BASELINE=<rev> adds `before`)
  *   node bench/run.mjs --quick         # fewer repetitions (~1-2 min), for checking the harness
  *   node bench/run.mjs --only import,parse [--out file.md]
  *
@@ -27,6 +28,7 @@ const BENCHMARKS = {
   restart: { title: 'Restart downtime', load: () => import('./restart-downtime.mjs') },
   parse: { title: 'Parsing a 200-process list', load: () => import('./parse-list.mjs') },
   nodaemon: { title: 'No pm2 daemon', load: () => import('./no-daemon.mjs') },
+  scale: { title: 'Scale (N apps, 1 Hz each)', load: () => import('./scale.mjs') },
 };
 
 function parseArgs(argv) {
@@ -40,7 +42,7 @@ function parseArgs(argv) {
     else if (arg.startsWith('--out=')) args.out = arg.slice(6);
     else if (arg === '--help' || arg === '-h') {
       console.log(
-        'usage: node bench/run.mjs [--quick] [--only import,identity,daemon,eventloop,restart,parse,nodaemon] [--out RESULTS.md]',
+        'usage: node bench/run.mjs [--quick] [--only import,identity,daemon,eventloop,restart,parse,nodaemon,scale] [--out RESULTS.md]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
@@ -90,6 +92,7 @@ log(
 const rows = [];
 const notes = [];
 const details = [];
+const sections = [];
 for (const name of selected) {
   const { title, load } = BENCHMARKS[name];
   const t0 = Date.now();
@@ -100,6 +103,7 @@ for (const name of selected) {
     rows.push(...result.rows);
     notes.push(...(result.notes ?? []));
     if (result.details) details.push([title, result.details]);
+    if (result.section) sections.push(result.markedSection ?? result.section);
   } catch (error) {
     rows.push({
       bench: title,
@@ -136,6 +140,7 @@ if (out) {
       rows,
       notes,
       details: rounded,
+      sections,
       quick: args.quick,
       only: args.only,
       startedLoad,

@@ -43,11 +43,17 @@ export interface Pm2Self {
    * null outside pm2.
    */
   getProcessName(): Promise<string | null>;
-  /** pm2's live status of this app (one daemon query, cached briefly); null outside pm2 or without an answer. */
+  /**
+   * pm2's live status of this app; null outside pm2 or without an answer. The daemon's list is asked
+   * once per `cacheTtlMs` by all processes of one `PM2_HOME` together, and an answer is at most that old
+   * (see `cacheTtlMs`); it is never one asked before this process started (a restart shows at once), nor
+   * one asked before a shutdown signal seen by the shutdown handler (`stopping` shows in the next answer).
+   */
   getStatus(): Promise<string | null>;
   /**
-   * A curated, frozen snapshot for dashboards; `live: true` adds the daemon's status and measurements
-   * (callers served by the same daemon answer share one snapshot). Null outside pm2.
+   * A curated, frozen snapshot for dashboards; `live: true` adds the daemon's status and measurements,
+   * from an answer shared as for {@link Pm2Self.getStatus} (callers served by the same daemon answer
+   * share one snapshot). Null outside pm2.
    */
   getInfo(options?: { live?: boolean }): Promise<Pm2Info | null>;
   /** The full identity answer, including why a process is not under pm2. */
@@ -138,14 +144,22 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     return fromEnv ? { value: fromEnv, source: 'envVar' } : null;
   };
 
-  const liveEntry = async (identity: ManagedIdentity) => entryOf(identity, await daemon.list());
+  // pm2 marks an app `stopping` before it signals it: once signalled, older answers are stale.
+  let signalledAt = 0;
+  const liveEntry = async (identity: ManagedIdentity) =>
+    entryOf(identity, await daemon.list({ askedAfter: signalledAt }));
 
   let shared: { list: DaemonListResult; identity: ManagedIdentity; info: Pm2Info } | undefined;
 
   const controller = createRestartController(
     createRestartContext({ machine: options.machine ?? restartMachine, ports, paths, daemon, identities }),
   );
-  const installShutdownHandler = createShutdownHandler({ process: ports.process, controller, identities });
+  const installShutdownHandler = createShutdownHandler({
+    process: ports.process,
+    controller,
+    identities,
+    onSignal: () => (signalledAt = ports.clock.now()),
+  });
   const getLastRestart = createLastRestart({ ports, paths, identities });
 
   const liveInfo = (
@@ -188,7 +202,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       if (!identity.managed) return null;
       const name = explicitName() ?? { value: identity.name, source: identity.source };
       if (!infoOptions.live) return freezeInfo(buildInfo(identity, name, selfFacts(), null));
-      const list = await daemon.list();
+      const list = await daemon.list({ askedAfter: signalledAt });
       // Callers served by the same daemon answer (shared query or cache) share one frozen snapshot.
       const same = shared?.list === list && shared.identity === identity && shared.info.name === name.value;
       if (same && shared !== undefined) return shared.info;

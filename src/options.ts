@@ -37,7 +37,11 @@ export interface Pm2SelfOptions {
    */
   queryTimeoutMs?: number;
   /**
-   * How long a daemon answer is reused.
+   * How long a daemon answer is reused, in this process and by every process of the same `PM2_HOME`
+   * (through `$PM2_HOME/pm2-self/list-v1.json`): N processes asking for live answers cost the daemon one
+   * query per `cacheTtlMs` between them. While another process's refresh is under way, the previous answer
+   * stands up to `cacheTtlMs + queryTimeoutMs`, then the reason is `timeout` (a slow daemon never gets N
+   * queries at once). `0` asks the daemon on every call and shares nothing.
    * @defaultValue `1000` (DEFAULTS.cacheTtlMs)
    */
   cacheTtlMs?: number;

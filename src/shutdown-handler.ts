@@ -24,6 +24,8 @@ export interface ShutdownHandlerParts {
   readonly process: Pick<ProcessPort, 'onShutdown'>;
   readonly controller: Pick<RestartController, 'shutdown'>;
   readonly identities: IdentityCache;
+  /** Told of each delivery, before the controller. */
+  readonly onSignal?: () => void;
 }
 
 /** Returns `installShutdownHandler` for one instance. */
@@ -32,6 +34,7 @@ export function createShutdownHandler(parts: ShutdownHandlerParts) {
   let stopListening: (() => void) | undefined;
 
   const onShutdown = (signal: string) => {
+    parts.onSignal?.();
     const all = [...registrations];
     const identity = parts.identities.current;
     const marginMs = Math.max(...all.map((r) => r.marginMs));

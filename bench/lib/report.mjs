@@ -76,6 +76,7 @@ export function renderMarkdown({
   rows,
   notes,
   details,
+  sections = [],
   quick,
   only,
   startedLoad,
@@ -132,6 +133,7 @@ export function renderMarkdown({
     for (const note of notes) out.push(`- ${note}`);
     out.push('');
   }
+  for (const section of sections) out.push(section, '');
   if (details.length > 0) {
     out.push('## Raw samples', '');
     out.push('<details><summary>Per-benchmark samples (ms unless noted)</summary>', '');

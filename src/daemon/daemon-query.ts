@@ -1,39 +1,17 @@
+import { join } from 'node:path';
 import type { CommandFailureReason, Ports, RpcFailureReason } from '../ports/ports.js';
 import { parseCount } from '../pm2/parse-values.js';
 import { debug } from '../common/debug.js';
+import { parseJlistOutput, readProcessList } from '../pm2/process-list.js';
+import type { DaemonListResult, DaemonProblem } from './daemon-list.js';
 import type { Pm2Command } from './find-pm2-bin.js';
 import type { Pm2HomePaths } from './pm2-home.js';
-import {
-  parseJlistOutput,
-  readProcessList,
-  type ProcessEntry,
-  type ProcessListProblem,
-} from '../pm2/process-list.js';
+import { createSharedList, SHARED_LIST_FILE, type SharedList } from './shared-list.js';
+
+export type { DaemonListAnswer, DaemonListResult, DaemonProblem } from './daemon-list.js';
 
 /** How the daemon's list is fetched: its RPC socket, the `pm2 jlist` CLI, or RPC with the CLI as fallback. */
 export type DaemonRoute = 'auto' | 'rpc' | 'cli';
-
-/** Why the daemon's list could not be had. */
-export type DaemonProblem =
-  | 'noDaemon'
-  | 'accessDenied'
-  | 'timeout'
-  | 'protocol'
-  | 'cliNotFound'
-  | 'cliFailed'
-  | 'outputTooLarge'
-  | ProcessListProblem;
-
-/** The daemon's list, or why there is none. */
-export type DaemonListResult =
-  | {
-      readonly ok: true;
-      readonly entries: readonly ProcessEntry[];
-      readonly skipped: number;
-      readonly via: 'rpc' | 'cli';
-      readonly at: number;
-    }
-  | { readonly ok: false; readonly problem: DaemonProblem; readonly message: string };
 
 /** Settings of a {@link DaemonQuery}. */
 export interface DaemonQueryOptions {
@@ -51,10 +29,27 @@ export interface DaemonQueryOptions {
 export type RestartRequestResult =
   { readonly ok: true } | { readonly ok: false; readonly problem: DaemonProblem; readonly message: string };
 
-/** Fetches the daemon's list with one in-flight query shared by all callers and a short cache. */
+/** Options of one {@link DaemonQuery.list} call. */
+export interface ListOptions {
+  /** Ask the daemon now: no cache, no shared snapshot. */
+  readonly fresh?: boolean;
+  /** Only an answer to a question sent after this time (epoch ms) will do. */
+  readonly askedAfter?: number;
+}
+
+/**
+ * Fetches the daemon's list with one in-flight query shared by all callers of this process, a short
+ * cache, and (when the file system can create a file exclusively and `cacheTtlMs` is above 0) a
+ * snapshot shared with every process of the same `PM2_HOME`, so N processes make one query per
+ * `cacheTtlMs` between them.
+ */
 export interface DaemonQuery {
-  /** The list, at most `cacheTtlMs` old unless `fresh` is set. */
-  list(options?: { fresh?: boolean }): Promise<DaemonListResult>;
+  /**
+   * The list, asked less than `cacheTtlMs` ago (longer only while another process's refresh of the shared
+   * snapshot is under way, up to the query time limit), never asked before this process started nor
+   * before `askedAfter`; asked now when `fresh` is set.
+   */
+  list(options?: ListOptions): Promise<DaemonListResult>;
   /** The daemon's pid when its pid file names a live process; no socket is touched. */
   daemonPid(): Promise<number | null>;
   /** Asks the daemon to restart a pm_id; resolves once the request is written. */
@@ -81,8 +76,6 @@ function remaining(deadline: number, now: number): number {
 /** Creates a {@link DaemonQuery}. Nothing here ever starts a pm2 daemon. */
 export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   const { ports, paths } = options;
-  let cached: { result: DaemonListResult; at: number } | undefined;
-  let inFlight: Promise<DaemonListResult> | undefined;
 
   const daemonPid = async (): Promise<number | null> => {
     const text = await ports.fs.readText(paths.daemonPidFile);
@@ -93,16 +86,13 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   /** Why no daemon can be used: none runs, or its home belongs to another user. */
   const absent = async (): Promise<Extract<DaemonListResult, { ok: false }>> => {
     if ((await ports.fs.whyUnreadable(paths.daemonPidFile)) === 'denied') {
-      return {
-        ok: false,
-        problem: 'accessDenied',
-        message: `PM2_HOME ${paths.home} is not readable by this user`,
-      };
+      const message = `PM2_HOME ${paths.home} is not readable by this user`;
+      return { ok: false, problem: 'accessDenied', message };
     }
     return { ok: false, problem: 'noDaemon', message: `no live pm2 daemon for PM2_HOME ${paths.home}` };
   };
 
-  const viaRpc = async (deadline: number): Promise<DaemonListResult> => {
+  const viaRpc = async (askedAt: number, deadline: number): Promise<DaemonListResult> => {
     const reply = await ports.daemon.call<unknown>(
       paths.rpcSocket,
       'getMonitorData',
@@ -117,10 +107,10 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
     if (!reading.ok) {
       return { ok: false, problem: reading.problem, message: `getMonitorData: ${reading.problem}` };
     }
-    return { ...reading, via: 'rpc', at: ports.clock.now() };
+    return { ...reading, via: 'rpc', at: ports.clock.now(), askedAt };
   };
 
-  const viaCli = async (deadline: number): Promise<DaemonListResult> => {
+  const viaCli = async (askedAt: number, deadline: number): Promise<DaemonListResult> => {
     // The CLI spawns a daemon when none answers: run it only after the daemon answered a ping.
     const timeoutMs = () => remaining(deadline, ports.clock.now());
     const ping = await ports.daemon.call<unknown>(paths.rpcSocket, 'ping', {}, { timeoutMs: timeoutMs() });
@@ -138,45 +128,64 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
     }
     const reading = parseJlistOutput(result.stdout);
     if (!reading.ok) return { ok: false, problem: reading.problem, message: `pm2 jlist: ${reading.problem}` };
-    return { ...reading, via: 'cli', at: ports.clock.now() };
+    return { ...reading, via: 'cli', at: ports.clock.now(), askedAt };
   };
 
-  /** One query within one budget of `timeoutMs`, whatever route it takes. */
-  const query = async (): Promise<DaemonListResult> => {
-    const started = ports.clock.now();
-    const deadline = started + options.timeoutMs;
-    if ((await daemonPid()) === null) return absent();
-    if (options.route === 'cli') return viaCli(deadline);
-    const rpc = await viaRpc(deadline);
+  /** One question to the daemon, whose pid file named a live process, within one budget of `timeoutMs`. */
+  const ask = async (): Promise<DaemonListResult> => {
+    const askedAt = ports.clock.now();
+    const deadline = askedAt + options.timeoutMs;
+    if (options.route === 'cli') return viaCli(askedAt, deadline);
+    const rpc = await viaRpc(askedAt, deadline);
     const final =
       rpc.ok ||
       options.route === 'rpc' ||
       ['noDaemon', 'accessDenied', 'timeout', 'outputTooLarge'].includes(rpc.problem);
-    const result = final ? rpc : await viaCli(deadline);
-    debug(
-      'daemon: list %s in %d ms',
-      result.ok ? `via ${result.via}` : result.problem,
-      ports.clock.now() - started,
-    );
+    const result = final ? rpc : await viaCli(askedAt, deadline);
+    const outcome = result.ok ? `via ${result.via}` : result.problem;
+    debug('daemon: list %s in %d ms', outcome, ports.clock.now() - askedAt);
     return result;
   };
 
-  const list = (listOptions: { fresh?: boolean } = {}): Promise<DaemonListResult> => {
-    if (!listOptions.fresh && cached && ports.clock.now() - cached.at < options.cacheTtlMs) {
+  const shared = sharedListOf(options, ask);
+  let startedAt: number | undefined;
+
+  const query = async (askedAfter: number, fresh: boolean): Promise<DaemonListResult> => {
+    const pid = await daemonPid();
+    if (pid === null) return absent();
+    if (fresh || shared === null) return ask();
+    // A snapshot asked before this process started cannot know it (a restart is a new process).
+    startedAt ??= ports.clock.now() - ports.process.uptimeSeconds() * 1000;
+    return shared.get(pid, Math.max(askedAfter, startedAt));
+  };
+
+  let cached: { result: DaemonListResult; askedAt: number } | undefined;
+  /** The query under way; its answer will have been asked after `askedAfter`. */
+  let inFlight: { promise: Promise<DaemonListResult>; askedAfter: number } | undefined;
+
+  const list = (listOptions: ListOptions = {}): Promise<DaemonListResult> => {
+    const fresh = listOptions.fresh === true;
+    const now = ports.clock.now();
+    // A fresh answer is one asked from now on.
+    const askedAfter = fresh ? now - 1 : (listOptions.askedAfter ?? -Infinity);
+    if (!fresh && cached && now - cached.askedAt < options.cacheTtlMs && cached.askedAt > askedAfter)
       return Promise.resolve(cached.result);
-    }
-    if (inFlight) return inFlight;
-    const started = query().then(
+    if (inFlight && inFlight.askedAfter >= askedAfter) return inFlight.promise;
+    const started = query(askedAfter, fresh).then(
       (result) => {
-        cached = { result, at: ports.clock.now() };
+        cached = { result, askedAt: result.ok ? result.askedAt : now };
         return result;
       },
       (error: unknown): DaemonListResult => ({ ok: false, problem: 'protocol', message: String(error) }),
     );
-    inFlight = started.finally(() => {
-      inFlight = undefined;
-    });
-    return inFlight;
+    const current = {
+      askedAfter,
+      promise: started.finally(() => {
+        if (inFlight === current) inFlight = undefined;
+      }),
+    };
+    inFlight = current;
+    return current.promise;
   };
 
   const requestRestart = async (pmId: number): Promise<RestartRequestResult> => {
@@ -195,4 +204,28 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   };
 
   return { list, daemonPid, requestRestart };
+}
+
+/** The shared snapshot, when the file system can claim a refresh and answers may be reused at all. */
+function sharedListOf(options: DaemonQueryOptions, ask: () => Promise<DaemonListResult>): SharedList | null {
+  const { fs, clock, process: self } = options.ports;
+  const createExclusive = fs.createExclusive?.bind(fs);
+  if (createExclusive === undefined || options.cacheTtlMs <= 0) return null;
+  return createSharedList({
+    fs: {
+      readText: (path) => fs.readText(path),
+      writeText: (path, text) => fs.writeText(path, text),
+      remove: (path) => fs.remove(path),
+      createExclusive,
+    },
+    clock,
+    pid: self.pid,
+    isAlive: (pid) => self.isAlive(pid),
+    file: join(options.paths.recordDir, SHARED_LIST_FILE),
+    ttlMs: options.cacheTtlMs,
+    // One budget per query, whatever the route.
+    queryTimeoutMs: options.timeoutMs,
+    claimExpiresMs: options.timeoutMs + 1_000,
+    ask,
+  });
 }

@@ -63,6 +63,12 @@ export function createNodeFileSystem(): FileSystem {
         }),
       ),
     list: (dir) => new Promise((resolve) => readdir(dir, (error, names) => resolve(error ? null : names))),
+    async createExclusive(path, text) {
+      return (
+        (await succeeded((done) => mkdir(dirname(path), { recursive: true }, done))) &&
+        (await succeeded((done) => writeFile(path, text, { mode: 0o600, flag: 'wx' }, done)))
+      );
+    },
   };
 }
 

@@ -88,6 +88,12 @@ export interface FileSystem {
   whyUnreadable(path: string): Promise<'missing' | 'denied' | 'other'>;
   /** The names in a folder, or null when it cannot be listed. */
   list(dir: string): Promise<string[] | null>;
+  /**
+   * Creates a small text file (and its folder) only when no file exists at `path`, atomically: the
+   * claim by which processes of one `PM2_HOME` take turns asking the daemon. Resolves false when the
+   * file exists or could not be created. Optional: without it, no answer is shared between processes.
+   */
+  createExclusive?(path: string, text: string): Promise<boolean>;
 }
 
 /** Another process, as far as the process tree shows it (Linux `/proc`; readable for any user). */

@@ -96,6 +96,11 @@ export function createFakeFileSystem(files: Record<string, string> = {}): FakeFi
       map.delete(path);
       return true;
     },
+    async createExclusive(path, text) {
+      if (map.has(path)) return false;
+      map.set(path, text);
+      return true;
+    },
   };
 }
 

@@ -1,0 +1,102 @@
+'use strict';
+/**
+ * One app of the scale benchmark, run under pm2 (fork mode, `pmx: false`). Once a second, at a random
+ * phase, it asks for its live status and records [epoch ms at the call, latency ms, answered online].
+ * SCALE_MODE:
+ * - `lib`: `getInfo({ live: true })` of the pm2-self build at PM2_SELF_DIST;
+ * - `seed`: the approach pm2-self replaces, `execSync('pm2 jlist')` (this file is the only place the
+ *   benchmarks run it once a second);
+ * - `idle`: no call at all (the daemon's floor).
+ * When SCALE_DIR/collect.json appears ({ from, to }), it writes SCALE_DIR/result-<pm_id>.json with the
+ * samples and the number of connections it opened to the daemon's RPC socket inside that window, once,
+ * and goes on idling until pm2 kills it.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const childProcess = require('node:child_process');
+const { performance } = require('node:perf_hooks');
+
+const MODE = process.env.SCALE_MODE;
+const DIR = process.env.SCALE_DIR;
+const PM2_BIN = process.env.SCALE_PM2_BIN;
+const PM_ID = process.env.pm_id;
+const samples = [];
+let inFlight = false;
+let skipped = 0;
+let collected = false;
+
+const lib = MODE === 'lib' ? require(process.env.PM2_SELF_DIST) : null;
+
+// Daemon queries made by this process: connections to the daemon's RPC socket, by time.
+const connects = [];
+const net = require('node:net');
+const connect = net.Socket.prototype.connect;
+net.Socket.prototype.connect = function countedConnect(...args) {
+  // net.createConnection() passes its normalized arguments as one array.
+  const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+  const target = typeof first === 'object' && first !== null ? first.path : first;
+  if (typeof target === 'string' && target.endsWith('rpc.sock')) connects.push(Date.now());
+  return connect.apply(this, args);
+};
+
+function seedStatus() {
+  const stdout = childProcess
+    .execSync(`"${process.execPath}" "${PM2_BIN}" jlist`, {
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+    .toString('utf8');
+  const list = JSON.parse(stdout.slice(stdout.indexOf('[')));
+  const me = list.find((p) => String(p.pm_id) === PM_ID);
+  return me ? me.pm2_env.status : null;
+}
+
+async function ask() {
+  if (MODE === 'lib') return (await lib.getInfo({ live: true }))?.status ?? null;
+  if (MODE === 'seed') return seedStatus();
+  return 'online';
+}
+
+function collect() {
+  if (collected) return;
+  let window;
+  try {
+    window = JSON.parse(fs.readFileSync(path.join(DIR, 'collect.json'), 'utf8'));
+  } catch {
+    return;
+  }
+  collected = true;
+  const inside = samples.filter(([at]) => at >= window.from && at < window.to);
+  const out = path.join(DIR, `result-${PM_ID}.json`);
+  const queries = connects.filter((at) => at >= window.from && at < window.to).length;
+  fs.writeFileSync(`${out}.tmp`, JSON.stringify({ pid: process.pid, skipped, queries, samples: inside }));
+  fs.renameSync(`${out}.tmp`, out);
+}
+
+async function tick() {
+  collect();
+  if (MODE === 'idle' || collected) return;
+  if (inFlight) {
+    skipped += 1;
+    return;
+  }
+  inFlight = true;
+  const at = Date.now();
+  const started = performance.now();
+  let online;
+  try {
+    online = (await ask()) === 'online' ? 1 : 0;
+  } catch {
+    online = 0;
+  }
+  samples.push([at, performance.now() - started, online]);
+  inFlight = false;
+}
+
+setTimeout(
+  () => {
+    void tick();
+    setInterval(() => void tick(), 1000);
+  },
+  Math.floor(Math.random() * 1000),
+);

@@ -1,0 +1,370 @@
+#!/usr/bin/env node
+/**
+ * Scale: N apps under one private pm2 daemon (fork mode, `pmx: false`), each asking for its live status
+ * once a second, at a random phase. Per run: start the N apps, wait until all are online, warm up, then
+ * measure over a window (20 s; 6 s with --quick) the daemon's CPU (utime + stime from /proc/<pid>/stat),
+ * the apps' own CPU (with their reaped children), and every call's latency as the app saw it.
+ *
+ * Modes: `after` (this checkout's dist), `before` (the dist of another revision, built by
+ * lib/baseline-dist.mjs when PM2SELF_SCALE_BASELINE or --baseline names one), `seed`
+ * (`execSync('pm2 jlist')` per call, at the smallest N only) and `idle` (no calls, largest N: the floor).
+ *
+ *   npm run bench:scale                                   # build, then this section alone; updates the
+ *                                                         # "Scale" section of bench/RESULTS.md
+ *   node bench/scale.mjs --baseline <rev> [--quick] [--ns 25,50,100] [--window 20] [--no-write]
+ *
+ * Every daemon and app is killed by its sandbox; a process left behind is an error.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { DIST_CJS, PM2_BIN, ROOT, fmt, median, quantile, sleep } from './lib/common.mjs';
+import { buildBaselineDist } from './lib/baseline-dist.mjs';
+import { createPm2Sandbox, disposeAllSandboxes } from './lib/pm2-sandbox.mjs';
+import { machineInfo, renderTable } from './lib/report.mjs';
+
+const APP = join(ROOT, 'bench', 'apps', 'scale-app.cjs');
+const BENCH = 'Scale (N apps, 1 Hz each)';
+const TARGET_PERCENT = 2;
+
+async function clockTicks() {
+  const result = await execa('getconf', ['CLK_TCK'], { reject: false });
+  const ticks = Number.parseInt(result.stdout, 10);
+  return Number.isInteger(ticks) && ticks > 0 ? ticks : 100;
+}
+
+/** utime + stime (+ cutime + cstime with `children`) of a pid, in clock ticks; 0 when it is gone. */
+async function cpuTicks(pid, children = false) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const take = children ? [11, 12, 13, 14] : [11, 12];
+  return take.reduce((sum, i) => sum + (Number.parseInt(fields[i] ?? '0', 10) || 0), 0);
+}
+
+async function sumTicks(pids, children) {
+  const all = await Promise.all(pids.map((pid) => cpuTicks(pid, children)));
+  return all.reduce((a, b) => a + b, 0);
+}
+
+/** One run: N apps in `mode`, the daemon's and apps' CPU over the window, the calls' latencies. */
+async function runOnce({ n, mode, dist, windowMs, warmupMs, ticksPerSecond, log }) {
+  const sandbox = await createPm2Sandbox(`pm2-self-scale-${mode}-${n}-`);
+  const dir = await mkdtemp(join(tmpdir(), `pm2-self-scale-out-`));
+  let outcome;
+  let report;
+  try {
+    const appMode = mode === 'before' || mode === 'after' ? 'lib' : mode;
+    const env = {
+      SCALE_MODE: appMode,
+      SCALE_DIR: dir,
+      SCALE_PM2_BIN: PM2_BIN,
+      PM2_SELF_DIST: dist ?? DIST_CJS,
+      PM2_SILENT: 'true',
+    };
+    const apps = Array.from({ length: n }, (_, i) => ({
+      name: `scale-${i}`,
+      script: APP,
+      exec_mode: 'fork',
+      pmx: false,
+      autorestart: false,
+      env,
+    }));
+    const config = join(sandbox.home, 'apps.json');
+    await writeFile(config, JSON.stringify({ apps }));
+    await sandbox.pm2(['start', config], { timeoutMs: 300_000 });
+    const list = await sandbox.waitFor(
+      (l) => l.length === n && l.every((p) => p.pm2_env.status === 'online' && p.pid > 0),
+      120_000,
+      500,
+    );
+    const daemonPid = await sandbox.daemonPid();
+    const appPids = list.map((p) => p.pid);
+    await sleep(warmupMs);
+    const daemon0 = await cpuTicks(daemonPid);
+    const apps0 = await sumTicks(appPids, true);
+    const from = Date.now();
+    await sleep(windowMs);
+    const to = Date.now();
+    const daemon1 = await cpuTicks(daemonPid);
+    const apps1 = await sumTicks(appPids, true);
+    const seconds = (to - from) / 1000;
+    await writeFile(join(dir, 'collect.json'), JSON.stringify({ from, to }));
+    const until = Date.now() + 60_000;
+    let files = [];
+    while (Date.now() < until) {
+      files = (await readdir(dir)).filter((f) => /^result-\d+\.json$/.test(f));
+      if (files.length === n) break;
+      await sleep(200);
+    }
+    if (files.length !== n) throw new Error(`${mode} N=${n}: ${files.length} of ${n} apps reported`);
+    const results = await Promise.all(
+      files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8'))),
+    );
+    const end = await sandbox.jlist();
+    const down = end.filter((p) => p.pm2_env.status !== 'online' || p.pm2_env.restart_time !== 0);
+    if (down.length > 0)
+      throw new Error(`${mode} N=${n}: ${down.length} app(s) not online without restarts at the end`);
+    const latencies = results.flatMap((r) => r.samples.map((s) => s[1]));
+    const calls = latencies.length;
+    const online = results.reduce((sum, r) => sum + r.samples.filter((s) => s[2] === 1).length, 0);
+    outcome = {
+      n,
+      mode,
+      seconds,
+      daemonPercent: ((daemon1 - daemon0) / ticksPerSecond / seconds) * 100,
+      appsPercent: ((apps1 - apps0) / ticksPerSecond / seconds) * 100,
+      calls,
+      callsPerAppPerSecond: calls / n / seconds,
+      onlineShare: calls === 0 ? null : online / calls,
+      skipped: results.reduce((sum, r) => sum + r.skipped, 0),
+      // Connections to rpc.sock by the library (the seed's CLI children connect on their own: not counted).
+      queriesPerSecond: results.reduce((sum, r) => sum + r.queries, 0) / seconds,
+      p50Ms: quantile(latencies, 0.5),
+      p99Ms: quantile(latencies, 0.99),
+      worstCallerP99Ms: Math.max(
+        ...results.map((r) =>
+          quantile(
+            r.samples.map((s) => s[1]),
+            0.99,
+          ),
+        ),
+      ),
+      load: loadavg()[0],
+    };
+    log(
+      `scale ${mode} N=${n}: daemon ${fmt(outcome.daemonPercent, 2)}% of a core, ${fmt(outcome.queriesPerSecond, 2)} queries/s, apps ${fmt(outcome.appsPercent, 1)}%, p50 ${fmt(outcome.p50Ms)} ms, p99 ${fmt(outcome.p99Ms)} ms, ${calls} calls, load ${fmt(outcome.load, 2)}`,
+    );
+  } finally {
+    report = await sandbox.dispose();
+    await rm(dir, { recursive: true, force: true });
+  }
+  if (report.survivors.length > 0)
+    throw new Error(`scale ${mode} N=${n}: processes survived: ${JSON.stringify(report.survivors)}`);
+  return outcome;
+}
+
+/** The median run of a repeated configuration (by daemon CPU), with the spread. */
+function medianRun(runs) {
+  const sorted = [...runs].sort((a, b) => a.daemonPercent - b.daemonPercent);
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)];
+  return {
+    ...mid,
+    daemonPercent: median(runs.map((r) => r.daemonPercent)),
+    spread: runs.map((r) => r.daemonPercent),
+  };
+}
+
+const pct = (value) => `${fmt(value, 2)} %`;
+
+function section({ ns, by, baseline, windowS, reps, machine, load }) {
+  const out = ['## Scale: N apps polling at 1 Hz', ''];
+  out.push(
+    `\`bench/scale.mjs\`, ${machine.cores} cores, pm2 ${machine.pm2}, Node ${machine.node}, ${machine.date}; load average ${load.map((l) => fmt(l, 2)).join(' -> ')}. ` +
+      `Each app (fork mode, \`pmx: false\`) asks for its live status once a second at a random phase; ${windowS} s window per run, ${reps} run(s) per configuration (median; spread in brackets). ` +
+      `Daemon CPU = utime + stime of the God daemon over the window, in % of one core; apps' CPU includes their reaped children. ` +
+      `\`before\` = revision ${baseline ?? '(none given)'}; \`after\` = this checkout; \`seed\` = \`execSync('pm2 jlist')\` per call.`,
+    '',
+  );
+  out.push(
+    "| N | mode | daemon CPU | daemon CPU per app | apps' CPU | p50 | p99 | worst caller p99 | calls/app/s | answers `online` |",
+  );
+  out.push('|---|---|---|---|---|---|---|---|---|---|');
+  for (const n of ns)
+    for (const mode of ['idle', 'seed', 'before', 'after']) {
+      const r = by[`${mode}-${n}`];
+      if (!r) continue;
+      const spread = r.spread.length > 1 ? ` [${r.spread.map((v) => fmt(v, 2)).join(', ')}]` : '';
+      out.push(
+        `| ${n} | ${mode} | ${pct(r.daemonPercent)}${spread} | ${fmt(r.daemonPercent / n, 4)} % | ${mode === 'before' || mode === 'after' ? fmt(r.queriesPerSecond, 2) : ''} | ${pct(r.appsPercent)} | ${mode === 'idle' ? '' : `${fmt(r.p50Ms)} ms`} | ${mode === 'idle' ? '' : `${fmt(r.p99Ms)} ms`} | ${mode === 'idle' ? '' : `${fmt(r.worstCallerP99Ms)} ms`} | ${fmt(r.callsPerAppPerSecond, 2)} | ${r.onlineShare === null ? '' : `${fmt(r.onlineShare * 100, 1)} %`} |`,
+      );
+    }
+  out.push('');
+  return out.join('\n');
+}
+
+export async function run({
+  quick = false,
+  log = () => {},
+  baseline = process.env.PM2SELF_SCALE_BASELINE,
+  ns,
+  windowS,
+  reps,
+  modes,
+} = {}) {
+  const sizes = ns ?? (quick ? [5, 10] : [25, 50, 100]);
+  const windowMs = (windowS ?? (quick ? 6 : 20)) * 1000;
+  const repeats = reps ?? 1;
+  const ticksPerSecond = await clockTicks();
+  const machine = machineInfo();
+  const loadStart = loadavg()[0];
+  const before = baseline ? await buildBaselineDist(baseline) : null;
+  if (before) log(`scale: baseline ${before.sha} built at ${before.cjs}`);
+  const plan = [];
+  for (let rep = 0; rep < repeats; rep++)
+    for (const n of sizes) {
+      if (n === sizes[0]) plan.push({ n, mode: 'seed' });
+      if (n === sizes[sizes.length - 1]) plan.push({ n, mode: 'idle' });
+      if (before) plan.push({ n, mode: 'before', dist: before.cjs });
+      plan.push({ n, mode: 'after' });
+    }
+  const runs = {};
+  for (const step of plan.filter((s) => !modes || modes.includes(s.mode))) {
+    const result = await runOnce({ ...step, windowMs, warmupMs: quick ? 3000 : 5000, ticksPerSecond, log });
+    (runs[`${step.mode}-${step.n}`] ??= []).push(result);
+  }
+  const by = Object.fromEntries(Object.entries(runs).map(([key, list]) => [key, medianRun(list)]));
+  const windowSeconds = windowMs / 1000;
+  const markdown = section({
+    ns: sizes,
+    by,
+    baseline: before?.sha ?? null,
+    windowS: windowSeconds,
+    reps: repeats,
+    machine,
+    load: [loadStart, loadavg()[0]],
+  });
+  if (modes)
+    return {
+      rows: [],
+      notes: [`Scale: partial run (${modes.join(', ')})`],
+      details: { runs },
+      section: markdown,
+    };
+  const small = sizes[0];
+  const large = sizes[sizes.length - 1];
+  const rows = [];
+  for (const n of sizes) {
+    const after = by[`after-${n}`];
+    const prior = by[`before-${n}`];
+    rows.push({
+      bench: BENCH,
+      measure: `daemon CPU, N=${n}, getInfo({live:true}) (after)`,
+      value: after.daemonPercent,
+      unit: '% of a core',
+      alt: prior ? `before (${before.sha})` : undefined,
+      altValue: prior?.daemonPercent,
+      ratio: prior ? after.daemonPercent / prior.daemonPercent : undefined,
+      target: n === large ? `< ${TARGET_PERCENT}% at N=${n}` : 'info',
+      pass: n === large ? after.daemonPercent < TARGET_PERCENT : null,
+    });
+    rows.push({
+      bench: BENCH,
+      measure: `caller latency p50 / p99, N=${n} (after)`,
+      value: `${fmt(after.p50Ms)} / ${fmt(after.p99Ms)} ms`,
+      alt: prior ? `before (${before.sha})` : undefined,
+      altValue: prior ? `${fmt(prior.p50Ms)} / ${fmt(prior.p99Ms)} ms` : undefined,
+      ratioText: prior
+        ? `${fmt(after.p50Ms / prior.p50Ms, 2)}x / ${fmt(after.p99Ms / prior.p99Ms, 2)}x`
+        : undefined,
+      target: 'info',
+      pass: null,
+    });
+  }
+  const growth = by[`after-${large}`].daemonPercent / by[`after-${small}`].daemonPercent;
+  const linear = large / small;
+  rows.push({
+    bench: BENCH,
+    measure: `daemon CPU growth N=${small} -> N=${large} (after)`,
+    value: growth,
+    unit: 'x',
+    alt: 'linear growth',
+    altValue: linear,
+    ratio: growth / linear,
+    target: `<= ${linear * 1.5}x (linear, with noise)`,
+    pass: growth <= linear * 1.5,
+  });
+  const seed = by[`seed-${small}`];
+  const after = by[`after-${small}`];
+  rows.push({
+    bench: BENCH,
+    measure: `daemon CPU, N=${small}: after vs execSync('pm2 jlist') per call`,
+    value: after.daemonPercent,
+    unit: '% of a core',
+    alt: 'seed approach',
+    altValue: seed.daemonPercent,
+    ratio: after.daemonPercent / seed.daemonPercent,
+    target: 'info',
+    pass: null,
+  });
+  rows.push({
+    bench: BENCH,
+    measure: `caller latency p50 / p99, N=${small}: after vs seed`,
+    value: `${fmt(after.p50Ms)} / ${fmt(after.p99Ms)} ms`,
+    alt: 'seed approach',
+    altValue: `${fmt(seed.p50Ms)} / ${fmt(seed.p99Ms)} ms`,
+    ratioText: `${fmt(after.p50Ms / seed.p50Ms, 3)}x / ${fmt(after.p99Ms / seed.p99Ms, 3)}x`,
+    target: 'info',
+    pass: null,
+  });
+  return {
+    rows,
+    notes: [
+      `Scale: ${sizes.join(', ')} apps, ${windowSeconds} s window, ${repeats} run(s) per configuration; per-run figures in the Scale section.`,
+    ],
+    details: { runs },
+    section: markdown,
+    markedSection: markedSection(markdown),
+  };
+}
+
+const SECTION_BEGIN = '<!-- scale:begin -->';
+const SECTION_END = '<!-- scale:end -->';
+
+/** The Scale section between the markers that let `bench:scale` replace it alone. */
+export const markedSection = (markdown) => `${SECTION_BEGIN}\n${markdown}\n${SECTION_END}`;
+
+/** Replaces (or appends) the marked Scale section of a markdown file. */
+export function spliceSection(text, markdown) {
+  const block = markedSection(markdown);
+  const begin = text.indexOf(SECTION_BEGIN);
+  const end = text.indexOf(SECTION_END);
+  if (begin !== -1 && end > begin) return text.slice(0, begin) + block + text.slice(end + SECTION_END.length);
+  return `${text.trimEnd()}\n\n${block}\n`;
+}
+
+async function main() {
+  const args = {
+    quick: false,
+    baseline: undefined,
+    ns: undefined,
+    windowS: undefined,
+    reps: undefined,
+    write: true,
+  };
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick') args.quick = true;
+    else if (arg === '--baseline') args.baseline = argv[++i];
+    else if (arg === '--ns') args.ns = argv[++i].split(',').map(Number);
+    else if (arg === '--window') args.windowS = Number(argv[++i]);
+    else if (arg === '--reps') args.reps = Number(argv[++i]);
+    else if (arg === '--modes') args.modes = argv[++i].split(',');
+    else if (arg === '--no-write') args.write = false;
+    else throw new Error(`unknown argument ${arg}`);
+  }
+  if (!existsSync(DIST_CJS)) throw new Error(`${DIST_CJS} missing: run \`npm run build\` first`);
+  for (const signal of ['SIGINT', 'SIGTERM'])
+    process.on(signal, () => void disposeAllSandboxes().finally(() => process.exit(130)));
+  const log = (message) => console.error(`[bench] ${message}`);
+  const result = await run({ ...args, baseline: args.baseline ?? process.env.PM2SELF_SCALE_BASELINE, log });
+  console.log(renderTable(result.rows));
+  console.log(`\n${result.section}`);
+  if (args.write && !args.quick) {
+    const file = join(ROOT, 'bench', 'RESULTS.md');
+    const text = existsSync(file) ? await readFile(file, 'utf8') : '# pm2-self benchmark results\n';
+    await writeFile(file, spliceSection(text, result.section));
+    console.log(`written: ${file} (Scale section)`);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch(async (error) => {
+    console.error(error?.stack ?? error);
+    await disposeAllSandboxes();
+    process.exit(1);
+  });
+}

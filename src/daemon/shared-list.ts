@@ -1,0 +1,116 @@
+import type { Clock, FileSystem } from '../ports/ports.js';
+import type { DaemonListResult } from './daemon-list.js';
+import {
+  decodeListClaim,
+  decodeListSnapshot,
+  encodeListClaim,
+  encodeListSnapshot,
+  type ListSnapshot,
+} from './list-snapshot.js';
+
+/** Name of the snapshot file in `$PM2_HOME/pm2-self/`; the claim file adds `.lock`. */
+export const SHARED_LIST_FILE = 'list-v1.json';
+
+/** Settings of a {@link SharedList}. */
+export interface SharedListOptions {
+  readonly fs: Required<Pick<FileSystem, 'readText' | 'writeText' | 'remove' | 'createExclusive'>>;
+  readonly clock: Clock;
+  /** This process's pid (written into the claim). */
+  readonly pid: number;
+  /** True when a process with this pid exists (a claim by a dead process is taken over). */
+  readonly isAlive: (pid: number) => boolean;
+  /** The snapshot file; the claim file is beside it. */
+  readonly file: string;
+  /** A snapshot is reused while younger than this. */
+  readonly ttlMs: number;
+  /** Time limit of one daemon query: while a refresh may still succeed, the previous answer stands. */
+  readonly queryTimeoutMs: number;
+  /** A claim older than this is abandoned (its holder hung or died) and taken over. */
+  readonly claimExpiresMs: number;
+  /** Asks the daemon itself: one query. */
+  readonly ask: () => Promise<DaemonListResult>;
+}
+
+/** pm2's list shared by every process of one `PM2_HOME`: N callers, one daemon query per `ttlMs`. */
+export interface SharedList {
+  /**
+   * The list of the daemon `daemonPid`, asked after `askedAfter`: the shared snapshot while it is
+   * younger than `ttlMs`; else one query, made by this process when it can claim the refresh and shared
+   * through the file. While another process holds the claim, the snapshot stands until it is
+   * `ttlMs + queryTimeoutMs` old, then the answer is a `timeout`: at most one shared query is ever under
+   * way. A process with no usable snapshot at all (its first question, or one after a signal) asks itself.
+   */
+  get(daemonPid: number, askedAfter: number): Promise<DaemonListResult>;
+}
+
+/** Creates a {@link SharedList}. Files: the snapshot (atomic rename) and a claim made with an exclusive create. */
+export function createSharedList(options: SharedListOptions): SharedList {
+  const { fs, clock } = options;
+  const claimFile = `${options.file}.lock`;
+
+  const claim = (now: number) =>
+    fs.createExclusive(claimFile, encodeListClaim({ pid: options.pid, at: now }));
+
+  /** Reads the snapshot; its age when it can answer this question, else Infinity. */
+  const read = async (daemonPid: number, askedAfter: number) => {
+    const snapshot = decodeListSnapshot(await fs.readText(options.file));
+    return { snapshot, ageMs: usableAge(snapshot, daemonPid, askedAfter, clock.now()) };
+  };
+
+  const refresh = async (daemonPid: number, askedAfter: number): Promise<DaemonListResult> => {
+    try {
+      // The previous holder may have written its answer between this process's read and its claim.
+      const { snapshot, ageMs } = await read(daemonPid, askedAfter);
+      if (snapshot && ageMs < options.ttlMs) return snapshot.answer;
+      const answer = await options.ask();
+      if (answer.ok) await fs.writeText(options.file, encodeListSnapshot({ daemonPid, answer }));
+      return answer;
+    } finally {
+      await fs.remove(claimFile);
+    }
+  };
+
+  const get = async (daemonPid: number, askedAfter: number): Promise<DaemonListResult> => {
+    for (let attempt = 1; ; attempt += 1) {
+      const { snapshot, ageMs } = await read(daemonPid, askedAfter);
+      if (snapshot && ageMs < options.ttlMs) return snapshot.answer;
+      const now = clock.now();
+      if (await claim(now)) return refresh(daemonPid, askedAfter);
+      const holder = decodeListClaim(await fs.readText(claimFile));
+      const abandoned =
+        holder !== null && (now - holder.at > options.claimExpiresMs || !options.isAlive(holder.pid));
+      if (abandoned) await fs.remove(claimFile);
+      // No holder: it has just finished (its answer is in the file now); abandoned: claim it. Once.
+      if (holder === null || abandoned) {
+        if (attempt < 2) continue;
+        return options.ask();
+      }
+      // Another process is asking right now. Never pile on: one slow daemon answer must not turn into
+      // N queries. Its previous answer stands while the refresh may still succeed; past that, the
+      // daemon is not answering in time.
+      if (snapshot && ageMs < options.ttlMs + options.queryTimeoutMs) return snapshot.answer;
+      if (snapshot && ageMs !== Infinity)
+        return {
+          ok: false,
+          problem: 'timeout',
+          message: `the pm2 daemon has not answered the shared list query for ${ageMs} ms`,
+        };
+      // Nothing this process can use (its first question, or one after a signal): it asks itself.
+      return options.ask();
+    }
+  };
+
+  return { get };
+}
+
+/** The snapshot's age, or Infinity when it cannot answer this question at all. */
+function usableAge(
+  snapshot: ListSnapshot | null,
+  daemonPid: number,
+  askedAfter: number,
+  now: number,
+): number {
+  if (snapshot === null || snapshot.daemonPid !== daemonPid) return Infinity;
+  const { askedAt } = snapshot.answer;
+  return askedAt <= askedAfter || askedAt > now ? Infinity : now - askedAt;
+}
