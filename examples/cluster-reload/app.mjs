@@ -59,7 +59,7 @@ function startOneTask() {
 
 self.on('requested', ({ kind, reason }) => {
   if (kind !== 'shutdown') return;
-  void log(`shutdown ${reason}`);
+  void log(`shutdown ${reason}`); // `pm2 SIGINT`: what pm2 sent
   server.close(); // stop taking connections at once; the cluster routes new ones to the other workers
 });
 self.on('deferred', ({ tasks }) => void log(`deferred ${tasks}`));

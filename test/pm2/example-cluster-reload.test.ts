@@ -106,7 +106,7 @@ describe('examples/cluster-reload under real pm2', () => {
       ).toEqual([]);
       expect(begun.every((id) => id.startsWith(`${pid}-`))).toBe(true);
       // The stop really was drained: pm2's SIGINT came while tasks ran, the worker waited, refused new work.
-      const shutdownAt = own.indexOf('shutdown SIGINT');
+      const shutdownAt = own.indexOf('shutdown pm2 SIGINT');
       const deferred = own.find((s) => s.startsWith('deferred '));
       expect(shutdownAt).toBeGreaterThan(-1);
       expect(Number(deferred?.slice(9))).toBeGreaterThanOrEqual(1);

@@ -117,7 +117,12 @@ describe('exposeToPm2 under a real pm2 daemon, through pm2 trigger and pm2 show'
       tasks: { running: 0 },
       lastRestart: null,
     });
-    const monitor = entry?.pm2_env.axm_monitor as Record<string, { value: unknown }>;
+    // tx2 sends its metrics on its own timer: wait (bounded) until they reached the daemon.
+    type Monitor = Record<string, { value: unknown }> | undefined;
+    const monitorOf = (list: Awaited<ReturnType<Pm2Sandbox['jlist']>>) =>
+      app(list, name)?.pm2_env.axm_monitor as Monitor;
+    const monitor =
+      monitorOf(await sandbox.waitFor((list) => monitorOf(list)?.['tx2 metric'] !== undefined)) ?? {};
     expect(monitor['tx2 metric']?.value).toBe(42);
     expect(monitor['pm2-self restart state']?.value).toBe('idle');
   });

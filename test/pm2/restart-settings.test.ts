@@ -120,7 +120,15 @@ describe('gracefulRestart when an exit(0) would not be restarted', () => {
     expect(result.stdout.split('\n')).toContain('bye');
 
     const events = await readEvents(eventsFile(sandbox, name));
-    expect(events.map((e) => e.event)).toEqual(['started', 'refused', 'outcome', 'alive', 'exit']);
+    // The request is pending from the moment it is made, then refused by its plan.
+    expect(events.map((e) => e.event)).toEqual([
+      'started',
+      'requested',
+      'refused',
+      'outcome',
+      'alive',
+      'exit',
+    ]);
     expect(events.every((e) => e.pid === child.pid && e.gen === null)).toBe(true);
     expect(findEvent(events, (e) => e.event === 'started').lastRestart).toBeNull();
     expect(findEvent(events, (e) => e.event === 'alive').pending).toBe(false);
