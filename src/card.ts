@@ -3,7 +3,6 @@
  */
 import { getDefaultPm2Self } from './default-instance.js';
 import type { Pm2Info } from './info/info.js';
-import type { ExposeToPm2Options } from './operator/operator-target.js';
 import type { GracefulRestartOptions } from './options.js';
 import type { RestartOutcome } from './restart/controller.js';
 
@@ -63,21 +62,4 @@ export function hasPendingRestart(): boolean {
 /** Cancels a deferred restart; true when one was pending and is now cancelled. */
 export function clearPendingRestart(): boolean {
   return getDefaultPm2Self().clearPendingRestart();
-}
-
-/**
- * Lets operators reach this process from the shell: registers the pm2 actions `pm2-self:restart`,
- * `pm2-self:cancel` and `pm2-self:status` (for `pm2 trigger` and the `pm2-self` command) and shows the
- * restart state, running tasks and last restart reason in `pm2 show` / `pm2 monit`. Call it at start-up,
- * in every generation. Without an IPC channel (an app started by npm) it does nothing. Returns the uninstall.
- *
- * @throws TypeError when an option is invalid.
- * @example
- * ```ts
- * exposeToPm2({ refuseNewTasks: true });
- * // $ pm2 trigger web pm2-self:restart deploy     (or: npx pm2-self restart web --reason deploy)
- * ```
- */
-export function exposeToPm2(options?: ExposeToPm2Options): () => void {
-  return getDefaultPm2Self().exposeToPm2(options);
 }

@@ -5,8 +5,9 @@ export {
   gracefulRestart,
   hasPendingRestart,
   clearPendingRestart,
-  exposeToPm2,
 } from './card.js';
+export { runTask, beginTask, tryBeginTask, acceptsTasks, runningTasks } from './top-level-tasks.js';
+export { installShutdownHandler, getLastRestart, on, exposeToPm2 } from './top-level-lifecycle.js';
 export { createPm2Self, type Pm2Self } from './create-pm2-self.js';
 export { getDefaultPm2Self } from './default-instance.js';
 export type { Pm2SelfOptions, GracefulRestartOptions, ShutdownHandlerOptions } from './options.js';
@@ -27,7 +28,7 @@ export type {
   NotManagedReason,
   NameSource,
 } from './identity/identity.js';
-export type { Relation } from './identity/relation.js';
+export type { Relation, RelationEvidence } from './identity/relation.js';
 export type { Pm2EnvProblem } from './pm2/pm2-env.js';
 export type { ExecMode } from './pm2/pm2-env.js';
 export type { DaemonRoute, DaemonProblem } from './daemon/daemon-query.js';
@@ -46,12 +47,16 @@ export {
   type DeadlinePolicy,
   type MachineNotice,
   type RestartFailureCause,
+  type RequestOptions,
+  type ShutdownRequest,
 } from './restart/machine.js';
-export type { RestartOutcome, TaskHandle } from './restart/controller.js';
-export type { RestartEvents, RestartEventName } from './restart/events.js';
+export type { RestartOutcome, TaskHandle, TaskSnapshot } from './restart/controller.js';
+export type { RestartEvents, RestartEventName, RecordOutcome } from './restart/events.js';
 export type { ExitHook, HookContext } from './restart/run-hooks.js';
-export type { RestartStrategy } from './restart/strategy.js';
-export type { RestartRecord } from './restart/restart-record.js';
+export type { RestartStrategy, DaemonAccess } from './restart/strategy.js';
+export type { RestartRecord, RecordTarget } from './restart/restart-record.js';
+export type { PlannedRestart } from './restart/plan-restart.js';
+export type { RestartPlan } from './restart/strategy.js';
 export type { ExposeToPm2Options, OperatorReply, OperatorRestartStatus } from './operator/operator-target.js';
 export { OPERATOR_ACTIONS, OPERATOR_METRICS, type OperatorActionName } from './operator/action-protocol.js';
 export type { IpcChannel } from './ports/ipc-channel.js';
@@ -66,6 +71,7 @@ export type {
   DaemonClient,
   FileSystem,
   ProcessPort,
+  ProcessFacts,
   ShutdownSignal,
   RpcResult,
   RpcFailureReason,

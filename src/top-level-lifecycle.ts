@@ -1,0 +1,61 @@
+/**
+ * The process's life under pm2, over the default instance: draining on pm2's stop, the record of the
+ * previous generation, events, and the operators' actions.
+ */
+import { getDefaultPm2Self } from './default-instance.js';
+import type { ExposeToPm2Options } from './operator/operator-target.js';
+import type { ShutdownHandlerOptions } from './options.js';
+import type { RestartEventName, RestartEvents } from './restart/events.js';
+import type { RestartRecord } from './restart/restart-record.js';
+
+/**
+ * Makes pm2's own stop, restart and reload wait for running tasks: on SIGINT, SIGTERM or pm2's
+ * `'shutdown'` message, tasks finish and the hooks run before the exit, within pm2's `kill_timeout`
+ * (less `marginMs`): pm2 kills the process then. Set `kill_timeout` above your longest task.
+ * Installing it again adds hooks (each function once). Returns the uninstall.
+ *
+ * @throws TypeError when an option is invalid.
+ * @example
+ * ```ts
+ * installShutdownHandler({ refuseNewTasks: true, beforeExit: () => server.close() });
+ * ```
+ */
+export function installShutdownHandler(options?: ShutdownHandlerOptions): () => void {
+  return getDefaultPm2Self().installShutdownHandler(options);
+}
+
+/**
+ * Why the previous generation ended, when it restarted through pm2-self or pm2 signalled it (with
+ * the shutdown handler installed); null otherwise.
+ */
+export function getLastRestart(): Promise<RestartRecord | null> {
+  return getDefaultPm2Self().getLastRestart();
+}
+
+/**
+ * Subscribes to a restart event (`requested`, `deferred`, `draining`, `restarting`, `exiting`, ...);
+ * returns the unsubscribe.
+ */
+export function on<K extends RestartEventName>(
+  name: K,
+  listener: (event: RestartEvents[K]) => void,
+): () => void {
+  return getDefaultPm2Self().on(name, listener);
+}
+
+/**
+ * Lets operators reach this process from the shell: registers the pm2 actions `pm2-self:restart`,
+ * `pm2-self:cancel` and `pm2-self:status` (for `pm2 trigger` and the `pm2-self` command) and shows the
+ * restart state, running tasks and last restart reason in `pm2 show` / `pm2 monit`. Call it at start-up,
+ * in every generation. Without an IPC channel (an app started by npm) it does nothing. Returns the uninstall.
+ *
+ * @throws TypeError when an option is invalid.
+ * @example
+ * ```ts
+ * exposeToPm2({ refuseNewTasks: true });
+ * // $ pm2 trigger web pm2-self:restart deploy     (or: npx pm2-self restart web --reason deploy)
+ * ```
+ */
+export function exposeToPm2(options?: ExposeToPm2Options): () => void {
+  return getDefaultPm2Self().exposeToPm2(options);
+}

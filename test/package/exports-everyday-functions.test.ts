@@ -1,0 +1,68 @@
+/**
+ * The everyday calls are top-level functions in both builds, over the one default instance, and the
+ * packed tarball carries what the README links to.
+ */
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const EVERYDAY = [
+  'getProcessName',
+  'getStatus',
+  'getInfo',
+  'gracefulRestart',
+  'hasPendingRestart',
+  'clearPendingRestart',
+  'runTask',
+  'beginTask',
+  'tryBeginTask',
+  'acceptsTasks',
+  'runningTasks',
+  'installShutdownHandler',
+  'getLastRestart',
+  'on',
+  'exposeToPm2',
+] as const;
+
+describe('the package', () => {
+  it('exports the everyday calls as functions from the ESM and the CJS build', async () => {
+    const esm = (await import(resolve(ROOT, 'dist/index.js'))) as Record<string, unknown>;
+    const cjs = createRequire(import.meta.url)(resolve(ROOT, 'dist/index.cjs')) as Record<string, unknown>;
+    for (const name of EVERYDAY) {
+      expect({ name, esm: typeof esm[name], cjs: typeof cjs[name] }).toEqual({
+        name,
+        esm: 'function',
+        cjs: 'function',
+      });
+    }
+  });
+
+  it('top-level tasks count on the default instance: its restart waits for them', async () => {
+    const esm = (await import(resolve(ROOT, 'dist/index.js'))) as typeof import('../../src/index.js');
+    const task = esm.beginTask('job');
+    expect(esm.getDefaultPm2Self().restartState.tasks).toBe(1);
+    expect(esm.runningTasks().map((t) => t.label)).toEqual(['job']);
+    task.end();
+    expect(esm.getDefaultPm2Self().restartState.tasks).toBe(0);
+  });
+
+  it('packs LICENSE, the docs the README links to and the benchmark results', async () => {
+    const { stdout } = await execa('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT });
+    const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]?.files.map(
+      (f) => f.path,
+    );
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'LICENSE',
+        'README.md',
+        'CHANGELOG.md',
+        'docs/errors.md',
+        'docs/writing-a-sidecar.md',
+        'bench/RESULTS.md',
+        'dist/cli.js',
+      ]),
+    );
+  });
+});
