@@ -2,6 +2,7 @@ import type { CommandFailureReason, Ports, RpcFailureReason } from '../ports/por
 import { parseCount } from '../pm2/parse-values.js';
 import type { Pm2Command } from './find-pm2-bin.js';
 import type { Pm2HomePaths } from './pm2-home.js';
+import { createDaemonVersionGate } from './daemon-version.js';
 import {
   parseJlistOutput,
   readProcessList,
@@ -12,9 +13,10 @@ import {
 /** How the daemon's list is fetched: its RPC socket, the `pm2 jlist` CLI, or RPC with the CLI as fallback. */
 export type DaemonRoute = 'auto' | 'rpc' | 'cli';
 
-/** Why the daemon's list could not be had. */
+/** Why the daemon's list could not be had (`unsupportedVersion`: a pm2 outside `SUPPORTED_PM2`). */
 export type DaemonProblem =
   | 'noDaemon'
+  | 'unsupportedVersion'
   | 'accessDenied'
   | 'timeout'
   | 'protocol'
@@ -58,8 +60,9 @@ export interface DaemonQuery {
   ): Promise<{ ok: true } | { ok: false; problem: DaemonProblem; message: string }>;
 }
 
-function fromRpc(reason: RpcFailureReason): DaemonProblem {
+function fromRpc(reason: RpcFailureReason | 'unsupportedVersion'): DaemonProblem {
   if (reason === 'noDaemon' || reason === 'accessDenied' || reason === 'timeout') return reason;
+  if (reason === 'unsupportedVersion') return reason;
   return 'protocol';
 }
 
@@ -74,6 +77,19 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   const { ports, paths } = options;
   let cached: { result: DaemonListResult; at: number } | undefined;
   let inFlight: Promise<DaemonListResult> | undefined;
+  const versions = createDaemonVersionGate({
+    daemon: ports.daemon,
+    rpcSocket: paths.rpcSocket,
+    timeoutMs: options.timeoutMs,
+  });
+  /** Null when a daemon of a supported pm2 runs; otherwise why the daemon must not be used. */
+  const refusal = async (): Promise<{ ok: false; problem: DaemonProblem; message: string } | null> => {
+    const pid = await daemonPid();
+    if (pid === null)
+      return { ok: false, problem: 'noDaemon', message: `no live pm2 daemon for PM2_HOME ${paths.home}` };
+    const verdict = await versions.check(pid);
+    return verdict.ok ? null : { ok: false, problem: fromRpc(verdict.reason), message: verdict.message };
+  };
 
   const daemonPid = async (): Promise<number | null> => {
     const text = await ports.fs.readText(paths.daemonPidFile);
@@ -121,8 +137,8 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   };
 
   const query = async (): Promise<DaemonListResult> => {
-    if ((await daemonPid()) === null)
-      return { ok: false, problem: 'noDaemon', message: `no live pm2 daemon for PM2_HOME ${paths.home}` };
+    const refused = await refusal();
+    if (refused) return refused;
     if (options.route === 'cli') return viaCli();
     const rpc = await viaRpc();
     if (rpc.ok || options.route === 'rpc' || rpc.problem === 'noDaemon' || rpc.problem === 'accessDenied')
@@ -148,12 +164,8 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   };
 
   const requestRestart = async (pmId: number) => {
-    if ((await daemonPid()) === null)
-      return {
-        ok: false as const,
-        problem: 'noDaemon' as const,
-        message: `no live pm2 daemon for PM2_HOME ${paths.home}`,
-      };
+    const refused = await refusal();
+    if (refused) return refused;
     const sent = await ports.daemon.call(
       paths.rpcSocket,
       'restartProcessId',
