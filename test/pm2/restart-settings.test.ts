@@ -5,6 +5,7 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
+import { PM2_RELEASES } from '../helpers/pm2-releases.js';
 import {
   appEnv,
   eventsFile,
@@ -19,12 +20,12 @@ import {
   findEvent,
 } from '../apps/restart/harness.js';
 
-describe('gracefulRestart when an exit(0) would not be restarted', () => {
+describe.each(PM2_RELEASES)('gracefulRestart when an exit(0) would not be restarted ($label)', (release) => {
   let sandbox: Pm2Sandbox;
   const file = (name: string) => eventsFile(sandbox, name);
 
   beforeAll(async () => {
-    sandbox = await createPm2Sandbox('pm2-self-restart-settings-');
+    sandbox = await createPm2Sandbox('pm2-self-restart-settings-', { bin: release.bin });
     await startApps(sandbox, [
       { name: 'stop0', scenario: 'idle', pm2: { exec_mode: 'cluster', instances: 1, stop_exit_codes: [0] } },
       { name: 'noauto', scenario: 'idle', pm2: { exec_mode: 'fork', autorestart: false } },
