@@ -22,24 +22,39 @@ export interface Pm2Release {
    * never opens its sockets. pm2 7 passes the path as is. Suites that use such a home skip these releases.
    */
   readonly hangsWithSpaceInHome: boolean;
+  /**
+   * Its fork mode hands the app every setting as text, arrays too (`stop_exit_codes: [0, 7]` arrives as
+   * `"0,7"`, objects as `"[object Object]"`), as cluster mode does. pm2 7 passes only scalars in fork
+   * mode (lib/God/ForkMode.js `spawn_env`), so there the app cannot see a `stop_exit_codes` list of two
+   * or more codes (pm2 turns a one-element list into a scalar, which every release passes).
+   */
+  readonly forkEnvHasArrays: boolean;
 }
 
 const modules = resolve(import.meta.dirname, '../../node_modules');
 
 /** Every release, the default (the `pm2` devDependency) first. */
 export const PM2_RELEASES: readonly Pm2Release[] = [
-  { label: 'pm2 7.0.4', version: '7.0.4', bin: resolve(modules, 'pm2/bin/pm2'), hangsWithSpaceInHome: false },
+  {
+    label: 'pm2 7.0.4',
+    version: '7.0.4',
+    bin: resolve(modules, 'pm2/bin/pm2'),
+    hangsWithSpaceInHome: false,
+    forkEnvHasArrays: false,
+  },
   {
     label: 'pm2 6.0.14',
     version: '6.0.14',
     bin: resolve(modules, 'pm2-6/bin/pm2'),
     hangsWithSpaceInHome: true,
+    forkEnvHasArrays: true,
   },
   {
     label: 'pm2 5.4.3',
     version: '5.4.3',
     bin: resolve(modules, 'pm2-5/bin/pm2'),
     hangsWithSpaceInHome: true,
+    forkEnvHasArrays: true,
   },
 ];
 

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkPm2Version } from '../../src/pm2/pm2-version.js';
+import { checkPm2Version, SUPPORTED_PM2 } from '../../src/pm2/pm2-version.js';
 import { DEFAULT_PM2_RELEASE, PM2_RELEASES } from '../helpers/pm2-releases.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -29,5 +29,13 @@ describe('installed pm2 releases', () => {
 
   it.each(PM2_RELEASES)('$label is inside the supported range', (release) => {
     expect(checkPm2Version(release.version)).toEqual({ ok: true, version: release.version });
+  });
+
+  it('the README and docs/compatibility.md state the supported range and the tested releases', async () => {
+    for (const doc of ['README.md', 'docs/compatibility.md']) {
+      const text = await readFile(resolve(root, doc), 'utf8');
+      expect(text, doc).toContain(`\`${SUPPORTED_PM2.range}\``);
+      for (const release of PM2_RELEASES) expect(text, doc).toContain(release.version);
+    }
   });
 });

@@ -131,7 +131,9 @@ const scenarios = {
 
 async function main() {
   const lastRestart = await self.getLastRestart();
-  record('started', { startedAt, lastRestart, exitCodeEnv: env.exit_code ?? null });
+  // The stop exit codes this process read from pm2's variables (no daemon query).
+  const envStopExitCodes = (await lib.getInfo())?.settings.stopExitCodes ?? null;
+  record('started', { startedAt, lastRestart, exitCodeEnv: env.exit_code ?? null, envStopExitCodes });
   if (scenario === 'measure-cli') return;
   if (scenario === 'measure-graceful' || scenario === 'measure-exit') {
     await sleep(number('START_DELAY_MS', 1200));
