@@ -4,7 +4,9 @@
  * package.json, pinned in package-lock.json).
  *
  * To run a suite against every release, wrap it in `describe.each(PM2_RELEASES)('... ($label)', (release) => ...)`
- * and create its sandbox with `createPm2Sandbox(prefix, { bin: release.bin })`.
+ * and create its sandbox with `createPm2Sandbox(prefix, { bin: release.bin })` (`pm2WithEnv` then runs that
+ * release's CLI too). A case whose PM2_HOME has a space: `it.skipIf(release.hangsWithSpaceInHome)(...)`.
+ * Each release adds its suite's whole run time: keep per-release suites to what can differ by release.
  */
 import { resolve } from 'node:path';
 
