@@ -12,6 +12,7 @@ export { createPm2Self, type Pm2Self } from './create-pm2-self.js';
 export { getDefaultPm2Self } from './default-instance.js';
 export type { Pm2SelfOptions, GracefulRestartOptions, ShutdownHandlerOptions } from './options.js';
 export { DEFAULTS, PM2_DEFAULTS } from './common/defaults.js';
+export { SUPPORTED_PM2 } from './pm2/pm2-version.js';
 export {
   Pm2SelfError,
   isPm2SelfError,

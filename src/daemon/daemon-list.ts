@@ -1,8 +1,9 @@
 import type { ProcessEntry, ProcessListProblem } from '../pm2/process-list.js';
 
-/** Why the daemon's list could not be had. */
+/** Why the daemon's list could not be had (`unsupportedVersion`: a pm2 outside `SUPPORTED_PM2`). */
 export type DaemonProblem =
   | 'noDaemon'
+  | 'unsupportedVersion'
   | 'accessDenied'
   | 'timeout'
   | 'protocol'

@@ -6,6 +6,7 @@ import { parseJlistOutput, readProcessList } from '../pm2/process-list.js';
 import type { DaemonListResult, DaemonProblem } from './daemon-list.js';
 import type { Pm2Command } from './find-pm2-bin.js';
 import type { Pm2HomePaths } from './pm2-home.js';
+import { createDaemonVersionGate } from './daemon-version.js';
 import { createSharedList, SHARED_LIST_FILE, type SharedList } from './shared-list.js';
 
 export type { DaemonListAnswer, DaemonListResult, DaemonProblem } from './daemon-list.js';
@@ -56,8 +57,9 @@ export interface DaemonQuery {
   requestRestart(pmId: number): Promise<RestartRequestResult>;
 }
 
-function fromRpc(reason: RpcFailureReason): DaemonProblem {
+function fromRpc(reason: RpcFailureReason | 'unsupportedVersion'): DaemonProblem {
   if (reason === 'noDaemon' || reason === 'accessDenied' || reason === 'timeout') return reason;
+  if (reason === 'unsupportedVersion') return reason;
   if (reason === 'tooLarge') return 'outputTooLarge';
   return 'protocol';
 }
@@ -81,6 +83,23 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
     const text = await ports.fs.readText(paths.daemonPidFile);
     const pid = text === null ? undefined : parseCount(text.trim());
     return pid !== undefined && pid > 0 && ports.process.isAlive(pid) ? pid : null;
+  };
+
+  const versions = createDaemonVersionGate({
+    daemon: ports.daemon,
+    rpcSocket: paths.rpcSocket,
+    timeoutMs: options.timeoutMs,
+  });
+
+  /**
+   * The daemon's pid when a daemon of a supported pm2 runs; otherwise why it must not be used (none
+   * runs, its home belongs to another user, or its pm2 is outside `SUPPORTED_PM2`).
+   */
+  const usableDaemon = async (): Promise<number | Extract<DaemonListResult, { ok: false }>> => {
+    const pid = await daemonPid();
+    if (pid === null) return absent();
+    const verdict = await versions.check(pid);
+    return verdict.ok ? pid : { ok: false, problem: fromRpc(verdict.reason), message: verdict.message };
   };
 
   /** Why no daemon can be used: none runs, or its home belongs to another user. */
@@ -151,8 +170,8 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   let startedAt: number | undefined;
 
   const query = async (askedAfter: number, fresh: boolean): Promise<DaemonListResult> => {
-    const pid = await daemonPid();
-    if (pid === null) return absent();
+    const pid = await usableDaemon();
+    if (typeof pid !== 'number') return pid;
     if (fresh || shared === null) return ask();
     // A snapshot asked before this process started cannot know it (a restart is a new process).
     startedAt ??= ports.clock.now() - ports.process.uptimeSeconds() * 1000;
@@ -189,7 +208,8 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   };
 
   const requestRestart = async (pmId: number): Promise<RestartRequestResult> => {
-    if ((await daemonPid()) === null) return absent();
+    const pid = await usableDaemon();
+    if (typeof pid !== 'number') return pid;
     const sent = await ports.daemon.call(
       paths.rpcSocket,
       'restartProcessId',

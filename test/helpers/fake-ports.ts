@@ -143,14 +143,26 @@ export interface DaemonCall {
   readonly options: { timeoutMs: number; waitForReply?: boolean };
 }
 
-/** A result per method: a fixed value or a function of the call. Unscripted methods answer `noDaemon`. */
+/**
+ * A result per method: a fixed value or a function of the call. Unscripted methods answer `noDaemon`,
+ * except `getVersion`, which answers {@link FAKE_DAEMON_VERSION} unless scripted.
+ */
 export type DaemonScript = Record<
   string,
   RpcResult<unknown> | ((call: DaemonCall) => RpcResult<unknown> | Promise<RpcResult<unknown>>)
 >;
 
+/** The pm2 version a fake daemon reports unless a test scripts `getVersion`. */
+export const FAKE_DAEMON_VERSION = '7.0.4';
+
 export interface FakeDaemonClient extends DaemonClient {
+  /** Every call except the version handshake. */
   readonly calls: DaemonCall[];
+  /**
+   * The `getVersion` calls (the handshake pm2-self makes once per daemon pid before using a daemon),
+   * kept apart so that tests of what is queried are not about the handshake.
+   */
+  readonly versionCalls: DaemonCall[];
   readonly script: DaemonScript;
   /** The methods called, in order. */
   methods(): string[];
@@ -158,10 +170,12 @@ export interface FakeDaemonClient extends DaemonClient {
 
 export function createFakeDaemonClient(initial: DaemonScript = {}): FakeDaemonClient {
   const calls: DaemonCall[] = [];
+  const versionCalls: DaemonCall[] = [];
   // A copy: tests may rescript a method without touching a shared script object.
-  const script: DaemonScript = { ...initial };
+  const script: DaemonScript = { getVersion: { ok: true, value: FAKE_DAEMON_VERSION }, ...initial };
   return {
     calls,
+    versionCalls,
     script,
     methods: () => calls.map((call) => call.method),
     async call<T>(
@@ -171,7 +185,7 @@ export function createFakeDaemonClient(initial: DaemonScript = {}): FakeDaemonCl
       options: { timeoutMs: number; waitForReply?: boolean },
     ) {
       const call = { socketPath, method, arg, options };
-      calls.push(call);
+      (method === 'getVersion' ? versionCalls : calls).push(call);
       const answer = script[method];
       const result =
         answer === undefined

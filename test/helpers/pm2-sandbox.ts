@@ -1,17 +1,22 @@
 /**
- * A private pm2 daemon for tests: its own temporary PM2_HOME, driven through the pm2 CLI installed
- * as a devDependency, and killed (with every app it runs) by `dispose()`.
+ * A private pm2 daemon for tests: its own temporary PM2_HOME, driven through a pm2 CLI installed as a
+ * devDependency (7.0.4 unless `bin` names another release, see pm2-releases.ts), and killed (with every
+ * app it runs) by `dispose()`.
  */
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { execa } from 'execa';
+import { DEFAULT_PM2_RELEASE } from './pm2-releases.js';
 
-export const PM2_BIN = resolve(import.meta.dirname, '../../node_modules/pm2/bin/pm2');
+/** The CLI of the default release (the `pm2` devDependency, 7.0.4). */
+export const PM2_BIN = DEFAULT_PM2_RELEASE.bin;
 
 export interface Pm2Sandbox {
   readonly home: string;
+  /** The pm2 CLI script this sandbox runs (and whose daemon it starts). */
+  readonly bin: string;
   /** Environment for anything that must talk to this daemon (the CLI, apps, probes). */
   readonly env: NodeJS.ProcessEnv;
   /** Runs the pm2 CLI against this daemon; rejects on a non-zero exit. */
@@ -49,12 +54,22 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-export async function createPm2Sandbox(prefix = 'pm2-self-test-'): Promise<Pm2Sandbox> {
+/** Options of {@link createPm2Sandbox}. */
+export interface Pm2SandboxOptions {
+  /** The pm2 CLI script to run (a release of pm2-releases.ts). @defaultValue {@link PM2_BIN} */
+  readonly bin?: string;
+}
+
+export async function createPm2Sandbox(
+  prefix = 'pm2-self-test-',
+  options: Pm2SandboxOptions = {},
+): Promise<Pm2Sandbox> {
   const home = await mkdtemp(join(tmpdir(), prefix));
   const env = cleanEnv({ PM2_HOME: home, PM2_SILENT: 'true' });
+  const bin = options.bin ?? PM2_BIN;
 
   const pm2 = async (args: readonly string[], options: { timeoutMs?: number } = {}) => {
-    const result = await execa(process.execPath, [PM2_BIN, ...args], {
+    const result = await execa(process.execPath, [bin, ...args], {
       env,
       extendEnv: false,
       timeout: options.timeoutMs ?? 30_000,
@@ -112,7 +127,7 @@ export async function createPm2Sandbox(prefix = 'pm2-self-test-'): Promise<Pm2Sa
     await rm(home, { recursive: true, force: true });
   };
 
-  return { home, env, pm2, jlist, waitFor, daemonPid, dispose };
+  return { home, bin, env, pm2, jlist, waitFor, daemonPid, dispose };
 }
 
 /** Polls until `path` holds parseable JSON (bounded); resolves with the raw text and the value. */
@@ -185,7 +200,7 @@ export async function pm2WithEnv(
   extraEnv: NodeJS.ProcessEnv,
   timeoutMs = 30_000,
 ): Promise<string> {
-  const result = await execa(process.execPath, [PM2_BIN, ...args], {
+  const result = await execa(process.execPath, [sandbox.bin, ...args], {
     env: { ...sandbox.env, ...extraEnv },
     extendEnv: false,
     timeout: timeoutMs,

@@ -16,6 +16,7 @@ import {
   type JlistEntry,
   type Pm2Sandbox,
 } from '../helpers/pm2-sandbox.js';
+import { PM2_RELEASES } from '../helpers/pm2-releases.js';
 
 const APPS = resolve(import.meta.dirname, '../apps/identity');
 
@@ -51,7 +52,7 @@ function appIndependent(identity: Identity) {
   return rest;
 }
 
-describe('identity under a real pm2 daemon', () => {
+describe.each(PM2_RELEASES)('identity under a real pm2 daemon ($label)', (release) => {
   const secret = `sk-live-DO-NOT-LEAK-${randomBytes(12).toString('hex')}`;
   let sandbox: Pm2Sandbox | undefined;
   let list: JlistEntry[] = [];
@@ -71,7 +72,7 @@ describe('identity under a real pm2 daemon', () => {
   };
 
   beforeAll(async () => {
-    sandbox = await createPm2Sandbox('pm2-self-identity-');
+    sandbox = await createPm2Sandbox('pm2-self-identity-', { bin: release.bin });
     const box = sandbox;
     const dir = join(box.home, 'reports');
     await mkdir(dir);

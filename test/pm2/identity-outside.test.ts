@@ -16,6 +16,7 @@ import {
   waitForJsonFile,
   type Pm2Sandbox,
 } from '../helpers/pm2-sandbox.js';
+import { DEFAULT_PM2_RELEASE, PM2_RELEASES } from '../helpers/pm2-releases.js';
 
 const APPS = resolve(import.meta.dirname, '../apps/identity');
 const PROBE = join(APPS, 'probe.cjs');
@@ -40,7 +41,7 @@ interface ProbeReport {
   error?: { message: string };
 }
 
-describe('identity outside pm2', () => {
+describe.each(PM2_RELEASES)('identity outside pm2 ($label)', (release) => {
   let sandbox: Pm2Sandbox | undefined;
   let scratch: string | undefined;
 
@@ -48,7 +49,14 @@ describe('identity outside pm2', () => {
   const runProbe = async (label: string, env: { HOME: string; PM2_HOME: string }) => {
     const file = join(scratch as string, `${label}.json`);
     const child = await execa(process.execPath, [PROBE, file], {
-      env: { PATH: process.env.PATH, ...env, PROBE_EXIT: '1', PROBE_ROUTES: '1' },
+      env: {
+        PATH: process.env.PATH,
+        ...env,
+        // The cli route runs this release's CLI (the default one is found from the repository).
+        ...(release === DEFAULT_PM2_RELEASE ? {} : { PM2_BIN: release.bin }),
+        PROBE_EXIT: '1',
+        PROBE_ROUTES: '1',
+      },
       extendEnv: false,
       timeout: 20_000,
       reject: false,
@@ -65,7 +73,7 @@ describe('identity outside pm2', () => {
 
   beforeAll(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'identity-outside-'));
-    sandbox = await createPm2Sandbox('pm2-self-outside-');
+    sandbox = await createPm2Sandbox('pm2-self-outside-', { bin: release.bin });
     // One app in the list, so that "not in the list" means something.
     await pm2WithEnv(sandbox, ['start', PROBE, '--name', 'resident'], {
       REPORT_FILE: join(scratch, 'resident.json'),

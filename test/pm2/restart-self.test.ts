@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
+import { PM2_RELEASES } from '../helpers/pm2-releases.js';
 import {
   entryOf,
   eventsFile,
@@ -19,12 +20,12 @@ import {
   findEvent,
 } from '../apps/restart/harness.js';
 
-describe('gracefulRestart under a real pm2 daemon (fork mode)', () => {
+describe.each(PM2_RELEASES)('gracefulRestart under a real pm2 daemon (fork mode, $label)', (release) => {
   let sandbox: Pm2Sandbox;
   const file = (name: string) => eventsFile(sandbox, name);
 
   beforeAll(async () => {
-    sandbox = await createPm2Sandbox('pm2-self-restart-self-');
+    sandbox = await createPm2Sandbox('pm2-self-restart-self-', { bin: release.bin });
     await startApps(sandbox, [
       { name: 'busy', scenario: 'busy', env: { TASK_MS: '800' } },
       { name: 'idle', scenario: 'idle' },

@@ -1,10 +1,11 @@
 /**
  * gracefulRestart() of the BUILT package where a plain exit(0) would not come back: stop_exit_codes
- * [0] (cluster mode, ecosystem file), autorestart false (fork mode), and a process outside pm2.
+ * [0] (cluster and fork mode, ecosystem file), autorestart false (fork mode), and a process outside pm2.
  */
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
+import { PM2_RELEASES } from '../helpers/pm2-releases.js';
 import {
   appEnv,
   eventsFile,
@@ -19,14 +20,16 @@ import {
   findEvent,
 } from '../apps/restart/harness.js';
 
-describe('gracefulRestart when an exit(0) would not be restarted', () => {
+describe.each(PM2_RELEASES)('gracefulRestart when an exit(0) would not be restarted ($label)', (release) => {
   let sandbox: Pm2Sandbox;
   const file = (name: string) => eventsFile(sandbox, name);
 
   beforeAll(async () => {
-    sandbox = await createPm2Sandbox('pm2-self-restart-settings-');
+    sandbox = await createPm2Sandbox('pm2-self-restart-settings-', { bin: release.bin });
     await startApps(sandbox, [
       { name: 'stop0', scenario: 'idle', pm2: { exec_mode: 'cluster', instances: 1, stop_exit_codes: [0] } },
+      // Two codes: pm2 hands a one-element list over as a scalar, which every release passes in fork mode.
+      { name: 'stop07-fork', scenario: 'idle', pm2: { exec_mode: 'fork', stop_exit_codes: [0, 7] } },
       { name: 'noauto', scenario: 'idle', pm2: { exec_mode: 'fork', autorestart: false } },
     ]);
   });
@@ -47,6 +50,7 @@ describe('gracefulRestart when an exit(0) would not be restarted', () => {
     const gen1 = findEvent(events, (e) => e.event === 'started' && e.gen === '1');
     expect(gen1.pid).not.toBe(gen0);
     expect(gen1.exitCodeEnv).toBe('75');
+    expect(gen1.envStopExitCodes).toEqual([0]);
     expect(gen1.lastRestart).toMatchObject({
       initiator: 'self',
       reason: 'idle',
@@ -59,6 +63,28 @@ describe('gracefulRestart when an exit(0) would not be restarted', () => {
     expect(entry.pid).toBe(gen1.pid);
     expect(entry.pm2_env.exec_mode).toBe('cluster_mode');
     expect(entry.pm2_env.unstable_restarts).toBe(0);
+    expect(entry.pm2_env.exit_code).toBe(75);
+  });
+
+  it("stop_exit_codes [0, 7] in fork mode: the daemon's settings say so, exits with 75 and pm2 restarts the app", async () => {
+    const events = await waitForEvents(file('stop07-fork'), startedOf('1'));
+    const gen0 = findEvent(events, (e) => e.event === 'started' && e.gen === '0');
+    // What the app itself can read differs by release; the plan reads the daemon's entry either way.
+    expect(gen0.envStopExitCodes).toEqual(release.forkEnvHasArrays ? [0, 7] : 'unknown');
+    const old = events.filter(ofPid(gen0.pid));
+    expect(findEvent(old, (e) => e.event === 'outcome').outcome).toMatchObject({
+      status: 'restarting',
+      strategy: { type: 'exit', code: 75 },
+    });
+    expect(old[indexOf(old, (e) => e.event === 'exit')]?.code).toBe(75);
+    const gen1 = findEvent(events, (e) => e.event === 'started' && e.gen === '1');
+    expect(gen1.pid).not.toBe(gen0.pid);
+    expect(gen1.exitCodeEnv).toBe('75');
+    expect(gen1.lastRestart).toMatchObject({ initiator: 'self', strategy: 'exit', previousPid: gen0.pid });
+
+    const entry = await waitOnline(sandbox, 'stop07-fork', 1);
+    expect(entry.pid).toBe(gen1.pid);
+    expect(entry.pm2_env.exec_mode).toBe('fork_mode');
     expect(entry.pm2_env.exit_code).toBe(75);
   });
 
@@ -134,6 +160,6 @@ describe('gracefulRestart when an exit(0) would not be restarted', () => {
     expect(findEvent(events, (e) => e.event === 'alive').pending).toBe(false);
     expect(findEvent(events, (e) => e.event === 'exit').code).toBe(0);
     // nothing of it reached the daemon
-    expect((await sandbox.jlist()).map((p) => p.name).sort()).toEqual(['noauto', 'stop0']);
+    expect((await sandbox.jlist()).map((p) => p.name).sort()).toEqual(['noauto', 'stop0', 'stop07-fork']);
   });
 });

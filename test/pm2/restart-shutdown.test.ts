@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
+import { PM2_RELEASES } from '../helpers/pm2-releases.js';
 import {
   entryOf,
   eventsFile,
@@ -18,7 +19,7 @@ import {
   findEvent,
 } from '../apps/restart/harness.js';
 
-describe('pm2 restart <id> from the CLI while a task runs', () => {
+describe.each(PM2_RELEASES)('pm2 restart <id> from the CLI while a task runs ($label)', (release) => {
   let sandbox: Pm2Sandbox;
   const file = (name: string) => eventsFile(sandbox, name);
 
@@ -35,7 +36,7 @@ describe('pm2 restart <id> from the CLI while a task runs', () => {
   };
 
   beforeAll(async () => {
-    sandbox = await createPm2Sandbox('pm2-self-restart-shutdown-');
+    sandbox = await createPm2Sandbox('pm2-self-restart-shutdown-', { bin: release.bin });
     await startApps(sandbox, [
       {
         name: 'handled',

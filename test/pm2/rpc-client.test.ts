@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPm2Sandbox, type JlistEntry, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
+import { PM2_RELEASES } from '../helpers/pm2-releases.js';
 import { callDaemon, sendToDaemon } from '../../src/ports/rpc-client.js';
 import { encodeMessage } from '../../src/ports/amp-codec.js';
 
@@ -13,12 +14,12 @@ const summary = (list: readonly MonitorEntry[]) =>
   list.map((p) => ({ pm_id: p.pm_id, pid: p.pid, name: p.name })).sort((a, b) => a.pm_id - b.pm_id);
 const opts = { timeoutMs: 5_000 };
 
-describe('callDaemon against a real pm2 daemon', () => {
+describe.each(PM2_RELEASES)('callDaemon against a real pm2 daemon ($label)', (release) => {
   let sandbox: Pm2Sandbox;
   let rpc: string;
 
   beforeAll(async () => {
-    sandbox = await createPm2Sandbox();
+    sandbox = await createPm2Sandbox('pm2-self-rpc-client-', { bin: release.bin });
     rpc = join(sandbox.home, 'rpc.sock');
     const app = join(sandbox.home, 'app.cjs');
     await writeFile(app, 'setInterval(() => {}, 1000);\n');
@@ -39,7 +40,7 @@ describe('callDaemon against a real pm2 daemon', () => {
   });
 
   it('reads the daemon version', async () => {
-    expect(await callDaemon(rpc, 'getVersion', {}, opts)).toEqual({ ok: true, value: '7.0.4' });
+    expect(await callDaemon(rpc, 'getVersion', {}, opts)).toEqual({ ok: true, value: release.version });
   });
 
   it('getMonitorData returns what pm2 jlist shows', async () => {

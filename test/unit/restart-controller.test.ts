@@ -155,6 +155,7 @@ function createWorld(options: WorldOptions = {}): World {
     ): Promise<RpcResult<T>> {
       daemonCalls.push({ method, arg, options: callOptions });
       if (options.daemonThrows) throw new Error('broken port');
+      if (method === 'getVersion') return { ok: true, value: '7.0.4' as T };
       if (method === 'getMonitorData') return { ok: true, value: structuredClone(list) as T };
       if (method === 'restartProcessId' && options.restartAnswer)
         return options.restartAnswer as RpcResult<T>;

@@ -174,11 +174,14 @@ const scenarios = {
 async function main() {
   const lastRestart = await self.getLastRestart();
   const identity = await self.getIdentity();
+  // The stop exit codes this process read from pm2's variables (no daemon query).
+  const envStopExitCodes = (await lib.getInfo())?.settings.stopExitCodes ?? null;
   record('started', {
     startedAt,
     pmUptime: Number(env.pm_uptime),
     lastRestart,
     exitCodeEnv: env.exit_code ?? null,
+    envStopExitCodes,
     identity: identity.managed
       ? { relation: identity.relation, evidence: identity.evidence, trackedPid: identity.trackedPid }
       : { reason: identity.reason },
