@@ -37,6 +37,7 @@ export function createShutdownHandler(parts: ShutdownHandlerParts) {
     parts.onSignal?.();
     const all = [...registrations];
     const identity = parts.identities.current;
+    const recordAs = identity === undefined ? null : recordTargetOf(identity, identity.settings);
     const marginMs = Math.max(...all.map((r) => r.marginMs));
     parts.controller.shutdown({
       signal,
@@ -44,7 +45,8 @@ export function createShutdownHandler(parts: ShutdownHandlerParts) {
       refuseNewTasks: all.some((r) => r.refuseNewTasks),
       hooks: all.reduce<readonly ExitHook[]>((hooks, r) => mergeHooks(hooks, r.hooks), []),
       hooksTimeoutMs: Math.max(...all.map((r) => r.hooksTimeoutMs)),
-      recordAs: identity === undefined ? null : recordTargetOf(identity, identity.settings),
+      recordAs,
+      fromPm2: recordAs !== null,
     });
   };
 

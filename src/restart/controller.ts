@@ -176,9 +176,21 @@ export function createRestartController(context: ControllerContext): RestartCont
       case 'exit':
         void exit();
         return;
-      case 'exitNow':
+      case 'exitNow': {
+        const { signal, fromPm2 } = effect;
+        const initiator = fromPm2 ? 'pm2' : 'signal';
+        const reason = `second ${signal}`;
+        events.emit('exiting', {
+          type: 'exiting',
+          initiator,
+          signal,
+          reason,
+          record: 'none',
+          secondSignal: true,
+        });
         exitProcess(0);
         return;
+      }
     }
   };
 
@@ -282,7 +294,9 @@ export function createRestartController(context: ControllerContext): RestartCont
     const record = await leaveRecord(request, request.recordAs, { type: 'shutdown' });
     if (exited) return;
     const signal = request.signal ?? 'signal';
-    events.emit('exiting', { type: 'exiting', initiator: 'pm2', signal, reason: request.reason, record });
+    const initiator = request.fromPm2 ? 'pm2' : 'signal';
+    const reason = request.reason;
+    events.emit('exiting', { type: 'exiting', initiator, signal, reason, record, secondSignal: false });
     exitProcess(0);
   };
 

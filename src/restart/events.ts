@@ -35,12 +35,15 @@ export interface RestartEvents {
    */
   exiting: {
     readonly type: 'exiting';
-    readonly initiator: 'pm2';
+    /** `pm2`: pm2 sent it (this process is the one pm2 tracks); `signal`: a signal outside pm2 (Ctrl-C). */
+    readonly initiator: 'pm2' | 'signal';
     /** What delivered the request: `SIGINT`, `SIGTERM` or `message`. */
     readonly signal: string;
-    /** `pm2 <signal>`, or the reason of the self-restart that was pending when pm2's request came. */
+    /** `pm2 <signal>` (or the bare signal), or the reason of the self-restart pending when it came. */
     readonly reason: string;
     readonly record: RecordOutcome;
+    /** True when a second delivery cut the drain short: the exit is immediate, without hooks or record. */
+    readonly secondSignal: boolean;
   };
   /** A restart was refused before anything was done; the process keeps running. */
   refused: Extract<MachineNotice, { type: 'refused' }>;

@@ -47,6 +47,8 @@ export interface ShutdownRequest {
   readonly hooksTimeoutMs: number;
   /** The pm_id and restart count to record the stop under; null when this process is not tracked. */
   readonly recordAs: PendingRequest['recordAs'];
+  /** True when pm2 sent it (this process is tracked by pm2); false for a signal outside pm2 (Ctrl-C). */
+  readonly fromPm2: boolean;
 }
 
 /** Inputs to the machine; `at` is the clock's `now()` when the event happened. */
@@ -130,7 +132,7 @@ export type RestartEffect =
   | { readonly type: 'cancelDeadlineTimer' }
   | { readonly type: 'drain' }
   | { readonly type: 'exit' }
-  | { readonly type: 'exitNow' }
+  | { readonly type: 'exitNow'; readonly signal: string; readonly fromPm2: boolean }
   | { readonly type: 'acceptTask' }
   | { readonly type: 'refuseTask' }
   | { readonly type: 'notify'; readonly notice: MachineNotice };
@@ -247,16 +249,21 @@ function onShutdownRequested(
   const current = state.request;
   // A second delivery while pm2 already stops us, or a signal during the exit: exit at once.
   if (current?.kind === 'shutdown' || state.phase === 'exiting')
-    return { state, effects: [{ type: 'exitNow' }] };
+    return { state, effects: [{ type: 'exitNow', signal: event.signal, fromPm2: event.fromPm2 }] };
   const budgetAt = event.at + event.budgetMs;
   const requested = notify({
     type: 'requested',
     kind: 'shutdown',
-    reason: current?.reason ?? `pm2 ${event.signal}`,
+    reason: current?.reason ?? signalReason(event),
     coalesced: current !== null,
   });
   if (state.phase === 'draining') {
-    const request = { ...(current as PendingRequest), kind: 'shutdown' as const, signal: event.signal };
+    const request = {
+      ...(current as PendingRequest),
+      kind: 'shutdown' as const,
+      signal: event.signal,
+      fromPm2: event.fromPm2,
+    };
     return { state: { ...state, request: { ...request, hardStopAt: budgetAt } }, effects: [requested] };
   }
   const base = current ?? openRequest(state.nextId, event.at, shutdownOptions(event));
@@ -264,6 +271,7 @@ function onShutdownRequested(
     ...base,
     kind: 'shutdown',
     signal: event.signal,
+    fromPm2: event.fromPm2,
     deadlineAt: base.deadlineAt === null ? budgetAt : Math.min(base.deadlineAt, budgetAt),
     onDeadline: 'force',
     refuseNewTasks: base.refuseNewTasks || event.refuseNewTasks,
@@ -276,9 +284,14 @@ function onShutdownRequested(
   return waitOrDrain(next, request, event.at, [requested]);
 }
 
+/** `pm2 SIGINT` when pm2 sent the signal; the bare signal name otherwise (Ctrl-C outside pm2). */
+function signalReason(event: ShutdownRequest): string {
+  return event.fromPm2 ? `pm2 ${event.signal}` : event.signal;
+}
+
 function shutdownOptions(event: ShutdownRequest): RequestOptions {
   return {
-    reason: `pm2 ${event.signal}`,
+    reason: signalReason(event),
     deadlineMs: event.budgetMs,
     onDeadline: 'force',
     refuseNewTasks: event.refuseNewTasks,

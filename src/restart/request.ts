@@ -32,6 +32,8 @@ export interface PendingRequest {
   readonly reason: string;
   /** For a shutdown: what delivered it (`SIGINT`, `SIGTERM`, `message`). */
   readonly signal: string | null;
+  /** For a shutdown: true when pm2 sent it, false for a signal outside pm2. */
+  readonly fromPm2: boolean;
   readonly requestedAt: number;
   /** Epoch ms after which the deadline policy applies; null for no deadline. */
   readonly deadlineAt: number | null;
@@ -85,6 +87,7 @@ export function openRequest(id: number, at: number, options: RequestOptions): Pe
     kind: 'restart',
     reason: options.reason,
     signal: null,
+    fromPm2: false,
     requestedAt: at,
     deadlineAt: options.deadlineMs === null ? null : at + options.deadlineMs,
     onDeadline: options.onDeadline,

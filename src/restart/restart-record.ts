@@ -155,7 +155,7 @@ export interface RestartFacts {
 /** The reason a record gives: for a pm2 stop, what pm2 sent and which self-restart it overtook. */
 function recordedReason(request: PendingRequest): string {
   if (request.kind !== 'shutdown') return request.reason;
-  const sent = `pm2 ${request.signal ?? 'signal'}`;
+  const sent = `${request.fromPm2 ? 'pm2 ' : ''}${request.signal ?? 'signal'}`;
   return request.reason === sent ? sent : `${sent} (a self-restart was pending: ${request.reason})`;
 }
 

@@ -790,7 +790,14 @@ describe('installShutdownHandler', () => {
     // A pm2 stop is not a restart: 'exiting' says who asked, 'restarting' is for self-restarts only.
     expect(eventsOf(world, 'restarting')).toEqual([]);
     expect(eventsOf(world, 'exiting')).toEqual([
-      { type: 'exiting', initiator: 'pm2', signal: 'SIGTERM', reason: 'pm2 SIGTERM', record: 'written' },
+      {
+        type: 'exiting',
+        initiator: 'pm2',
+        signal: 'SIGTERM',
+        reason: 'pm2 SIGTERM',
+        record: 'written',
+        secondSignal: false,
+      },
     ]);
   });
 
@@ -892,6 +899,31 @@ describe('installShutdownHandler', () => {
     await world.clock.advanceTo(at + budget(PM2_DEFAULTS.killTimeoutMs));
     expect(kinds).toEqual(['shutdown']);
     expect(world.exits).toEqual([{ code: 0, at }]);
+  });
+
+  it('Ctrl-C outside pm2 is a signal, not pm2; a second delivery exits at once and says so', async () => {
+    const world = createWorld({ env: null, daemon: false });
+    world.self.installShutdownHandler();
+    world.self.beginTask('long');
+    await flush();
+    world.signal('SIGINT');
+    await flush();
+    expect(eventsOf(world, 'requested')).toEqual([
+      { type: 'requested', kind: 'shutdown', reason: 'SIGINT', coalesced: false },
+    ]);
+    expect(world.exits).toEqual([]);
+    world.signal('SIGINT');
+    expect(eventsOf(world, 'exiting')).toEqual([
+      {
+        type: 'exiting',
+        initiator: 'signal',
+        signal: 'SIGINT',
+        reason: 'second SIGINT',
+        record: 'none',
+        secondSignal: true,
+      },
+    ]);
+    expect(world.exits).toHaveLength(1);
   });
 
   it('uninstall removes the listeners', async () => {

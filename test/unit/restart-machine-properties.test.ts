@@ -201,6 +201,7 @@ async function simulate(config: { minUptimeWaitMs: number; hooksTimeoutMs: numbe
           hooks: hooksOf(op.hook),
           hooksTimeoutMs: config.hooksTimeoutMs,
           recordAs: null,
+          fromPm2: true,
         });
         inSignal = 0;
         break;

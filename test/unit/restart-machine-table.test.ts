@@ -97,6 +97,7 @@ const EVENTS: { [K in EventType]: Extract<RestartEvent, { type: K }> } = {
     hooks: [],
     hooksTimeoutMs: 5_000,
     recordAs: null,
+    fromPm2: true,
   },
   taskStarted: { type: 'taskStarted', at: AT },
   taskEnded: { type: 'taskEnded', at: AT },
@@ -254,6 +255,7 @@ describe('restart machine: focused cases', () => {
     hooks: [],
     hooksTimeoutMs: 5_000,
     recordAs: null,
+    fromPm2: true,
   });
   /** A request from idle, planned at once (the plan exits with code 0): both transitions' effects. */
   const ask = (state: RestartState, event: RestartEvent): Transition => {
@@ -461,10 +463,14 @@ describe('restart machine: focused cases', () => {
 
   it('a second shutdown exits now, whatever the phase', () => {
     const deferred = run(busy, shutdown(T0));
-    expect(transition(deferred, shutdown(T0 + 1)).effects).toEqual([{ type: 'exitNow' }]);
+    expect(transition(deferred, shutdown(T0 + 1)).effects).toEqual([
+      { type: 'exitNow', signal: 'SIGINT', fromPm2: true },
+    ]);
     const draining = run(idle, shutdown(T0));
     expect(draining.phase).toBe('draining');
-    expect(transition(draining, shutdown(T0 + 1)).effects).toEqual([{ type: 'exitNow' }]);
+    expect(transition(draining, shutdown(T0 + 1)).effects).toEqual([
+      { type: 'exitNow', signal: 'SIGINT', fromPm2: true },
+    ]);
   });
 
   it('a shutdown during a restart drain switches the kind without exitNow', () => {
@@ -475,7 +481,9 @@ describe('restart machine: focused cases', () => {
       { type: 'notify', notice: { type: 'requested', kind: 'shutdown', reason: 'update', coalesced: true } },
     ]);
     // ... and the next signal is a second one.
-    expect(transition(next.state, shutdown(T0 + 6)).effects).toEqual([{ type: 'exitNow' }]);
+    expect(transition(next.state, shutdown(T0 + 6)).effects).toEqual([
+      { type: 'exitNow', signal: 'SIGINT', fromPm2: true },
+    ]);
   });
 
   it('refuseNewTasks refuses tasks while deferred; otherwise they are accepted', () => {
