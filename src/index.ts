@@ -7,10 +7,22 @@ export {
   clearPendingRestart,
 } from './card.js';
 export { runTask, beginTask, tryBeginTask, acceptsTasks, runningTasks } from './top-level-tasks.js';
-export { installShutdownHandler, getLastRestart, on, exposeToPm2 } from './top-level-lifecycle.js';
+export {
+  installShutdownHandler,
+  getLastRestart,
+  on,
+  exposeToPm2,
+  restartWhen,
+} from './top-level-lifecycle.js';
 export { createPm2Self, type Pm2Self } from './create-pm2-self.js';
 export { getDefaultPm2Self } from './default-instance.js';
-export type { Pm2SelfOptions, GracefulRestartOptions, ShutdownHandlerOptions } from './options.js';
+export type {
+  Pm2SelfOptions,
+  GracefulRestartOptions,
+  ShutdownHandlerOptions,
+  RestartPolicy,
+} from './options.js';
+export type { RestartPolicyLimits } from './policy/restart-policy.js';
 export { DEFAULTS, PM2_DEFAULTS } from './common/defaults.js';
 export { SUPPORTED_PM2 } from './pm2/pm2-version.js';
 export {

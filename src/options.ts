@@ -4,6 +4,7 @@ import { checkDuration, hookList } from './common/option-checks.js';
 
 export { checkDuration, hookList } from './common/option-checks.js';
 import type { DaemonRoute } from './daemon/daemon-query.js';
+import type { RestartPolicyLimits } from './policy/restart-policy.js';
 import type { Ports } from './ports/ports.js';
 import type { RestartMachine } from './restart/machine.js';
 import type { ExitHook } from './restart/run-hooks.js';
@@ -75,6 +76,13 @@ export interface GracefulRestartOptions {
   /** Outside pm2 (or in a descendant), exit anyway instead of refusing. @defaultValue `false` */
   allowPlainExit?: boolean;
 }
+
+/**
+ * Options of {@link Pm2Self.restartWhen}: the limits, and the options of the restart it asks for (its
+ * reason names the limit and the measured value).
+ */
+export interface RestartPolicy
+  extends RestartPolicyLimits, Omit<GracefulRestartOptions, 'reason' | 'allowPlainExit'> {}
 
 /** Options of {@link Pm2Self.installShutdownHandler}. */
 export interface ShutdownHandlerOptions {

@@ -4,7 +4,7 @@
  */
 import { getDefaultPm2Self } from './default-instance.js';
 import type { ExposeToPm2Options } from './operator/operator-target.js';
-import type { ShutdownHandlerOptions } from './options.js';
+import type { RestartPolicy, ShutdownHandlerOptions } from './options.js';
 import type { RestartEventName, RestartEvents } from './restart/events.js';
 import type { RestartRecord } from './restart/restart-record.js';
 
@@ -58,4 +58,19 @@ export function on<K extends RestartEventName>(
  */
 export function exposeToPm2(options?: ExposeToPm2Options): () => void {
   return getDefaultPm2Self().exposeToPm2(options);
+}
+
+/**
+ * Restarts this process gracefully when it holds too much memory for too long, or has run long
+ * enough: the shape of gunicorn's `max_requests` + jitter and uWSGI's `reload-on-rss`, without pm2's
+ * abrupt `max_memory_restart`. Measured in-process (never by asking the daemon). Returns the stop.
+ *
+ * @throws TypeError when the policy is invalid.
+ * @example
+ * ```ts
+ * restartWhen({ rssAboveBytes: 512 * 1024 * 1024, sustainedForMs: 30_000, maxUptimeMs: 6 * 3_600_000, jitterMs: 600_000 });
+ * ```
+ */
+export function restartWhen(policy: RestartPolicy): () => void {
+  return getDefaultPm2Self().restartWhen(policy);
 }

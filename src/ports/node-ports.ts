@@ -151,6 +151,7 @@ export function createNodeProcess(): ProcessPort {
     homedir,
     uptimeSeconds: () => process.uptime(),
     residentMemoryBytes: () => process.memoryUsage.rss(),
+    heapUsedBytes: () => process.memoryUsage().heapUsed,
     isAlive(pid) {
       try {
         process.kill(pid, 0);

@@ -122,6 +122,8 @@ export interface ProcessPort {
   uptimeSeconds(): number;
   /** Resident set size, in bytes (`process.memoryUsage.rss()`: no heap statistics gathered). */
   residentMemoryBytes(): number;
+  /** V8 heap in use, in bytes (`process.memoryUsage().heapUsed`). */
+  heapUsedBytes(): number;
   /** True when a process with this pid exists. */
   isAlive(pid: number): boolean;
   /** The parent pid of another process, or null where the platform cannot tell. */

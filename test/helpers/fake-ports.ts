@@ -210,6 +210,7 @@ export interface FakeProcess extends ProcessPort {
   readonly exits: number[];
   uptimeMs: number;
   rss: number;
+  heapUsed: number;
   /** Other processes as `describe` reports them. */
   readonly processes: Map<number, ProcessFacts>;
   /** How many `keepAlive` holds are not released yet. */
@@ -244,9 +245,11 @@ export function createFakeProcess(options: FakeProcessOptions = {}): FakeProcess
     exits: [],
     uptimeMs: options.uptimeMs ?? 12_345,
     rss: options.rss ?? 40_000_000,
+    heapUsed: 10_000_000,
     homedir: () => options.homedir ?? '/home/tester',
     uptimeSeconds: () => proc.uptimeMs / 1000,
     residentMemoryBytes: () => proc.rss,
+    heapUsedBytes: () => proc.heapUsed,
     isAlive: (pid) => pid === proc.pid || proc.alive.has(pid),
     parentPidOf: async (pid) => proc.parents.get(pid) ?? proc.processes.get(pid)?.ppid ?? null,
     processes: new Map((options.processes ?? []).map((facts) => [facts.pid, facts])),

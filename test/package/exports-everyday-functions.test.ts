@@ -24,6 +24,7 @@ const EVERYDAY = [
   'getLastRestart',
   'on',
   'exposeToPm2',
+  'restartWhen',
 ] as const;
 
 describe('the package', () => {

@@ -9,7 +9,19 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(import.meta.dirname, '../../src');
 
 /** The layers from the bottom up: a folder may import only folders listed before it. */
-const LAYERS = ['common', 'pm2', 'ports', 'daemon', 'identity', 'info', 'restart', 'operator', '.', 'cli'];
+const LAYERS = [
+  'common',
+  'pm2',
+  'ports',
+  'daemon',
+  'identity',
+  'info',
+  'restart',
+  'policy',
+  'operator',
+  '.',
+  'cli',
+];
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });

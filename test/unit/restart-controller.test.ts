@@ -175,6 +175,7 @@ function createWorld(options: WorldOptions = {}): World {
       return 30;
     },
     residentMemoryBytes: () => 1,
+    heapUsedBytes: () => 1,
     isAlive: (other) => other === pid || other === DAEMON_PID,
     parentPidOf: async () => null,
     describe: async () => null,

@@ -24,6 +24,9 @@
  * - worker:    (a worker) records its identity, asks for a restart and records the outcome.
  * - handler-twice: installShutdownHandler() twice (with a hook each), then back-to-back tasks.
  * - cancel-planning: gracefulRestart() and, before it resolves, clearPendingRestart().
+ * - memory-policy: restartWhen() with an RSS limit 64 MB above the start; then a task of TASK_MS
+ *              during which the process takes 160 MB and keeps it.
+ * - uptime-policy: restartWhen({ maxUptimeMs: MAX_UPTIME_MS, jitterMs: JITTER_MS }) in every generation.
  * NO_KEEPALIVE=1: nothing of the app's own keeps the process alive (as in a script that only waits
  * for the library). Every generation records `started` with its identity and IPC channel.
  */
@@ -129,6 +132,21 @@ const scenarios = {
     record('worker-outcome', { worker: env.WORKER, outcome, alive: true });
     process.exit(0);
   },
+  async 'memory-policy'() {
+    const limit = process.memoryUsage.rss() + 64 * 1024 * 1024;
+    self.restartWhen({ rssAboveBytes: limit, sustainedForMs: 1000, checkEveryMs: 200 });
+    const done = beginTimedTask('job', number('TASK_MS', 3000));
+    globalThis.ballast = Buffer.alloc(160 * 1024 * 1024, 1);
+    record('ballast', { rss: process.memoryUsage.rss(), limit });
+    await done;
+  },
+  async 'uptime-policy'() {
+    self.restartWhen({
+      maxUptimeMs: number('MAX_UPTIME_MS', 2500),
+      jitterMs: number('JITTER_MS', 1000),
+      checkEveryMs: 100,
+    });
+  },
   async 'cancel-planning'() {
     const pending = lib.gracefulRestart({ reason: 'to-be-cancelled' });
     const pendingBefore = lib.hasPendingRestart();
@@ -194,10 +212,15 @@ async function main() {
     return scenarios.measure();
   }
   if (scenario === 'spawn-worker') return scenarios['spawn-worker']();
+  if (scenario === 'uptime-policy') return scenarios['uptime-policy']();
   if (scenario !== 'refuse' && gen !== '0') return;
   const delay = number(
     'START_DELAY_MS',
-    scenario === 'early' ? 200 : ['tasks', 'refuse', 'handler-twice'].includes(scenario) ? 0 : 1200,
+    scenario === 'early'
+      ? 200
+      : ['tasks', 'refuse', 'handler-twice', 'memory-policy'].includes(scenario)
+        ? 0
+        : 1200,
   );
   await sleep(Math.max(0, delay - (Date.now() - startedAt)));
   const run = scenarios[scenario];
