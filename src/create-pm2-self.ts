@@ -169,7 +169,14 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
   let shared: { list: DaemonListResult; identity: ManagedIdentity; info: Pm2Info } | undefined;
 
   const controller = createRestartController(
-    createRestartContext({ machine: options.machine ?? restartMachine, ports, paths, daemon, identities }),
+    createRestartContext({
+      machine: options.machine ?? restartMachine,
+      ports,
+      paths,
+      daemon,
+      identities,
+      maxUnavailable: options.maxUnavailable ?? DEFAULTS.maxUnavailable,
+    }),
   );
   const installShutdownHandler = createShutdownHandler({
     process: ports.process,

@@ -55,6 +55,13 @@ export interface Pm2SelfOptions {
   machine?: RestartMachine;
   /** Replacements for the real clock, files, command runner, daemon client or process. */
   ports?: Partial<Ports>;
+  /**
+   * For an app with more than one instance: how many instances may be restarting (or not yet back
+   * online) at once; the others' restarts wait their turn. `Infinity` turns this off. Single-instance
+   * apps never wait.
+   * @defaultValue `1` (DEFAULTS.maxUnavailable)
+   */
+  maxUnavailable?: number;
   /** Folder from which a local pm2 install is resolved. @defaultValue `process.cwd()` */
   cwd?: string;
 }
@@ -110,6 +117,10 @@ export function checkPm2SelfOptions(options: Pm2SelfOptions): void {
   if (options.route !== undefined && !['auto', 'rpc', 'cli'].includes(options.route))
     invalidOption('route', "'auto', 'rpc' or 'cli'", options.route);
   checkDuration('queryTimeoutMs', options.queryTimeoutMs);
+  const max = options.maxUnavailable;
+  if (max !== undefined && max !== Number.POSITIVE_INFINITY && (!Number.isSafeInteger(max) || max < 1)) {
+    invalidOption('maxUnavailable', 'a whole number of at least 1, or Infinity', max);
+  }
   checkDuration('cacheTtlMs', options.cacheTtlMs);
   if (
     options.maxListBytes !== undefined &&

@@ -14,6 +14,7 @@ import type { Ports } from './ports/ports.js';
 import type { ControllerContext } from './restart/controller.js';
 import type { RestartMachine } from './restart/machine.js';
 import { planRestart } from './restart/plan-restart.js';
+import { createTurns } from './restart/turns.js';
 import {
   recordLifetimeMs,
   restartRecordPath,
@@ -56,6 +57,7 @@ export interface RestartContextParts {
   readonly paths: Pm2HomePaths;
   readonly daemon: DaemonQuery;
   readonly identities: IdentityCache;
+  readonly maxUnavailable: number;
 }
 
 /** Creates the {@link ControllerContext} of one pm2-self instance. */
@@ -73,6 +75,7 @@ export function createRestartContext(parts: RestartContextParts): ControllerCont
 
   return {
     machine: parts.machine,
+    turns: createTurns({ ports, paths, daemon, identities, maxUnavailable: parts.maxUnavailable }),
     clock: ports.clock,
     process: ports.process,
     async plan(allowPlainExit) {

@@ -26,6 +26,7 @@ export function describeAccepted(outcome: AcceptedOutcome): string {
   if (outcome.status === 'restarting') return `restarting now (${outcome.strategy.type})`;
   if (outcome.status === 'deferred')
     return `restart deferred: waiting for ${outcome.tasks} task${outcome.tasks === 1 ? '' : 's'}`;
+  if (outcome.status === 'waitingTurn') return `waiting for its turn (${outcome.holders} restarting)`;
   if (outcome.pending.kind === 'shutdown') return `pm2 is already stopping it (${outcome.phase})`;
   return `a restart was already pending (${outcome.phase})`;
 }

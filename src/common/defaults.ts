@@ -24,6 +24,11 @@ export const DEFAULTS = {
    * it to do so before giving up, in milliseconds.
    */
   daemonRestartGraceMs: 5_000,
+  /**
+   * How many instances of a multi-instance app (same name and namespace under one daemon) may be
+   * restarting or not yet back online at once, for restarts this library performs.
+   */
+  maxUnavailable: 1,
 } as const;
 
 /** pm2's own defaults (node_modules/pm2/lib/God.js, constants.js) for settings absent from the env. */

@@ -17,6 +17,7 @@ import { describeRestart, type RecordTarget, type RestartRecord } from './restar
 import type { RestartOutcome } from './restart-outcome.js';
 import { runHooks } from './run-hooks.js';
 import type { RestartStrategy } from './strategy.js';
+import type { Turns } from './turns.js';
 import { createTaskRegistry, type TaskHandle, type TaskSnapshot } from './task-registry.js';
 
 export type { TaskHandle, TaskSnapshot } from './task-registry.js';
@@ -39,6 +40,8 @@ export interface ControllerContext {
   discardRecord(pmId: number): Promise<void>;
   /** How long to stay alive after the daemon accepted our restart request, before giving up on it. */
   daemonRestartGraceMs(planned: PlannedRestart): number;
+  /** Turns across the instances of a multi-instance app; absent: no turns are taken. */
+  readonly turns?: Turns;
 }
 
 /** The interpreter of the restart machine: it owns the state and performs the effects. */
@@ -158,6 +161,7 @@ export function createRestartController(context: ControllerContext): RestartCont
         const { notice } = effect;
         debug('restart: %s %j', notice.type, notice);
         events.emit(notice.type, notice as never);
+        if (notice.type === 'cancelled' || notice.type === 'failed') void context.turns?.release();
         if (waiter !== undefined && OUTCOME_NOTICES.has(notice.type)) {
           const outcome = outcomeOf(notice);
           if (outcome !== null) settleWaiter(outcome);
@@ -207,7 +211,26 @@ export function createRestartController(context: ControllerContext): RestartCont
       };
     }
     debug('restart: plan %j', planned.plan);
+    if (planned.plan.ok && planned.plan.strategy.type !== 'plainExit' && context.turns !== undefined) {
+      if (!(await takeTurn(requestId, context.turns))) return;
+    }
     dispatch({ type: 'planned', at: clock.now(), requestId, allowPlainExit, planned });
+  };
+
+  /** Waits for a turn among the app's instances; false when the request went away meanwhile. */
+  const takeTurn = async (requestId: number, turns: Turns): Promise<boolean> => {
+    const reason = state.request?.reason ?? '';
+    const turn = await turns.take({
+      stillWanted: () => state.phase === 'planning' && state.request?.id === requestId,
+      onWait(holders) {
+        events.emit('waitingTurn', { type: 'waitingTurn', reason, holders });
+        settleWaiter({ status: 'waitingTurn', holders });
+      },
+    });
+    if (turn.taken && turn.waitedMs > 0) {
+      events.emit('turnTaken', { type: 'turnTaken', reason, waitedMs: turn.waitedMs });
+    }
+    return turn.taken;
   };
 
   const drain = async () => {

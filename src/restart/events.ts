@@ -47,6 +47,10 @@ export interface RestartEvents {
   };
   /** A restart was refused before anything was done; the process keeps running. */
   refused: Extract<MachineNotice, { type: 'refused' }>;
+  /** Other instances of this multi-instance app are restarting: this request waits for its turn. */
+  waitingTurn: { readonly type: 'waitingTurn'; readonly reason: string; readonly holders: number };
+  /** The request had its turn after waiting `waitedMs`; it goes on. */
+  turnTaken: { readonly type: 'turnTaken'; readonly reason: string; readonly waitedMs: number };
   /** Hooks given to a request that joined one whose hooks already ran; they never run. */
   hooksRejected: Extract<MachineNotice, { type: 'hooksRejected' }>;
   /** The restart could not be carried out at exit time; the process keeps running. */

@@ -11,6 +11,8 @@ export type { RequestOptions as RestartRequestOptions } from './request.js';
  * - `alreadyPending`: another request (or pm2's stop) is pending: this one joined it. `pending` says
  *   what is pending: after a `shutdown` (pm2 stopping or restarting the app) the app comes back only
  *   if pm2 restarts it. `rejectedHooks` counts hooks given too late to run (the hooks already ran).
+ * - `waitingTurn`: other instances of this app are restarting (`holders` of `maxUnavailable`): this
+ *   one waits for its turn, then goes on as `restarting` or `deferred` would (see the events).
  * - `cancelled`: `clearPendingRestart()` cancelled the request before it was planned.
  * - `refused`: the process keeps running; `code` and `why` say why.
  */
@@ -23,5 +25,6 @@ export type RestartOutcome =
       readonly pending: { readonly kind: RequestKind; readonly reason: string };
       readonly rejectedHooks: number;
     }
+  | { readonly status: 'waitingTurn'; readonly holders: number }
   | { readonly status: 'cancelled' }
   | { readonly status: 'refused'; readonly code: Pm2SelfErrorCode; readonly why: string };

@@ -27,6 +27,8 @@
  * - memory-policy: restartWhen() with an RSS limit 64 MB above the start; then a task of TASK_MS
  *              during which the process takes 160 MB and keeps it.
  * - uptime-policy: restartWhen({ maxUptimeMs: MAX_UPTIME_MS, jitterMs: JITTER_MS }) in every generation.
+ * - turns:     (generation 0) waits for the file GO_FILE, then gracefulRestart() with a beforeExit
+ *              hook of HOOK_MS (default 300), recording the outcome and the turn events.
  * NO_KEEPALIVE=1: nothing of the app's own keeps the process alive (as in a script that only waits
  * for the library). Every generation records `started` with its identity and IPC channel.
  */
@@ -147,6 +149,14 @@ const scenarios = {
       checkEveryMs: 100,
     });
   },
+  async turns() {
+    while (!fs.existsSync(env.GO_FILE)) await sleep(20);
+    self.on('waitingTurn', (event) => record('waiting-turn', { holders: event.holders }));
+    self.on('turnTaken', (event) => record('turn-taken', { waitedMs: event.waitedMs }));
+    const hookMs = number('HOOK_MS', 300);
+    const outcome = await lib.gracefulRestart({ reason: 'rollout', beforeExit: () => sleep(hookMs) });
+    record('outcome', { outcome });
+  },
   async 'cancel-planning'() {
     const pending = lib.gracefulRestart({ reason: 'to-be-cancelled' });
     const pendingBefore = lib.hasPendingRestart();
@@ -197,6 +207,7 @@ async function main() {
   record('started', {
     startedAt,
     pmUptime: Number(env.pm_uptime),
+    instance: env.NODE_APP_INSTANCE ?? null,
     lastRestart,
     exitCodeEnv: env.exit_code ?? null,
     envStopExitCodes,
@@ -218,7 +229,7 @@ async function main() {
     'START_DELAY_MS',
     scenario === 'early'
       ? 200
-      : ['tasks', 'refuse', 'handler-twice', 'memory-policy'].includes(scenario)
+      : ['tasks', 'refuse', 'handler-twice', 'memory-policy', 'turns'].includes(scenario)
         ? 0
         : 1200,
   );

@@ -1,0 +1,126 @@
+/**
+ * Taking and giving back a turn for a restart, over lease files in `$PM2_HOME/pm2-self/turns/` and the
+ * daemon's list. Only multi-instance apps (more than one instance of the same name and namespace)
+ * with a finite `maxUnavailable` take turns.
+ */
+import { join } from 'node:path';
+import { debug } from '../common/debug.js';
+import type { DaemonQuery } from '../daemon/daemon-query.js';
+import type { Pm2HomePaths } from '../daemon/pm2-home.js';
+import type { IdentityCache } from '../identity/identity-cache.js';
+import type { Ports, TimerHandle } from '../ports/ports.js';
+import { cancellableDelay } from './cancellable-delay.js';
+import {
+  instancesOf,
+  leaseOver,
+  parseTurnLease,
+  turnFolderName,
+  TURN_LEASE_MS,
+  TURN_POLL_MS,
+  TURN_RENEW_MS,
+} from './turn-lease.js';
+
+/** How a turn was had: at once, after a wait, not needed, or not at all (the request went away). */
+export type TurnResult = { readonly taken: true; readonly waitedMs: number } | { readonly taken: false };
+
+/** What the controller asks of the turns. */
+export interface Turns {
+  /**
+   * Takes a slot, waiting while `maxUnavailable` instances hold one; `onWait` is told once, with how
+   * many hold one. Gives up (taken: false) as soon as `stillWanted()` is false.
+   */
+  take(options: { onWait(holders: number): void; stillWanted(): boolean }): Promise<TurnResult>;
+  /** Gives a held slot back (the restart was cancelled or failed). */
+  release(): Promise<void>;
+}
+
+/** What {@link createTurns} works with. */
+export interface TurnParts {
+  readonly ports: Pick<Ports, 'clock' | 'fs' | 'process'>;
+  readonly paths: Pm2HomePaths;
+  readonly daemon: DaemonQuery;
+  readonly identities: IdentityCache;
+  readonly maxUnavailable: number;
+}
+
+/** Creates the {@link Turns} of one instance. */
+export function createTurns(parts: TurnParts): Turns {
+  const { clock, fs, process } = parts.ports;
+  let held: { path: string; renew: TimerHandle | undefined } | undefined;
+  const unreadable = new Set<string>();
+
+  const leaseText = () => {
+    const now = clock.now();
+    const pmId = parts.identities.current?.pmId ?? -1;
+    return JSON.stringify({ pmId, pid: process.pid, claimedAt: now, expiresAt: now + TURN_LEASE_MS });
+  };
+
+  const renew = () => {
+    if (held === undefined) return;
+    const path = held.path;
+    void fs.writeText(path, leaseText());
+    held.renew = clock.setTimeout(renew, TURN_RENEW_MS);
+  };
+
+  /** Claims slot `path`, clearing a lease that is over first. */
+  const claim = async (path: string, entries: Parameters<typeof leaseOver>[1]): Promise<boolean> => {
+    const createExclusive = fs.createExclusive?.bind(fs);
+    if (createExclusive === undefined) return true;
+    if (await createExclusive(path, leaseText())) return true;
+    const text = await fs.readText(path);
+    const lease = parseTurnLease(text);
+    // A file caught between its creation and its content reads as nothing once; twice, it is junk.
+    if (lease === null && text !== null && !unreadable.has(path)) {
+      unreadable.add(path);
+      return false;
+    }
+    unreadable.delete(path);
+    const over = lease === null ? 'unreadable' : leaseOver(lease, entries, clock.now());
+    if (over === null) return false;
+    debug('turns: %s is free (%s)', path, over);
+    await fs.remove(path);
+    return createExclusive(path, leaseText());
+  };
+
+  return {
+    async take({ onWait, stillWanted }) {
+      const identity = parts.identities.current;
+      if (identity === undefined || !Number.isFinite(parts.maxUnavailable))
+        return { taken: true, waitedMs: 0 };
+      const first = await parts.daemon.list({ fresh: true });
+      // Without the daemon's list the instances cannot be counted: the restart goes on alone.
+      if (!first.ok || instancesOf(first.entries, identity).length <= 1) return { taken: true, waitedMs: 0 };
+      const slots = Math.max(1, Math.floor(parts.maxUnavailable));
+      const dir = join(parts.paths.recordDir, 'turns', turnFolderName(identity));
+      const startedAt = clock.now();
+      let told = false;
+      for (;;) {
+        if (!stillWanted()) return { taken: false };
+        const list = await parts.daemon.list({ fresh: true });
+        const entries = list.ok ? list.entries : null;
+        for (let slot = 0; slot < slots; slot++) {
+          const path = join(dir, `slot-${slot}.json`);
+          if (!(await claim(path, entries))) continue;
+          if (!stillWanted()) {
+            await fs.remove(path);
+            return { taken: false };
+          }
+          held = { path, renew: clock.setTimeout(renew, TURN_RENEW_MS) };
+          debug('turns: took %s after %d ms', path, clock.now() - startedAt);
+          // Only a turn that had to be waited for counts as a wait.
+          return { taken: true, waitedMs: told ? clock.now() - startedAt : 0 };
+        }
+        if (!told) onWait(slots);
+        told = true;
+        await cancellableDelay(clock, TURN_POLL_MS).done;
+      }
+    },
+    async release() {
+      if (held === undefined) return;
+      const { path, renew: timer } = held;
+      held = undefined;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      await fs.remove(path);
+    },
+  };
+}
