@@ -175,7 +175,9 @@ export function analyze({ lines, corrupt, driver }) {
   const opened = new Map();
   const cancelled = new Map();
   const failed = new Map();
-  for (const r of reqs) if (r.status === 'restarting' || r.status === 'deferred') inc(opened, r.pid);
+  // A request opens a group when it is the first: it restarts now, defers, or waits for its turn.
+  const opens = new Set(['restarting', 'deferred', 'waitingTurn']);
+  for (const r of reqs) if (opens.has(r.status)) inc(opened, r.pid);
   for (const c of cancelLines) if (c.ok) inc(cancelled, c.pid);
   // A restart that found its worker replaced by a reload hands over to pm2 (which stops that worker):
   // an expected outcome, closed like a cancel. Any other failure breaks the invariant below.
