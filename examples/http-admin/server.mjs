@@ -15,7 +15,13 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
-import { getDefaultPm2Self, getInfo, gracefulRestart, hasPendingRestart } from 'pm2-self';
+import {
+  getInfo,
+  getLastRestart,
+  gracefulRestart,
+  hasPendingRestart,
+  installShutdownHandler,
+} from 'pm2-self';
 
 const MAX_BODY_BYTES = 16 * 1024;
 const MAX_REASON_LENGTH = 200;
@@ -34,7 +40,6 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(78);
 }
 
-const self = getDefaultPm2Self();
 const sha256 = (text) => createHash('sha256').update(text, 'utf8').digest();
 const tokenDigest = sha256(token);
 
@@ -158,7 +163,7 @@ const routes = {
     GET: async (_request, response) => {
       sendJson(response, 200, {
         info: await getInfo({ live: true }),
-        lastRestart: await self.getLastRestart(),
+        lastRestart: await getLastRestart(),
         restartPending: hasPendingRestart(),
       });
     },
@@ -228,7 +233,7 @@ function closeServer(signal) {
 }
 
 // pm2 stopping or restarting us: stop taking requests before the exit.
-self.installShutdownHandler({ beforeExit: ({ signal }) => closeServer(signal) });
+installShutdownHandler({ beforeExit: ({ signal }) => closeServer(signal) });
 
 server.listen(port, host, () => {
   const address = /** @type {import('node:net').AddressInfo} */ (server.address());
