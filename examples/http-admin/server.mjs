@@ -21,6 +21,7 @@ import {
   gracefulRestart,
   hasPendingRestart,
   installShutdownHandler,
+  on,
 } from 'pm2-self';
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -153,6 +154,8 @@ function sendJson(response, status, body, headers = {}) {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
+    // Once the server is closing, a keep-alive connection closes after this response.
+    ...(server.listening ? {} : { connection: 'close' }),
     ...headers,
   });
   response.end(text);
@@ -215,7 +218,11 @@ const server = createServer((request, response) => {
 server.requestTimeout = 10_000;
 server.headersTimeout = 5_000;
 
-/** Stops accepting connections and resolves once open ones are closed (or `signal` aborts). */
+/**
+ * Stops accepting connections, closes the idle keep-alive ones (a busy one closes after its response,
+ * see sendJson) and resolves once all are closed; when `signal` aborts (the hook's time budget ran
+ * out), closes the rest at once.
+ */
 function closeServer(signal) {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
@@ -234,6 +241,7 @@ function closeServer(signal) {
 
 // pm2 stopping or restarting us: stop taking requests before the exit.
 installShutdownHandler({ beforeExit: ({ signal }) => closeServer(signal) });
+on('hookFailed', ({ message }) => console.error(`http-admin: ${message}`));
 
 server.listen(port, host, () => {
   const address = /** @type {import('node:net').AddressInfo} */ (server.address());

@@ -44,7 +44,10 @@ export interface RestartEvents {
   };
   /** A restart was refused before anything was done; the process keeps running. */
   refused: Extract<MachineNotice, { type: 'refused' }>;
-  /** Hooks given to a request that joined one whose hooks already ran; they never run. */
+  /**
+   * Hooks given to a request that joined one whose hooks already run (or whose exit is under way);
+   * they never run.
+   */
   hooksRejected: Extract<MachineNotice, { type: 'hooksRejected' }>;
   /** The restart could not be carried out at exit time; the process keeps running. */
   failed: Extract<MachineNotice, { type: 'failed' }>;
