@@ -42,7 +42,8 @@ export function getInfo(options?: { live?: boolean }): Promise<Pm2Info | null> {
 
 /**
  * Restarts this process through pm2: now when no task runs, otherwise once the last task ends.
- * Resolves with `restarting`, `deferred`, `alreadyPending` or `refused` (the process keeps running).
+ * Resolves with an outcome object whose `status` is `restarting`, `deferred`, `alreadyPending`,
+ * `cancelled` or `refused` (the process keeps running); it resolves before any `beforeExit` hook runs.
  *
  * @throws TypeError when an option is invalid.
  * @example
@@ -54,12 +55,18 @@ export function gracefulRestart(options?: GracefulRestartOptions): Promise<Resta
   return getDefaultPm2Self().gracefulRestart(options);
 }
 
-/** True while a restart is pending (deferred) or under way. */
+/**
+ * True from the moment a restart is asked for (or pm2's stop arrives) until it ends or is cancelled:
+ * while it is planned, deferred, or under way.
+ */
 export function hasPendingRestart(): boolean {
   return getDefaultPm2Self().hasPendingRestart();
 }
 
-/** Cancels a deferred restart; true when one was pending and is now cancelled. */
+/**
+ * Cancels a restart that is being planned or waits for tasks; true when one was cancelled. A restart
+ * whose hooks already run, or pm2's stop, cannot be cancelled.
+ */
 export function clearPendingRestart(): boolean {
   return getDefaultPm2Self().clearPendingRestart();
 }

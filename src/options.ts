@@ -33,7 +33,8 @@ export interface Pm2SelfOptions {
    */
   route?: DaemonRoute;
   /**
-   * Time limit for one daemon query; the CLI child is killed past it.
+   * Time limit for one whole daemon query: the socket and, with `route: 'auto'`, the CLI fallback
+   * together. The CLI child is killed past it.
    * @defaultValue `5000` (DEFAULTS.queryTimeoutMs)
    */
   queryTimeoutMs?: number;
@@ -47,7 +48,7 @@ export interface Pm2SelfOptions {
    */
   cacheTtlMs?: number;
   /**
-   * Largest `pm2 jlist` output accepted, in bytes.
+   * Largest daemon list accepted, in bytes: the socket's reply as well as `pm2 jlist` output.
    * @defaultValue `67108864` (DEFAULTS.maxListBytes)
    */
   maxListBytes?: number;

@@ -11,8 +11,10 @@ import type { RestartRecord } from './restart/restart-record.js';
 /**
  * Makes pm2's own stop, restart and reload wait for running tasks: on SIGINT, SIGTERM or pm2's
  * `'shutdown'` message, tasks finish and the hooks run before the exit, within pm2's `kill_timeout`
- * (less `marginMs`): pm2 kills the process then. Set `kill_timeout` above your longest task.
- * Installing it again adds hooks (each function once). Returns the uninstall.
+ * (less `marginMs`). A task still running when that budget ends is cut: the process exits, as pm2
+ * would kill it at `kill_timeout` (default 1600 ms). Set `kill_timeout` above your longest task.
+ * Installing it again adds hooks (each function once); a second signal exits at once. Returns the
+ * uninstall.
  *
  * @throws TypeError when an option is invalid.
  * @example

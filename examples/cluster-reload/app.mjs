@@ -16,13 +16,21 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getDefaultPm2Self, getInfo, isPm2SelfError } from 'pm2-self';
+import {
+  getDefaultPm2Self,
+  getInfo,
+  installShutdownHandler,
+  isPm2SelfError,
+  on,
+  restartWhen,
+  runTask,
+} from 'pm2-self';
 
 const TASK_LOG = process.env.TASK_LOG || join(tmpdir(), 'pm2-self-cluster-reload.log');
 const TASK_EVERY_MS = Number(process.env.TASK_EVERY_MS) > 0 ? Number(process.env.TASK_EVERY_MS) : 250;
 const PORT = Number(process.env.PORT || 8788);
 
-const self = getDefaultPm2Self();
+const self = getDefaultPm2Self(); // for its restartState, shown on GET /
 // Small appends to an O_APPEND file are atomic: both workers share one log.
 const log = (line) => appendFile(TASK_LOG, `${process.pid} ${line}\n`);
 
@@ -44,29 +52,37 @@ function startOneTask() {
   const id = `${process.pid}-${++counter}`;
   const ms = 400 + Math.floor(Math.random() * 800);
   // Logging happens inside the task: a begun task is counted, and it ends only after its 'end' is on disk.
-  self
-    .runTask(async () => {
-      await log(`begin ${id}`);
-      await sleep(ms);
-      await log(`end ${id}`);
-    }, id)
-    .catch((error) => {
-      if (!isPm2SelfError(error, 'ERR_PM2SELF_NOT_ACCEPTING_TASKS')) throw error;
-      clearInterval(ticker); // pm2 is stopping this worker: no new work
-      void log('refused');
-    });
+  runTask(async () => {
+    await log(`begin ${id}`);
+    await sleep(ms);
+    await log(`end ${id}`);
+  }, id).catch((error) => {
+    // Every rejection is handled here: under `pmx: false` an unhandled one would crash the worker.
+    if (!isPm2SelfError(error, 'ERR_PM2SELF_NOT_ACCEPTING_TASKS')) return console.error('task failed', error);
+    clearInterval(ticker); // pm2 is stopping this worker: no new work
+    void log('refused');
+  });
 }
 
-self.on('requested', ({ kind, reason }) => {
+on('requested', ({ kind, reason }) => {
   if (kind !== 'shutdown') return;
   void log(`shutdown ${reason}`); // `pm2 SIGINT`: what pm2 sent
   server.close(); // stop taking connections at once; the cluster routes new ones to the other workers
 });
-self.on('deferred', ({ tasks }) => void log(`deferred ${tasks}`));
-self.on('hookFailed', ({ message }) => void log(`hook-failed ${message}`));
+on('deferred', ({ tasks }) => void log(`deferred ${tasks}`));
+on('hookFailed', ({ message }) => void log(`hook-failed ${message}`));
 process.on('exit', (code) => appendFileSync(TASK_LOG, `${process.pid} exit ${code}\n`)); // only sync work runs here
 
-self.installShutdownHandler({ refuseNewTasks: true });
+installShutdownHandler({ refuseNewTasks: true });
+
+// A graceful memory and uptime limit instead of pm2's max_memory_restart; the instances take turns.
+restartWhen({
+  rssAboveBytes: 512 * 1024 * 1024, // or heapUsedAboveBytes
+  sustainedForMs: 30_000, // the limit must hold this long, not one sample (default 30 s)
+  maxUptimeMs: 6 * 3_600_000,
+  jitterMs: 10 * 60_000, // a random offset per process, so instances do not go together
+  deadlineMs: 60_000, // and any other option of gracefulRestart
+});
 
 server.listen(PORT, () => {
   ticker = setInterval(startOneTask, TASK_EVERY_MS);

@@ -15,7 +15,14 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
-import { getDefaultPm2Self, getInfo, gracefulRestart, hasPendingRestart } from 'pm2-self';
+import {
+  getInfo,
+  getLastRestart,
+  gracefulRestart,
+  hasPendingRestart,
+  installShutdownHandler,
+  on,
+} from 'pm2-self';
 
 const MAX_BODY_BYTES = 16 * 1024;
 const MAX_REASON_LENGTH = 200;
@@ -34,7 +41,6 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(78);
 }
 
-const self = getDefaultPm2Self();
 const sha256 = (text) => createHash('sha256').update(text, 'utf8').digest();
 const tokenDigest = sha256(token);
 
@@ -148,6 +154,8 @@ function sendJson(response, status, body, headers = {}) {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
+    // Once the server is closing, a keep-alive connection closes after this response.
+    ...(server.listening ? {} : { connection: 'close' }),
     ...headers,
   });
   response.end(text);
@@ -158,7 +166,7 @@ const routes = {
     GET: async (_request, response) => {
       sendJson(response, 200, {
         info: await getInfo({ live: true }),
-        lastRestart: await self.getLastRestart(),
+        lastRestart: await getLastRestart(),
         restartPending: hasPendingRestart(),
       });
     },
@@ -210,7 +218,11 @@ const server = createServer((request, response) => {
 server.requestTimeout = 10_000;
 server.headersTimeout = 5_000;
 
-/** Stops accepting connections and resolves once open ones are closed (or `signal` aborts). */
+/**
+ * Stops accepting connections, closes the idle keep-alive ones (a busy one closes after its response,
+ * see sendJson) and resolves once all are closed; when `signal` aborts (the hook's time budget ran
+ * out), closes the rest at once.
+ */
 function closeServer(signal) {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
@@ -228,7 +240,8 @@ function closeServer(signal) {
 }
 
 // pm2 stopping or restarting us: stop taking requests before the exit.
-self.installShutdownHandler({ beforeExit: ({ signal }) => closeServer(signal) });
+installShutdownHandler({ beforeExit: ({ signal }) => closeServer(signal) });
+on('hookFailed', ({ message }) => console.error(`http-admin: ${message}`));
 
 server.listen(port, host, () => {
   const address = /** @type {import('node:net').AddressInfo} */ (server.address());

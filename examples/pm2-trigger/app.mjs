@@ -13,42 +13,40 @@
  * until the current job ends; new jobs are refused once a restart is pending.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { exposeToPm2, getDefaultPm2Self, isPm2SelfError } from 'pm2-self';
+import { exposeToPm2, getLastRestart, on, tryBeginTask } from 'pm2-self';
 
 const JOB_MS = Number(process.env.JOB_MS) > 0 ? Number(process.env.JOB_MS) : 1500;
-const self = getDefaultPm2Self();
 
 // At start-up, in every generation: pm2 forgets a process's actions when it exits.
 exposeToPm2({ refuseNewTasks: true });
 
-self.on('requested', ({ reason }) => console.log(`restart requested: ${reason}`));
-self.on('deferred', ({ tasks }) => console.log(`restart deferred: waiting for ${tasks} task(s)`));
-self.on('restarting', ({ strategy }) => console.log(`restarting now (${strategy.type})`));
+on('requested', ({ reason }) => console.log(`restart requested: ${reason}`));
+on('deferred', ({ tasks }) => console.log(`restart deferred: waiting for ${tasks} task(s)`));
+on('restarting', ({ strategy }) => console.log(`restarting now (${strategy.type})`));
 /** @param {string} what */
 const restartDropped = (what) => {
   console.log(`restart ${what}`);
   void workLoop(); // the loop stopped when new tasks were refused
 };
-self.on('cancelled', (event) => restartDropped(`cancelled: ${event.cause}`));
-self.on('failed', (event) => restartDropped(`failed: ${event.message}`));
+on('cancelled', (event) => restartDropped(`cancelled: ${event.cause}`));
+on('failed', (event) => restartDropped(`failed: ${event.message}`));
 
 let jobs = 0;
 async function workLoop() {
   for (;;) {
+    const n = ++jobs;
+    const task = tryBeginTask(`job ${n}`);
+    if (task === null) return; // a restart is pending: no new job
     try {
-      const n = ++jobs;
-      await self.runTask(async () => {
-        await sleep(JOB_MS);
-        console.log(`job ${n} done`);
-      }, `job ${n}`);
-    } catch (error) {
-      if (isPm2SelfError(error, 'ERR_PM2SELF_NOT_ACCEPTING_TASKS')) return; // a restart is pending
-      throw error;
+      await sleep(JOB_MS);
+      console.log(`job ${n} done`);
+    } finally {
+      task.end();
     }
   }
 }
 
-const last = await self.getLastRestart();
+const last = await getLastRestart();
 console.log(
   `pm2-trigger: pid ${process.pid}, jobs of ${JOB_MS} ms; last restart: ${last ? `"${last.reason}" (${last.initiator}, pid ${last.previousPid})` : 'none'}`,
 );

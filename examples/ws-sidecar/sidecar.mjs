@@ -13,7 +13,15 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import { getDefaultPm2Self, getInfo, gracefulRestart, isPm2SelfError } from 'pm2-self';
+import {
+  getInfo,
+  getLastRestart,
+  gracefulRestart,
+  installShutdownHandler,
+  isPm2SelfError,
+  on,
+  runTask,
+} from 'pm2-self';
 
 const HUB_URL = process.env.HUB_URL;
 if (!HUB_URL) {
@@ -21,7 +29,6 @@ if (!HUB_URL) {
   process.exit(78); // EX_CONFIG
 }
 
-const self = getDefaultPm2Self();
 let ws = null;
 let leaving = false; // set once we close the socket on purpose: no reconnect after that
 let backoffMs = 250;
@@ -78,7 +85,7 @@ async function leaveHub(reason, signal) {
 async function runHubTask({ id, ms }) {
   try {
     // The reply is part of the task: a deferred restart waits until the hub has been answered.
-    await self.runTask(async () => {
+    await runTask(async () => {
       await sleep(ms);
       send({ type: 'task-done', id });
     }, `task ${id}`);
@@ -113,7 +120,7 @@ function connect() {
   ws = socket;
   socket.on('open', async () => {
     backoffMs = 250;
-    send({ type: 'identify', info: await getInfo(), lastRestart: await self.getLastRestart() });
+    send({ type: 'identify', info: await getInfo(), lastRestart: await getLastRestart() });
   });
   socket.on('message', (data) =>
     onHubMessage(data).catch((error) => console.error('sidecar: message failed', error)),
@@ -129,11 +136,11 @@ function connect() {
 }
 
 // A restart that could not be carried out leaves this process running: rejoin the hub.
-self.on('failed', () => {
+on('failed', () => {
   leaving = false;
   if (ws === null || ws.readyState === WebSocket.CLOSED) connect();
 });
 
 // pm2 stopping or restarting us (`pm2 restart`, `pm2 stop`, `pm2 reload`): also finish tasks and say goodbye.
-self.installShutdownHandler({ beforeExit: ({ reason, signal }) => leaveHub(`pm2: ${reason}`, signal) });
+installShutdownHandler({ beforeExit: ({ reason, signal }) => leaveHub(`pm2: ${reason}`, signal) });
 connect();

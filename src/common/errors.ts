@@ -1,6 +1,7 @@
 /**
  * The error catalogue: every error pm2-self throws is a {@link Pm2SelfError} with one of these codes.
- * Expected outcomes (deferred, already pending, not under pm2) are return values, not errors.
+ * Expected outcomes (deferred, already pending, not under pm2) are return values, not errors: a refused
+ * restart resolves with one of these codes in `{ status: 'refused', code, why }`.
  */
 export const ERROR_MESSAGES = {
   ERR_PM2SELF_NOT_UNDER_PM2: 'This process is not managed by pm2.',
@@ -29,11 +30,16 @@ export interface Pm2SelfErrorOptions {
 
 /**
  * The one error class of pm2-self. Tell errors apart by {@link Pm2SelfError.code}, never by message.
+ * `gracefulRestart()` does not throw it: a refusal is the outcome `{ status: 'refused', code, why }`.
  *
  * @example
  * ```ts
- * try { await gracefulRestart({ reason: 'update' }); }
- * catch (error) { if (isPm2SelfError(error, 'ERR_PM2SELF_NOT_UNDER_PM2')) console.log('not under pm2'); }
+ * try {
+ *   await runTask(() => importBatch(file), 'import-batch');
+ * } catch (error) {
+ *   if (isPm2SelfError(error, 'ERR_PM2SELF_NOT_ACCEPTING_TASKS')) requeue(file); // a restart is under way
+ *   else throw error;
+ * }
  * ```
  */
 export class Pm2SelfError extends Error {

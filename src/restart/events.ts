@@ -51,7 +51,10 @@ export interface RestartEvents {
   waitingTurn: { readonly type: 'waitingTurn'; readonly reason: string; readonly holders: number };
   /** The request had its turn after waiting `waitedMs`; it goes on. */
   turnTaken: { readonly type: 'turnTaken'; readonly reason: string; readonly waitedMs: number };
-  /** Hooks given to a request that joined one whose hooks already ran; they never run. */
+  /**
+   * Hooks given to a request that joined one whose hooks already run (or whose exit is under way);
+   * they never run.
+   */
   hooksRejected: Extract<MachineNotice, { type: 'hooksRejected' }>;
   /** The restart could not be carried out at exit time; the process keeps running. */
   failed: Extract<MachineNotice, { type: 'failed' }>;

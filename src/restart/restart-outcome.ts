@@ -10,7 +10,8 @@ export type { RequestOptions as RestartRequestOptions } from './request.js';
  * - `deferred`: tasks run; the restart follows when the last one ends.
  * - `alreadyPending`: another request (or pm2's stop) is pending: this one joined it. `pending` says
  *   what is pending: after a `shutdown` (pm2 stopping or restarting the app) the app comes back only
- *   if pm2 restarts it. `rejectedHooks` counts hooks given too late to run (the hooks already ran).
+ *   if pm2 restarts it. `rejectedHooks` counts hooks given too late to run (the hooks already run, or
+ *   the exit is under way).
  * - `waitingTurn`: other instances of this app are restarting (`holders` of `maxUnavailable`): this
  *   one waits for its turn, then goes on as `restarting` or `deferred` would (see the events).
  * - `cancelled`: `clearPendingRestart()` cancelled the request before it was planned.

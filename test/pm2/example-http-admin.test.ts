@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/free-port.js';
@@ -189,5 +190,7 @@ describe('examples/http-admin under real pm2', () => {
       previousPid: before.info.pid,
       strategy: 'exit',
     });
+    // The hook (answer sent, then the server closed) finished within its budget: no hookFailed.
+    expect(await readFile(join(sandbox.home, 'logs', 'http-admin-error.log'), 'utf8')).not.toContain('hook');
   });
 });
