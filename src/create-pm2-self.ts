@@ -63,7 +63,7 @@ export interface Pm2Self {
   getIdentity(): Promise<Identity>;
   /**
    * The record left by the generation before this one, when it restarted through pm2-self or a pm2
-   * signal; null otherwise. The first call reads (and removes) the file; later calls give the same answer.
+   * signal; null otherwise. The call that finds the record removes the file; later calls give the same record.
    */
   getLastRestart(): Promise<RestartRecord | null>;
   /** Restarts now when idle, defers while tasks run; resolves with what happened. */

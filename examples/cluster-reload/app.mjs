@@ -32,7 +32,11 @@ const PORT = Number(process.env.PORT || 8788);
 
 const self = getDefaultPm2Self(); // for its restartState, shown on GET /
 // Small appends to an O_APPEND file are atomic: both workers share one log.
-const log = (line) => appendFile(TASK_LOG, `${process.pid} ${line}\n`);
+// A failed write is reported, never left as an unhandled rejection (that would crash under pmx: false).
+const log = (line) =>
+  appendFile(TASK_LOG, `${process.pid} ${line}\n`).catch((error) =>
+    console.error(`task log: ${error.message}`),
+  );
 
 const server = createServer((_request, response) => {
   response.setHeader('content-type', 'application/json');
