@@ -2,12 +2,13 @@
  * `pm2 start npm -- start`: pm2 tracks npm, and the app runs as `npm start` -> `sh -c node app` ->
  * node. The app identifies itself (relation `wrapper`), restarts through the launchers (pm2 sees npm
  * exit and brings the app back), drains on pm2's stop, and a worker it spawns still refuses. Each
- * case runs with pm2's injected @pm2/io and with `pmx: false`.
+ * case runs with pm2's injected @pm2/io and with `pmx: false`, against pm2 7.0.4, 6.0.14 and 5.4.3.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
+import { PM2_RELEASES } from '../helpers/pm2-releases.js';
 import {
   eventsFile,
   findEvent,
@@ -27,7 +28,7 @@ const VARIANTS = [
   { label: 'pmx: false', suffix: '-nopmx', pmx: { pmx: false } },
 ] as const;
 
-describe('an app started by npm (pm2 start npm -- start)', () => {
+describe.each(PM2_RELEASES)('an app started by npm (pm2 start npm -- start) ($label)', (release) => {
   let sandbox: Pm2Sandbox;
   let appDir: string;
   const file = (name: string) => eventsFile(sandbox, name);
@@ -40,7 +41,7 @@ describe('an app started by npm (pm2 start npm -- start)', () => {
   });
 
   beforeAll(async () => {
-    sandbox = await createPm2Sandbox('pm2-self-npm-');
+    sandbox = await createPm2Sandbox('pm2-self-npm-', { bin: release.bin });
     appDir = join(sandbox.home, 'app');
     await mkdir(appDir);
     const start = `node ${JSON.stringify(RESTART_APP)}`;

@@ -1119,3 +1119,34 @@ describe('an injected machine', () => {
     expect(world.self.restartState.phase).toBe('exiting');
   });
 });
+
+describe('restart record files', () => {
+  it('temporary files of writers that died between write and rename are found for removal', async () => {
+    const { staleTemporaryFiles } = await import('../../src/restart/restart-record.js');
+    const alive = new Set([100]);
+    expect(
+      staleTemporaryFiles(
+        ['restart-0.json', 'restart-0.json.100.tmp', 'restart-1.json.200.tmp', 'list-v1.json', 'x.tmp'],
+        (pid) => alive.has(pid),
+      ),
+    ).toEqual(['restart-1.json.200.tmp']);
+  });
+
+  it("writing a record sweeps a dead writer's temporary file", async () => {
+    const files = new Map([[`${recordFile(0)}.999999.tmp`, '{"partial']]);
+    const world = createWorld({ files, now: FORK_STARTED_AT + 60_000 });
+    await world.self.gracefulRestart();
+    await world.clock.runAll();
+    expect(world.exits).toHaveLength(1);
+    expect([...files.keys()].filter((path) => path.endsWith('.tmp'))).toEqual([]);
+    expect(files.has(recordFile(0))).toBe(true);
+  });
+
+  it('getInfo() is frozen, live or not', async () => {
+    const world = createWorld();
+    const info = await world.self.getInfo();
+    expect(Object.isFrozen(info)).toBe(true);
+    expect(Object.isFrozen(info?.settings)).toBe(true);
+    expect(Object.isFrozen(await world.self.getInfo({ live: true }))).toBe(true);
+  });
+});
