@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
+import { PMX_VARIANTS } from '../helpers/pmx-variants.js';
 import { PM2_RELEASES } from '../helpers/pm2-releases.js';
 import {
   eventsFile,
@@ -23,10 +24,7 @@ import {
   type AppSpec,
 } from '../apps/restart/harness.js';
 
-const VARIANTS = [
-  { label: 'with @pm2/io', suffix: '', pmx: {} },
-  { label: 'pmx: false', suffix: '-nopmx', pmx: { pmx: false } },
-] as const;
+const VARIANTS = PMX_VARIANTS;
 
 describe.each(PM2_RELEASES)('an app started by npm (pm2 start npm -- start) ($label)', (release) => {
   let sandbox: Pm2Sandbox;

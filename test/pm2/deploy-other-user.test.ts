@@ -9,6 +9,7 @@ import { chmod, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
+import { PMX_VARIANTS } from '../helpers/pmx-variants.js';
 import {
   PM2_SELF_DIST,
   RESTART_APP,
@@ -21,10 +22,7 @@ import {
 } from '../apps/restart/harness.js';
 
 const asRoot = process.platform === 'linux' && process.getuid?.() === 0;
-const VARIANTS = [
-  { label: 'with @pm2/io', suffix: '', pmx: {} },
-  { label: 'pmx: false', suffix: '-nopmx', pmx: { pmx: false } },
-] as const;
+const VARIANTS = PMX_VARIANTS;
 
 describe.runIf(asRoot)('an app pm2 runs as another user (uid nobody), daemon as root', () => {
   let sandbox: Pm2Sandbox;

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
+import { PMX_VARIANTS } from '../helpers/pmx-variants.js';
 import {
   eventsFile,
   findEvent,
@@ -18,10 +19,7 @@ import {
   type AppSpec,
 } from '../apps/restart/harness.js';
 
-const VARIANTS = [
-  { label: 'with @pm2/io', suffix: '', pmx: {} },
-  { label: 'pmx: false', suffix: '-nopmx', pmx: { pmx: false } },
-] as const;
+const VARIANTS = PMX_VARIANTS;
 
 describe('restartWhen under real pm2', () => {
   let sandbox: Pm2Sandbox;
