@@ -6,7 +6,7 @@
 import { invalidOption } from '../common/errors.js';
 import { checkDuration } from '../common/option-checks.js';
 
-/** The limits of {@link evaluatePolicy}, all optional; at least one of the three limits is required. */
+/** The limits of a self-restart policy, all optional; at least one of the three limits is required. */
 export interface RestartPolicyLimits {
   /** Restart when the resident set size stays above this many bytes for `sustainedForMs`. */
   rssAboveBytes?: number;
