@@ -13,10 +13,11 @@ import type {
 } from './machine.js';
 import type { PlannedRestart } from './plan-restart.js';
 import type { PendingRequest, RequestOptions } from './request.js';
-import { describeRestart, type RecordTarget, type RestartRecord } from './restart-record.js';
+import type { RestartRecord } from './restart-record.js';
+import { outcomeOfNotice } from './outcome-of-notice.js';
 import type { RestartOutcome } from './restart-outcome.js';
+import { performExit } from './perform-exit.js';
 import { runHooks } from './run-hooks.js';
-import type { RestartStrategy } from './strategy.js';
 import type { Turns } from './turns.js';
 import { createTaskRegistry, type TaskHandle, type TaskSnapshot } from './task-registry.js';
 
@@ -60,8 +61,6 @@ export interface RestartController {
   tasks(): readonly TaskSnapshot[];
   on<K extends RestartEventName>(name: K, listener: (event: RestartEvents[K]) => void): () => void;
 }
-
-const OUTCOME_NOTICES = new Set(['refused', 'deferred', 'draining', 'cancelled', 'requested']);
 
 /** Creates a {@link RestartController} around a machine. */
 export function createRestartController(context: ControllerContext): RestartController {
@@ -120,27 +119,6 @@ export function createRestartController(context: ControllerContext): RestartCont
     resolve?.(outcome);
   };
 
-  const outcomeOf = (notice: Extract<RestartEffect, { type: 'notify' }>['notice']): RestartOutcome | null => {
-    switch (notice.type) {
-      case 'refused':
-        return { status: 'refused', code: notice.code, why: notice.why };
-      case 'deferred':
-        return { status: 'deferred', tasks: notice.tasks };
-      case 'cancelled':
-        return { status: 'cancelled' };
-      case 'draining': {
-        const plan = state.request?.plan?.plan;
-        if (notice.kind !== 'restart' || !plan?.ok) return null;
-        return { status: 'restarting', strategy: plan.strategy, why: plan.why };
-      }
-      case 'requested':
-        // pm2's stop took over the request being planned.
-        return notice.kind === 'shutdown' ? alreadyPending(0) : null;
-      default:
-        return null;
-    }
-  };
-
   const perform = (effect: RestartEffect): void => {
     if (exited && effect.type !== 'acceptTask' && effect.type !== 'refuseTask') return;
     switch (effect.type) {
@@ -162,8 +140,8 @@ export function createRestartController(context: ControllerContext): RestartCont
         debug('restart: %s %j', notice.type, notice);
         events.emit(notice.type, notice as never);
         if (notice.type === 'cancelled' || notice.type === 'failed') void context.turns?.release();
-        if (waiter !== undefined && OUTCOME_NOTICES.has(notice.type)) {
-          const outcome = outcomeOf(notice);
+        if (waiter !== undefined) {
+          const outcome = outcomeOfNotice(notice, state, alreadyPending);
           if (outcome !== null) settleWaiter(outcome);
         }
         return;
@@ -271,76 +249,15 @@ export function createRestartController(context: ControllerContext): RestartCont
     dispatch({ type: 'drainFinished', at: clock.now() });
   };
 
-  const exit = async () => {
-    try {
-      await performExit(state.request as PendingRequest);
-    } catch (error) {
-      const message = `a port failed while the exit was prepared: ${error instanceof Error ? error.message : String(error)}`;
-      if (state.request?.kind === 'shutdown') exitProcess(0);
-      else dispatch({ type: 'restartFailed', at: clock.now(), cause: 'portFailed', message });
-    }
-  };
-
-  const performExit = async (request: PendingRequest) => {
-    if (request.kind === 'shutdown') return exitForPm2(request);
-    const planned = request.plan as PlannedRestart;
-    if (!planned.plan.ok) return;
-    const { strategy, why } = planned.plan;
-    if (strategy.type === 'exit' && !(await context.stillTracked())) {
-      // A cluster reload replaced this worker after the plan: pm2 stops it itself; an exit now would
-      // make pm2 respawn the old worker beside the new one.
-      const message = 'this process is no longer the one pm2 tracks (replaced by a reload); pm2 will stop it';
-      dispatch({ type: 'restartFailed', at: clock.now(), cause: 'superseded', message });
-      return;
-    }
-    if (exited || state.request?.kind === 'shutdown') return;
-    const record = await leaveRecord(request, planned.target, strategy);
-    if (exited) return;
-    events.emit('restarting', { type: 'restarting', reason: request.reason, strategy, why, record });
-    if (strategy.type !== 'daemon') return exitProcess(strategy.code);
-    const sent = await context.requestDaemonRestart(strategy.pmId);
-    if (!sent.ok) {
-      // No restart follows: the next generation must not read this one's record as its reason.
-      if (record === 'written') await context.discardRecord(strategy.pmId);
-      const message = sent.message ?? 'the daemon did not accept the restart request';
-      dispatch({ type: 'restartFailed', at: clock.now(), cause: 'daemonRefused', message });
-      return;
-    }
-    // The daemon now stops this process (SIGINT, then SIGKILL after kill_timeout). If it never does, give up.
-    const message = 'the daemon accepted the restart request but did not restart this process';
-    const giveUp = () =>
-      dispatch({ type: 'restartFailed', at: clock.now(), cause: 'daemonTimedOut', message });
-    clock.setTimeout(giveUp, context.daemonRestartGraceMs(planned));
-  };
-
-  const exitForPm2 = async (request: PendingRequest) => {
-    const record = await leaveRecord(request, request.recordAs, { type: 'shutdown' });
-    if (exited) return;
-    const signal = request.signal ?? 'signal';
-    const initiator = request.fromPm2 ? 'pm2' : 'signal';
-    const reason = request.reason;
-    events.emit('exiting', { type: 'exiting', initiator, signal, reason, record, secondSignal: false });
-    exitProcess(0);
-  };
-
-  const leaveRecord = async (
-    request: PendingRequest,
-    target: RecordTarget | null,
-    strategy: RestartStrategy | { type: 'shutdown' },
-  ): Promise<'written' | 'notWritten' | 'none'> => {
-    if (target === null || strategy.type === 'plainExit') return 'none';
-    const record = describeRestart({
-      request,
-      strategy,
-      target,
-      pid: context.process.pid,
-      now: clock.now(),
-      tasks: state.tasks,
+  const exit = () =>
+    performExit({
+      context,
+      events,
+      state: () => state,
+      exited: () => exited,
+      exitProcess,
+      fail: (cause, message) => dispatch({ type: 'restartFailed', at: clock.now(), cause, message }),
     });
-    const written = await context.writeRecord(record);
-    if (!written) debug('restart: the restart record could not be written');
-    return written ? 'written' : 'notWritten';
-  };
 
   const alreadyPending = (rejectedHooks: number): RestartOutcome => {
     const request = state.request as PendingRequest;
@@ -406,7 +323,7 @@ export function createRestartController(context: ControllerContext): RestartCont
     tryBeginTask,
     acceptsTasks() {
       if (state.phase === 'draining' || state.phase === 'exiting') return false;
-      return state.phase === 'idle' || state.request?.refuseNewTasks !== true;
+      return state.phase !== 'deferred' || state.request?.refuseNewTasks !== true;
     },
     tasks: registry.list,
     on: events.on,

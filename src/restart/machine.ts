@@ -2,154 +2,28 @@
  * The restart-deferral machine: a pure `transition(state, event)` that returns the next state and
  * the effects to perform, as data. The request (its options, hooks and plan) lives in the state, so
  * merging a second request is a transition. The machine performs nothing; the controller interprets
- * the effects.
+ * the effects. Its types are in `machine-types.ts`.
  */
-import type { Pm2SelfErrorCode } from '../common/errors.js';
-import type { PlannedRestart } from './plan-restart.js';
 import {
   mergeHooks,
   mergeRequest,
   openRequest,
-  type DeadlinePolicy,
   type PendingRequest,
-  type RequestKind,
   type RequestOptions,
 } from './request.js';
-import type { ExitHook } from './run-hooks.js';
+import type {
+  MachineNotice,
+  RestartEffect,
+  RestartEvent,
+  RestartMachine,
+  RestartState,
+  ShutdownRequest,
+  Transition,
+} from './machine-types.js';
 
 export { mergeDeadlines } from './request.js';
 export type { DeadlinePolicy, PendingRequest, RequestKind, RequestOptions } from './request.js';
-
-/**
- * Phases: nothing pending; a restart request being planned (it is pending already); waiting for
- * tasks; hooks running; the exit under way.
- */
-export type RestartPhase = 'idle' | 'planning' | 'deferred' | 'draining' | 'exiting';
-
-/** The machine's state. */
-export interface RestartState {
-  readonly phase: RestartPhase;
-  /** Tasks begun and not yet ended. */
-  readonly tasks: number;
-  readonly request: PendingRequest | null;
-  /** The id the next request gets. */
-  readonly nextId: number;
-}
-
-/** What a shutdown (pm2 stopping or restarting the app) brings. */
-export interface ShutdownRequest {
-  /** What delivered it: `SIGINT`, `SIGTERM` or `message`. */
-  readonly signal: string;
-  /** Time left before pm2 kills the process, less a margin. */
-  readonly budgetMs: number;
-  readonly refuseNewTasks: boolean;
-  readonly hooks: readonly ExitHook[];
-  readonly hooksTimeoutMs: number;
-  /** The pm_id and restart count to record the stop under; null when this process is not tracked. */
-  readonly recordAs: PendingRequest['recordAs'];
-  /** True when pm2 sent it (this process is tracked by pm2); false for a signal outside pm2 (Ctrl-C). */
-  readonly fromPm2: boolean;
-}
-
-/** Inputs to the machine; `at` is the clock's `now()` when the event happened. */
-export type RestartEvent =
-  | { readonly type: 'restartRequested'; readonly at: number; readonly options: RequestOptions }
-  | {
-      readonly type: 'planned';
-      readonly at: number;
-      readonly requestId: number;
-      /** The `allowPlainExit` the plan was made with. */
-      readonly allowPlainExit: boolean;
-      readonly planned: PlannedRestart;
-    }
-  | ({ readonly type: 'shutdownRequested'; readonly at: number } & ShutdownRequest)
-  | { readonly type: 'taskStarted'; readonly at: number }
-  | { readonly type: 'taskEnded'; readonly at: number }
-  | { readonly type: 'cancelRequested'; readonly at: number }
-  | { readonly type: 'deadlineReached'; readonly at: number }
-  | { readonly type: 'drainFinished'; readonly at: number }
-  | {
-      readonly type: 'restartFailed';
-      readonly at: number;
-      readonly cause: RestartFailureCause;
-      readonly message: string;
-    };
-
-/**
- * Why a restart did not happen at exit time (the process keeps running): `superseded`, a reload
- * replaced this process and pm2 stops it itself; `daemonRefused`, the daemon did not take the restart
- * request; `daemonTimedOut`, it took it but never restarted this process; `portFailed`, a port (a
- * custom one, usually) threw or rejected while the exit was prepared.
- */
-export type RestartFailureCause = 'superseded' | 'daemonRefused' | 'daemonTimedOut' | 'portFailed';
-
-/** Notifications the machine asks the controller to publish. */
-export type MachineNotice =
-  | {
-      readonly type: 'requested';
-      readonly kind: RequestKind;
-      readonly reason: string;
-      readonly coalesced: boolean;
-    }
-  | {
-      readonly type: 'refused';
-      readonly reason: string;
-      readonly code: Pm2SelfErrorCode;
-      readonly why: string;
-    }
-  | { readonly type: 'deferred'; readonly reason: string; readonly tasks: number }
-  | { readonly type: 'cancelled'; readonly reason: string; readonly cause: 'cleared' | 'deadline' }
-  | {
-      readonly type: 'deadlineReached';
-      readonly reason: string;
-      readonly policy: DeadlinePolicy;
-      readonly tasks: number;
-    }
-  | {
-      readonly type: 'draining';
-      readonly kind: RequestKind;
-      readonly reason: string;
-      readonly forced: boolean;
-      readonly tasks: number;
-    }
-  | {
-      readonly type: 'hooksRejected';
-      readonly reason: string;
-      readonly phase: 'draining' | 'exiting';
-      readonly count: number;
-    }
-  | {
-      readonly type: 'failed';
-      readonly reason: string;
-      readonly cause: RestartFailureCause;
-      readonly message: string;
-    };
-
-/** Work for the controller, returned as data. */
-export type RestartEffect =
-  | { readonly type: 'plan'; readonly requestId: number; readonly allowPlainExit: boolean }
-  | { readonly type: 'startDeadlineTimer'; readonly delayMs: number }
-  | { readonly type: 'cancelDeadlineTimer' }
-  | { readonly type: 'drain' }
-  | { readonly type: 'exit' }
-  | { readonly type: 'exitNow'; readonly signal: string; readonly fromPm2: boolean }
-  | { readonly type: 'acceptTask' }
-  | { readonly type: 'refuseTask' }
-  | { readonly type: 'notify'; readonly notice: MachineNotice };
-
-/** The next state and the effects to perform, in order. */
-export interface Transition {
-  readonly state: RestartState;
-  readonly effects: readonly RestartEffect[];
-}
-
-/** A restart machine: the default is {@link restartMachine}; callers may pass their own or wrap it. */
-export interface RestartMachine {
-  /** The state a new controller starts in. */
-  readonly initialState: RestartState;
-  /** The next state and effects for an event; must be pure. */
-  transition(state: RestartState, event: RestartEvent): Transition;
-}
+export type * from './machine-types.js';
 
 const stay = (state: RestartState): Transition => ({ state, effects: [] });
 const notify = (notice: MachineNotice): RestartEffect => ({ type: 'notify', notice });
@@ -302,11 +176,12 @@ function shutdownOptions(event: ShutdownRequest): RequestOptions {
 }
 
 function onTaskStarted(state: RestartState): Transition {
-  const waiting = state.phase === 'planning' || state.phase === 'deferred';
+  // `refuseNewTasks` applies once the request waits for tasks: while it is only being planned (a few
+  // milliseconds), a task may still begin, so a task loop never races the plan into a refusal.
   const refuse =
     state.phase === 'draining' ||
     state.phase === 'exiting' ||
-    (waiting && state.request?.refuseNewTasks === true);
+    (state.phase === 'deferred' && state.request?.refuseNewTasks === true);
   if (refuse) return { state, effects: [{ type: 'refuseTask' }] };
   return { state: { ...state, tasks: state.tasks + 1 }, effects: [{ type: 'acceptTask' }] };
 }

@@ -1,5 +1,6 @@
 import type { Pm2SelfErrorCode } from '../common/errors.js';
-import type { RequestKind, RestartPhase } from './machine.js';
+import type { RestartPhase } from './machine-types.js';
+import type { RequestKind } from './request.js';
 import type { RestartStrategy } from './strategy.js';
 
 export type { RequestOptions as RestartRequestOptions } from './request.js';

@@ -654,4 +654,22 @@ describe('restart machine: focused cases', () => {
     });
     expect(after.state).toBe(stopping);
   });
+
+  it('refuseNewTasks applies once the request waits for tasks, not while it is planned', () => {
+    const planning = transition(busy, request(T0, { refuseNewTasks: true })).state;
+    expect(planning.phase).toBe('planning');
+    const during = transition(planning, { type: 'taskStarted', at: T0 + 1 });
+    expect(during.effects).toEqual([{ type: 'acceptTask' }]);
+    const deferred = transition(during.state, {
+      type: 'planned',
+      at: T0 + 2,
+      requestId: 1,
+      allowPlainExit: false,
+      planned: PLANNED,
+    });
+    expect(deferred.state).toMatchObject({ phase: 'deferred', tasks: 2 });
+    expect(transition(deferred.state, { type: 'taskStarted', at: T0 + 3 }).effects).toEqual([
+      { type: 'refuseTask' },
+    ]);
+  });
 });
