@@ -46,40 +46,50 @@ export interface TurnParts {
 /** Creates the {@link Turns} of one instance. */
 export function createTurns(parts: TurnParts): Turns {
   const { clock, fs, process } = parts.ports;
-  let held: { path: string; renew: TimerHandle | undefined } | undefined;
+  let held: { dir: string; name: string; renew: TimerHandle | undefined } | undefined;
   const unreadable = new Set<string>();
 
-  const leaseText = () => {
+  const lease = (expiresIn: number) => {
     const now = clock.now();
     const pmId = parts.identities.current?.pmId ?? -1;
-    return JSON.stringify({ pmId, pid: process.pid, claimedAt: now, expiresAt: now + TURN_LEASE_MS });
+    return JSON.stringify({ pmId, pid: process.pid, claimedAt: now, expiresAt: now + expiresIn });
   };
 
   const renew = () => {
     if (held === undefined) return;
-    const path = held.path;
-    void fs.writeText(path, leaseText());
+    void fs.writeText(join(held.dir, held.name), lease(TURN_LEASE_MS));
     held.renew = clock.setTimeout(renew, TURN_RENEW_MS);
   };
 
-  /** Claims slot `path`, clearing a lease that is over first. */
-  const claim = async (path: string, entries: Parameters<typeof leaseOver>[1]): Promise<boolean> => {
+  /**
+   * Claims slot `slot`: its leases are files `slot-<k>-<generation>.json`, the highest generation
+   * current. A lease that is over is taken over by creating the next generation exclusively, so of two
+   * waiters that judged the same lease over only one wins; the winner removes the older generations.
+   */
+  const claim = async (dir: string, slot: number, entries: Parameters<typeof leaseOver>[1]) => {
     const createExclusive = fs.createExclusive?.bind(fs);
-    if (createExclusive === undefined) return true;
-    if (await createExclusive(path, leaseText())) return true;
-    const text = await fs.readText(path);
-    const lease = parseTurnLease(text);
-    // A file caught between its creation and its content reads as nothing once; twice, it is junk.
-    if (lease === null && text !== null && !unreadable.has(path)) {
-      unreadable.add(path);
-      return false;
+    if (createExclusive === undefined) return null;
+    const generations = slotGenerations(await fs.list(dir), slot);
+    const current = generations.at(-1);
+    if (current !== undefined) {
+      const path = join(dir, slotFile(slot, current));
+      const text = await fs.readText(path);
+      const reading = parseTurnLease(text);
+      // A file caught between its creation and its content reads as nothing once; twice, it is junk.
+      if (reading === null && text !== null && !unreadable.has(path)) {
+        unreadable.add(path);
+        return null;
+      }
+      unreadable.delete(path);
+      const over = reading === null ? 'unreadable' : leaseOver(reading, entries, clock.now());
+      if (over === null) return null;
+      debug('turns: %s is over (%s)', path, over);
     }
-    unreadable.delete(path);
-    const over = lease === null ? 'unreadable' : leaseOver(lease, entries, clock.now());
-    if (over === null) return false;
-    debug('turns: %s is free (%s)', path, over);
-    await fs.remove(path);
-    return createExclusive(path, leaseText());
+    const next = current === undefined ? 0 : current + 1;
+    const name = slotFile(slot, next);
+    if (!(await createExclusive(join(dir, name), lease(TURN_LEASE_MS)))) return null;
+    await Promise.all(generations.map((old) => fs.remove(join(dir, slotFile(slot, old)))));
+    return name;
   };
 
   return {
@@ -99,14 +109,15 @@ export function createTurns(parts: TurnParts): Turns {
         const list = await parts.daemon.list({ fresh: true });
         const entries = list.ok ? list.entries : null;
         for (let slot = 0; slot < slots; slot++) {
-          const path = join(dir, `slot-${slot}.json`);
-          if (!(await claim(path, entries))) continue;
+          const name = await claim(dir, slot, entries);
+          if (name === null) continue;
+          held = { dir, name, renew: undefined };
           if (!stillWanted()) {
-            await fs.remove(path);
+            await release();
             return { taken: false };
           }
-          held = { path, renew: clock.setTimeout(renew, TURN_RENEW_MS) };
-          debug('turns: took %s after %d ms', path, clock.now() - startedAt);
+          held.renew = clock.setTimeout(renew, TURN_RENEW_MS);
+          debug('turns: took %s after %d ms', name, clock.now() - startedAt);
           // Only a turn that had to be waited for counts as a wait.
           return { taken: true, waitedMs: told ? clock.now() - startedAt : 0 };
         }
@@ -115,12 +126,29 @@ export function createTurns(parts: TurnParts): Turns {
         await cancellableDelay(clock, TURN_POLL_MS).done;
       }
     },
-    async release() {
-      if (held === undefined) return;
-      const { path, renew: timer } = held;
-      held = undefined;
-      if (timer !== undefined) clock.clearTimeout(timer);
-      await fs.remove(path);
-    },
+    release,
   };
+
+  /** Gives the slot back: the lease stays, expired, so the next generation is the next claim. */
+  async function release(): Promise<void> {
+    if (held === undefined) return;
+    const { dir, name, renew: timer } = held;
+    held = undefined;
+    if (timer !== undefined) clock.clearTimeout(timer);
+    await fs.writeText(join(dir, name), lease(-TURN_LEASE_MS));
+  }
+}
+
+function slotFile(slot: number, generation: number): string {
+  return `slot-${slot}-${generation}.json`;
+}
+
+/** The generations of slot `slot` present in a folder listing, ascending. */
+function slotGenerations(names: readonly string[] | null, slot: number): number[] {
+  const pattern = new RegExp(`^slot-${slot}-(\\d{1,12})\\.json$`);
+  return (names ?? [])
+    .map((name) => pattern.exec(name)?.[1])
+    .filter((generation): generation is string => generation !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
 }
