@@ -169,9 +169,9 @@ function section({ ns, by, baseline, windowS, reps, machine, load }) {
     '',
   );
   out.push(
-    "| N | mode | daemon CPU | daemon CPU per app | apps' CPU | p50 | p99 | worst caller p99 | calls/app/s | answers `online` |",
+    "| N | mode | daemon CPU | daemon CPU per app | daemon queries/s | apps' CPU | p50 | p99 | worst caller p99 | calls/app/s | answers `online` |",
   );
-  out.push('|---|---|---|---|---|---|---|---|---|---|');
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const n of ns)
     for (const mode of ['idle', 'seed', 'before', 'after']) {
       const r = by[`${mode}-${n}`];
