@@ -64,7 +64,12 @@ export {
   type ShutdownRequest,
 } from './restart/machine.js';
 export type { RestartOutcome, TaskHandle, TaskSnapshot } from './restart/controller.js';
-export type { RestartEvents, RestartEventName, RecordOutcome } from './restart/events.js';
+export {
+  RESTART_EVENT_NAMES,
+  type RestartEvents,
+  type RestartEventName,
+  type RecordOutcome,
+} from './restart/events.js';
 export type { ExitHook, HookContext } from './restart/run-hooks.js';
 export type { RestartStrategy, DaemonAccess } from './restart/strategy.js';
 export type { RestartRecord, RecordTarget } from './restart/restart-record.js';

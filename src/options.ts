@@ -1,8 +1,6 @@
 import { DEFAULTS } from './common/defaults.js';
 import { invalidOption } from './common/errors.js';
 import { checkDuration, hookList } from './common/option-checks.js';
-
-export { checkDuration, hookList } from './common/option-checks.js';
 import type { DaemonRoute } from './daemon/daemon-query.js';
 import type { RestartPolicyLimits } from './policy/restart-policy.js';
 import type { Ports } from './ports/ports.js';

@@ -5,7 +5,8 @@
  */
 import { DEFAULTS } from './common/defaults.js';
 import type { IdentityCache } from './identity/identity-cache.js';
-import { checkDuration, hookList, type ShutdownHandlerOptions } from './options.js';
+import { checkDuration, hookList } from './common/option-checks.js';
+import type { ShutdownHandlerOptions } from './options.js';
 import type { ProcessPort } from './ports/ports.js';
 import type { RestartController } from './restart/controller.js';
 import { mergeHooks } from './restart/request.js';

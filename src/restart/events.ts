@@ -65,6 +65,25 @@ export interface RestartEvents {
 /** The name of a restart event. */
 export type RestartEventName = keyof RestartEvents;
 
+const EVENT_SET = {
+  requested: true,
+  deferred: true,
+  cancelled: true,
+  deadlineReached: true,
+  draining: true,
+  restarting: true,
+  exiting: true,
+  refused: true,
+  waitingTurn: true,
+  turnTaken: true,
+  hooksRejected: true,
+  failed: true,
+  hookFailed: true,
+} as const satisfies Record<RestartEventName, true>;
+
+/** Every restart event's name (to log them all, say), in the order they usually come. */
+export const RESTART_EVENT_NAMES = Object.keys(EVENT_SET) as readonly RestartEventName[];
+
 /** A small typed event hub; listener errors are swallowed so they never break the machine. */
 export interface EventHub {
   on<K extends RestartEventName>(name: K, listener: (event: RestartEvents[K]) => void): () => void;

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { debug } from '../common/debug.js';
-import type { DaemonQuery } from '../daemon/daemon-query.js';
+import type { DaemonListResult, DaemonQuery } from '../daemon/daemon-query.js';
 import type { Pm2HomePaths } from '../daemon/pm2-home.js';
 import type { IdentityCache } from '../identity/identity-cache.js';
 import type { Ports, TimerHandle } from '../ports/ports.js';
@@ -104,9 +104,9 @@ export function createTurns(parts: TurnParts): Turns {
       const dir = join(parts.paths.recordDir, 'turns', turnFolderName(identity));
       const startedAt = clock.now();
       let told = false;
+      let list: DaemonListResult = first;
       for (;;) {
         if (!stillWanted()) return { taken: false };
-        const list = await parts.daemon.list({ fresh: true });
         const entries = list.ok ? list.entries : null;
         for (let slot = 0; slot < slots; slot++) {
           const name = await claim(dir, slot, entries);
@@ -124,6 +124,7 @@ export function createTurns(parts: TurnParts): Turns {
         if (!told) onWait(slots);
         told = true;
         await cancellableDelay(clock, TURN_POLL_MS).done;
+        list = await parts.daemon.list({ fresh: true });
       }
     },
     release,

@@ -18,6 +18,7 @@ import type {
   ShutdownSignal,
 } from '../../src/ports/ports.js';
 import type { RestartEventName, RestartEvents } from '../../src/restart/events.js';
+import { RESTART_EVENT_NAMES } from '../../src/restart/events.js';
 import { restartMachine, type RestartEffect, type RestartMachine } from '../../src/restart/machine.js';
 import { parseRestartRecord, type RestartRecord } from '../../src/restart/restart-record.js';
 import { createSimClock, flush, type SimClock } from '../helpers/sim-clock.js';
@@ -100,19 +101,7 @@ interface World {
   holds(): number;
 }
 
-const EVENT_NAMES: readonly RestartEventName[] = [
-  'requested',
-  'deferred',
-  'cancelled',
-  'deadlineReached',
-  'draining',
-  'restarting',
-  'refused',
-  'failed',
-  'hookFailed',
-  'exiting',
-  'hooksRejected',
-];
+const EVENT_NAMES = RESTART_EVENT_NAMES;
 
 function createWorld(options: WorldOptions = {}): World {
   const snapshot = options.env === null ? null : envSnapshot(options.env ?? 'fork');

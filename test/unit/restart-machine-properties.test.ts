@@ -12,6 +12,7 @@ import {
   type TaskHandle,
 } from '../../src/restart/controller.js';
 import type { RestartEventName, RestartEvents } from '../../src/restart/events.js';
+import { RESTART_EVENT_NAMES } from '../../src/restart/events.js';
 import { restartMachine, type DeadlinePolicy } from '../../src/restart/machine.js';
 import type { ExitHook } from '../../src/restart/run-hooks.js';
 import { createSimClock, flush } from '../helpers/sim-clock.js';
@@ -92,17 +93,7 @@ type Entry =
   | { readonly type: 'hookStarted' }
   | { readonly type: 'outcome'; readonly outcome: RestartOutcome };
 
-const EVENT_NAMES: readonly RestartEventName[] = [
-  'requested',
-  'deferred',
-  'cancelled',
-  'deadlineReached',
-  'draining',
-  'restarting',
-  'refused',
-  'failed',
-  'hookFailed',
-];
+const EVENT_NAMES = RESTART_EVENT_NAMES;
 
 async function simulate(config: { minUptimeWaitMs: number; hooksTimeoutMs: number }, ops: readonly Op[]) {
   const clock = createSimClock();

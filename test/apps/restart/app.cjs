@@ -52,19 +52,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const lib = require(env.PM2_SELF_DIST);
 const self = lib.getDefaultPm2Self();
-for (const name of [
-  'requested',
-  'deferred',
-  'cancelled',
-  'deadlineReached',
-  'draining',
-  'restarting',
-  'refused',
-  'failed',
-  'hookFailed',
-  'exiting',
-  'hooksRejected',
-]) {
+for (const name of lib.RESTART_EVENT_NAMES) {
   self.on(name, (detail) => record(name, { detail }));
 }
 process.on('exit', (code) => record('exit', { code }));
