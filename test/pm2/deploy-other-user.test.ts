@@ -9,7 +9,6 @@ import { chmod, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
-import { PMX_VARIANTS } from '../helpers/pmx-variants.js';
 import {
   PM2_SELF_DIST,
   RESTART_APP,
@@ -22,7 +21,8 @@ import {
 } from '../apps/restart/harness.js';
 
 const asRoot = process.platform === 'linux' && process.getuid?.() === 0;
-const VARIANTS = PMX_VARIANTS;
+// Started through `run.sh` (interpreter none), the app gets no injected @pm2/io: one variant, as with pmx: false.
+const VARIANTS = [{ label: 'nothing injected', suffix: '', pmx: {} }] as const;
 
 describe.runIf(asRoot)('an app pm2 runs as another user (uid nobody), daemon as root', () => {
   let sandbox: Pm2Sandbox;
@@ -36,6 +36,14 @@ describe.runIf(asRoot)('an app pm2 runs as another user (uid nobody), daemon as 
     await chmod(appDir, 0o755);
     await copyFile(RESTART_APP, join(appDir, 'app.cjs'));
     await copyFile(PM2_SELF_DIST, join(appDir, 'index.cjs'));
+    // pm2 runs a Node script through its own container file, in the checkout, which the other user may
+    // not be able to read: a shell script that `exec`s node (interpreter none) needs only this folder.
+    const launcher = join(appDir, 'run.sh');
+    await writeFile(
+      launcher,
+      `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(appDir, 'app.cjs'))}\n`,
+    );
+    await chmod(launcher, 0o755);
     const apps: AppSpec[] = [];
     for (const { suffix, pmx } of VARIANTS) {
       const name = `other-user${suffix}`;
@@ -45,7 +53,7 @@ describe.runIf(asRoot)('an app pm2 runs as another user (uid nobody), daemon as 
         name,
         scenario: 'idle',
         env: { PM2_SELF_DIST: join(appDir, 'index.cjs'), EVENTS_FILE: events(name) },
-        pm2: { script: join(appDir, 'app.cjs'), cwd: appDir, uid: 'nobody', ...pmx },
+        pm2: { script: launcher, interpreter: 'none', cwd: appDir, uid: 'nobody', ...pmx },
       });
     }
     await startApps(sandbox, apps);

@@ -50,16 +50,25 @@ describe('exposeToPm2 under a real pm2 daemon, through pm2 trigger and pm2 show'
   const app = (list: readonly JlistEntry[], name: string) => list.find((p) => p.name === name);
   const actionsOf = (entry: JlistEntry | undefined) =>
     ((entry?.pm2_env.axm_actions ?? []) as { action_name: string }[]).map((a) => a.action_name);
-  /** The pm2 CLI with its normal output (`pm2 trigger` prints replies only when not silent). */
-  const pm2Loud = async (args: string[]) => {
+  /**
+   * The pm2 CLI with its normal output (`pm2 trigger` prints replies only when not silent). pm2's own
+   * `trigger` can miss a reply that arrives before it counted the receivers and then waits forever
+   * (the hang the pm2-self command avoids): such a run is tried once more.
+   */
+  const pm2Loud = async (args: string[]): Promise<string> => {
     const env = { ...sandbox.env };
     delete env.PM2_SILENT;
-    const result = await execa(process.execPath, [PM2_BIN, ...args], {
-      env,
-      extendEnv: false,
-      timeout: 20_000,
-    });
-    return stripVTControlCharacters(result.stdout);
+    for (let attempt = 1; ; attempt++) {
+      const result = await execa(process.execPath, [PM2_BIN, ...args], {
+        env,
+        extendEnv: false,
+        timeout: 15_000,
+        reject: false,
+      });
+      if (result.timedOut && args[0] === 'trigger' && attempt < 2) continue;
+      if (result.failed) throw new Error(`pm2 ${args.join(' ')} failed: ${result.shortMessage}`);
+      return stripVTControlCharacters(result.stdout);
+    }
   };
   /** The replies `pm2 trigger` printed: `[name:pm_id:namespace]=<json>` lines. */
   const replies = (output: string, name: string) =>
