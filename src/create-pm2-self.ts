@@ -1,4 +1,4 @@
-import { DEFAULTS, PM2_DEFAULTS } from './common/defaults.js';
+import { DEFAULTS } from './common/defaults.js';
 import { createDaemonQuery, type DaemonListResult } from './daemon/daemon-query.js';
 import { findPm2Command, type Pm2Command } from './daemon/find-pm2-bin.js';
 import { pm2HomePaths, resolvePm2Home } from './daemon/pm2-home.js';
@@ -33,9 +33,8 @@ import { exposeToPm2 } from './operator/expose-to-pm2.js';
 import type { ExposeToPm2Options } from './operator/operator-target.js';
 import { createRestartContext, entryOf } from './restart-context.js';
 import { createShutdownHandler } from './shutdown-handler.js';
-import { planPolicy } from './policy/restart-policy.js';
-import { watchPolicy } from './policy/restart-when.js';
-import type { RestartEventName, RestartEvents } from './restart/events.js';
+import { createSelfPolicies, type HealthSnapshot } from './self-policies.js';
+import { isHealthEventName, type RestartEventName, type RestartEvents } from './restart/events.js';
 import { restartMachine, type RestartState } from './restart/machine.js';
 import type { RestartRecord } from './restart/restart-record.js';
 
@@ -104,16 +103,12 @@ export interface Pm2Self {
    * @throws TypeError when the policy is invalid.
    */
   restartWhen(policy: RestartPolicy): () => void;
+  /** What the health check of {@link Pm2Self.restartWhen} has shown so far. */
+  getHealth(): HealthSnapshot;
   /** The restart machine's current state. */
   readonly restartState: RestartState;
   /** Registers the `pm2-self:*` pm2 actions and metrics on the IPC channel; returns the uninstall. */
   exposeToPm2(options?: ExposeToPm2Options): () => void;
-}
-
-/** pm2's `min_uptime` for this app, or its default before the identity is known or when unknown. */
-function minUptimeOf(identity: ManagedIdentity | undefined): number {
-  const known = identity?.settings.minUptimeMs;
-  return typeof known === 'number' ? known : PM2_DEFAULTS.minUptimeMs;
 }
 
 /** Creates a pm2-self instance. Nothing is read, loaded or started until a method needs it. */
@@ -185,6 +180,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     onSignal: () => (signalledAt = ports.clock.now()),
   });
   const getLastRestart = createLastRestart({ ports, paths, identities });
+  const policies = createSelfPolicies({ ports, controller, identities });
 
   const liveInfo = (
     identity: ManagedIdentity,
@@ -250,31 +246,14 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
         task.end();
       }
     },
-    on: (name, listener) => controller.on(name, listener),
+    on: (name, listener) =>
+      isHealthEventName(name) ? policies.events.on(name, listener) : controller.on(name, listener),
     installShutdownHandler,
     get restartState() {
       return controller.state;
     },
-    restartWhen(policy) {
-      const plan = planPolicy(policy, Math.random);
-      const restartOptions = normalizeRestartOptions({
-        deadlineMs: policy.deadlineMs,
-        onDeadline: policy.onDeadline,
-        refuseNewTasks: policy.refuseNewTasks,
-        beforeExit: policy.beforeExit,
-        hooksTimeoutMs: policy.hooksTimeoutMs,
-      });
-      void getIdentity();
-      return watchPolicy(plan, {
-        clock: ports.clock,
-        uptimeSeconds: () => ports.process.uptimeSeconds(),
-        residentMemoryBytes: () => ports.process.residentMemoryBytes(),
-        heapUsedBytes: () => ports.process.heapUsedBytes(),
-        minUptimeMs: () => minUptimeOf(identities.current),
-        hasPendingRestart: () => controller.state.phase !== 'idle',
-        restart: (reason) => controller.request({ ...restartOptions, reason }),
-      });
-    },
+    restartWhen: (policy) => policies.restartWhen(policy),
+    getHealth: () => policies.getHealth(),
     exposeToPm2: (exposeOptions = {}) =>
       exposeToPm2(self, exposeOptions, { clock: ports.clock, pid: ports.process.pid }),
   };

@@ -13,6 +13,7 @@ export {
   on,
   exposeToPm2,
   restartWhen,
+  getHealth,
 } from './top-level-lifecycle.js';
 export { createPm2Self, type Pm2Self } from './create-pm2-self.js';
 export { getDefaultPm2Self } from './default-instance.js';
@@ -23,6 +24,8 @@ export type {
   RestartPolicy,
 } from './options.js';
 export type { RestartPolicyLimits } from './policy/restart-policy.js';
+export type { HealthCheck, HealthCheckLimits } from './policy/health-check.js';
+export type { HealthSnapshot } from './self-policies.js';
 export { DEFAULTS, PM2_DEFAULTS } from './common/defaults.js';
 export { SUPPORTED_PM2 } from './pm2/pm2-version.js';
 export {
@@ -66,6 +69,8 @@ export {
 export type { RestartOutcome, TaskHandle, TaskSnapshot } from './restart/controller.js';
 export {
   RESTART_EVENT_NAMES,
+  HEALTH_EVENT_NAMES,
+  type HealthEventName,
   type RestartEvents,
   type RestartEventName,
   type RecordOutcome,

@@ -7,6 +7,7 @@ import type { ExposeToPm2Options } from './operator/operator-target.js';
 import type { RestartPolicy, ShutdownHandlerOptions } from './options.js';
 import type { RestartEventName, RestartEvents } from './restart/events.js';
 import type { RestartRecord } from './restart/restart-record.js';
+import type { HealthSnapshot } from './self-policies.js';
 
 /**
  * Makes pm2's own stop, restart and reload wait for running tasks: on SIGINT, SIGTERM or pm2's
@@ -65,7 +66,9 @@ export function exposeToPm2(options?: ExposeToPm2Options): () => void {
 /**
  * Restarts this process gracefully when it holds too much memory for too long, or has run long
  * enough: the shape of gunicorn's `max_requests` + jitter and uWSGI's `reload-on-rss`, without pm2's
- * abrupt `max_memory_restart`. Measured in-process (never by asking the daemon). Returns the stop.
+ * abrupt `max_memory_restart`. Measured in-process (never by asking the daemon). With `healthCheck`,
+ * restarts gracefully once the check has failed without a break for `unhealthyForMs` (a liveness
+ * probe; events `unhealthy` and `healthy`, see {@link getHealth}). Returns the stop.
  *
  * @throws TypeError when the policy is invalid.
  * @example
@@ -75,4 +78,12 @@ export function exposeToPm2(options?: ExposeToPm2Options): () => void {
  */
 export function restartWhen(policy: RestartPolicy): () => void {
   return getDefaultPm2Self().restartWhen(policy);
+}
+
+/**
+ * What the health check of {@link restartWhen} has shown so far: the last result, since when it has
+ * failed, and the event loop's delay at the last check.
+ */
+export function getHealth(): HealthSnapshot {
+  return getDefaultPm2Self().getHealth();
 }

@@ -5,21 +5,25 @@
  */
 import { invalidOption } from '../common/errors.js';
 import { checkDuration } from '../common/option-checks.js';
+import type { HealthCheckLimits } from './health-check.js';
 
-/** The limits of a self-restart policy, all optional; at least one of the three limits is required. */
-export interface RestartPolicyLimits {
+/**
+ * The limits of a self-restart policy, all optional; at least one of `rssAboveBytes`,
+ * `heapUsedAboveBytes`, `maxUptimeMs` or `healthCheck` is required.
+ */
+export interface RestartPolicyLimits extends HealthCheckLimits {
   /** Restart when the resident set size stays above this many bytes for `sustainedForMs`. */
   rssAboveBytes?: number;
   /** Restart when the V8 heap in use stays above this many bytes for `sustainedForMs`. */
   heapUsedAboveBytes?: number;
   /** How long a memory limit must hold before it counts (not one sample). @defaultValue `30000` */
   sustainedForMs?: number;
-  /** How often the process looks at itself. @defaultValue `5000` */
+  /** How often the process looks at itself (and runs the health check). @defaultValue `5000` */
   checkEveryMs?: number;
   /** Restart once the process has run this long. */
   maxUptimeMs?: number;
   /**
-   * A random extra delay per process, from 0 up to this, added to `maxUptimeMs` and `sustainedForMs`,
+   * A random extra delay per process, from 0 up to this, added to `maxUptimeMs`, `sustainedForMs` and `unhealthyForMs`,
    * so that the instances of an app do not all restart together. @defaultValue `0`
    */
   jitterMs?: number;
@@ -57,10 +61,11 @@ export function planPolicy(limits: RestartPolicyLimits, random: () => number): P
     checkDuration(name, limits[name]);
   checkDuration('checkEveryMs', limits.checkEveryMs);
   if (limits.checkEveryMs === 0) invalidOption('checkEveryMs', 'a positive number of milliseconds', 0);
-  const any = [limits.rssAboveBytes, limits.heapUsedAboveBytes, limits.maxUptimeMs].some(
+  const any = [limits.rssAboveBytes, limits.heapUsedAboveBytes, limits.maxUptimeMs, limits.healthCheck].some(
     (v) => v !== undefined,
   );
-  if (!any) invalidOption('policy', 'one of rssAboveBytes, heapUsedAboveBytes or maxUptimeMs', limits);
+  if (!any)
+    invalidOption('policy', 'one of rssAboveBytes, heapUsedAboveBytes, maxUptimeMs or healthCheck', limits);
   return {
     rssAboveBytes: limits.rssAboveBytes ?? null,
     heapUsedAboveBytes: limits.heapUsedAboveBytes ?? null,
@@ -69,6 +74,11 @@ export function planPolicy(limits: RestartPolicyLimits, random: () => number): P
     maxUptimeMs: limits.maxUptimeMs ?? null,
     jitterMs: Math.floor(random() * (limits.jitterMs ?? POLICY_DEFAULTS.jitterMs)),
   };
+}
+
+/** True when the plan has a memory or uptime limit to watch. Pure. */
+export function hasLimits(plan: PolicyPlan): boolean {
+  return plan.rssAboveBytes !== null || plan.heapUsedAboveBytes !== null || plan.maxUptimeMs !== null;
 }
 
 /** One look at this process. */

@@ -60,6 +60,10 @@ export interface RestartEvents {
   failed: Extract<MachineNotice, { type: 'failed' }>;
   /** A pre-exit hook threw, rejected or ran out of time; the exit goes on. */
   hookFailed: { readonly type: 'hookFailed'; readonly reason: string; readonly message: string };
+  /** The health check of `restartWhen()` failed after passing (or at its first run): why it failed. */
+  unhealthy: { readonly type: 'unhealthy'; readonly error: string; readonly at: number };
+  /** The health check passed again after failing for `failedForMs`. */
+  healthy: { readonly type: 'healthy'; readonly failedForMs: number; readonly at: number };
 }
 
 /** The name of a restart event. */
@@ -79,10 +83,23 @@ const EVENT_SET = {
   hooksRejected: true,
   failed: true,
   hookFailed: true,
+  unhealthy: true,
+  healthy: true,
 } as const satisfies Record<RestartEventName, true>;
 
 /** Every restart event's name (to log them all, say), in the order they usually come. */
 export const RESTART_EVENT_NAMES = Object.keys(EVENT_SET) as readonly RestartEventName[];
+
+/** The events of `restartWhen()`'s health check (a part of {@link RESTART_EVENT_NAMES}). */
+export const HEALTH_EVENT_NAMES = ['unhealthy', 'healthy'] as const satisfies readonly RestartEventName[];
+
+/** The name of a health event. */
+export type HealthEventName = (typeof HEALTH_EVENT_NAMES)[number];
+
+/** True for the name of a health event. */
+export function isHealthEventName(name: string): name is HealthEventName {
+  return (HEALTH_EVENT_NAMES as readonly string[]).includes(name);
+}
 
 /** A small typed event hub; listener errors are swallowed so they never break the machine. */
 export interface EventHub {

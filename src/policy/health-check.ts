@@ -1,0 +1,126 @@
+/**
+ * Health-check detection: the pure core of `restartWhen({ healthCheck, unhealthyForMs })`. One check's
+ * result goes in with the current watch; the next watch, the change to announce (`unhealthy`,
+ * `healthy`) and the reason to restart (or null) come out. The driver in `watch-health.ts` runs the
+ * checks on a timer.
+ */
+import { invalidOption } from '../common/errors.js';
+import { checkDuration } from '../common/option-checks.js';
+
+/** The health check: true is healthy; false, a throw, a rejection or no answer in time is failing. */
+export type HealthCheck = () => boolean | Promise<boolean>;
+
+/** The health-check part of a policy. */
+export interface HealthCheckLimits {
+  /** The check, run every `checkEveryMs`. */
+  healthCheck?: HealthCheck;
+  /** How long the check must fail without a break before the restart. @defaultValue `30000` */
+  unhealthyForMs?: number;
+  /** A check that has not settled after this long counts as failing. @defaultValue `5000` */
+  checkTimeoutMs?: number;
+}
+
+/** The health-check defaults. */
+export const HEALTH_DEFAULTS = { unhealthyForMs: 30_000, checkTimeoutMs: 5_000 } as const;
+
+/** {@link HealthCheckLimits} checked and completed. */
+export interface HealthPlan {
+  readonly check: HealthCheck;
+  readonly unhealthyForMs: number;
+  readonly checkTimeoutMs: number;
+  readonly checkEveryMs: number;
+  /** This process's share of the policy's `jitterMs`, added to `unhealthyForMs`. */
+  readonly jitterMs: number;
+}
+
+/**
+ * Checks the health-check options; null when the policy has no `healthCheck`.
+ * @throws TypeError when an option is invalid, or when `unhealthyForMs`/`checkTimeoutMs` come without a check.
+ */
+export function planHealth(
+  limits: HealthCheckLimits,
+  checkEveryMs: number,
+  jitterMs: number,
+): HealthPlan | null {
+  checkDuration('unhealthyForMs', limits.unhealthyForMs);
+  checkDuration('checkTimeoutMs', limits.checkTimeoutMs);
+  if (limits.checkTimeoutMs === 0) invalidOption('checkTimeoutMs', 'a positive number of milliseconds', 0);
+  if (limits.healthCheck === undefined) {
+    if (limits.unhealthyForMs !== undefined || limits.checkTimeoutMs !== undefined)
+      invalidOption('healthCheck', 'a function when unhealthyForMs or checkTimeoutMs is given', undefined);
+    return null;
+  }
+  if (typeof limits.healthCheck !== 'function')
+    invalidOption('healthCheck', 'a function', limits.healthCheck);
+  return {
+    check: limits.healthCheck,
+    unhealthyForMs: limits.unhealthyForMs ?? HEALTH_DEFAULTS.unhealthyForMs,
+    checkTimeoutMs: limits.checkTimeoutMs ?? HEALTH_DEFAULTS.checkTimeoutMs,
+    checkEveryMs,
+    jitterMs,
+  };
+}
+
+/** One check's result, at the time it was known. */
+export type CheckResult =
+  | { readonly ok: true; readonly at: number }
+  | { readonly ok: false; readonly at: number; readonly error: string };
+
+/** What the checks have shown so far. */
+export interface HealthWatch {
+  /** When the last check's result was known (epoch ms), or null before the first. */
+  readonly lastCheckAt: number | null;
+  readonly lastOk: boolean | null;
+  /** Since when the check has failed without a break (the first failing result), or null. */
+  readonly failingSince: number | null;
+  /** Why the last failing check failed, or null. */
+  readonly lastError: string | null;
+}
+
+/** A watch before the first check. */
+export const NO_CHECK_YET: HealthWatch = {
+  lastCheckAt: null,
+  lastOk: null,
+  failingSince: null,
+  lastError: null,
+};
+
+/** What one result changes. */
+export interface HealthStep {
+  readonly watch: HealthWatch;
+  /** `unhealthy` on the first failure after a pass (or the start), `healthy` on a pass after failures. */
+  readonly change: 'unhealthy' | 'healthy' | null;
+  /** `health check failing for N ms: <last error>` once the failure has lasted long enough; else null. */
+  readonly reason: string | null;
+}
+
+/** Takes one result into the watch. Pure. */
+export function recordCheck(plan: HealthPlan, watch: HealthWatch, result: CheckResult): HealthStep {
+  if (result.ok) {
+    const next = { lastCheckAt: result.at, lastOk: true, failingSince: null, lastError: null };
+    return { watch: next, change: watch.failingSince === null ? null : 'healthy', reason: null };
+  }
+  const failingSince = watch.failingSince ?? result.at;
+  const next = { lastCheckAt: result.at, lastOk: false, failingSince, lastError: result.error };
+  const change = watch.failingSince === null ? 'unhealthy' : null;
+  const failingMs = result.at - failingSince;
+  const reason =
+    failingMs >= plan.unhealthyForMs + plan.jitterMs
+      ? `health check failing for ${failingMs} ms: ${result.error}`
+      : null;
+  return { watch: next, change, reason };
+}
+
+/** Why a check's answer counts as failing, or null when it is `true`. Pure. */
+export function describeAnswer(answer: unknown): string | null {
+  if (answer === true) return null;
+  if (answer === false) return 'returned false';
+  return `returned ${typeof answer === 'string' ? JSON.stringify(answer.slice(0, 100)) : String(answer)}, not a boolean`;
+}
+
+/** A thrown value as one line of text (at most 300 characters). Pure. */
+export function describeThrown(thrown: unknown): string {
+  const text = thrown instanceof Error ? thrown.message || thrown.name : String(thrown);
+  const line = `threw: ${text.split('\n')[0] ?? ''}`;
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}

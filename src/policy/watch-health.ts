@@ -1,0 +1,106 @@
+/**
+ * The driver of a health-check policy: runs the check every `checkEveryMs` (unref'd timers of the
+ * clock: it never keeps the process alive), each under `checkTimeoutMs`, and asks for a graceful
+ * restart once the check has failed without a break for `unhealthyForMs`. The restart waits for tasks,
+ * runs hooks and takes turns like any other. Nothing is asked within pm2's `min_uptime` or while a
+ * request is pending; after a refusal (outside pm2, say) the checks go on (events, `getHealth()`) but
+ * no restart is asked again.
+ */
+import { debug } from '../common/debug.js';
+import type { Clock, TimerHandle } from '../ports/ports.js';
+import type { RestartOutcome } from '../restart/restart-outcome.js';
+import {
+  describeAnswer,
+  describeThrown,
+  NO_CHECK_YET,
+  recordCheck,
+  type CheckResult,
+  type HealthPlan,
+  type HealthWatch,
+} from './health-check.js';
+
+/** What the driver needs from the process and from a pm2-self instance. */
+export interface HealthTarget {
+  readonly clock: Clock;
+  uptimeSeconds(): number;
+  /** pm2's `min_uptime` for this app (its default when unknown). */
+  minUptimeMs(): number;
+  hasPendingRestart(): boolean;
+  /** Asks for the restart with the policy's restart options and this reason. */
+  restart(reason: string): Promise<RestartOutcome>;
+  /**
+   * Every new watch, the change it brings (for events and `getHealth()`), and how late the check's
+   * timer fired (the event loop's delay).
+   */
+  update(watch: HealthWatch, change: 'unhealthy' | 'healthy' | null, lateMs: number): void;
+}
+
+/** Runs the check once; settles with its result, never rejects. */
+export function runCheck(plan: HealthPlan, clock: Clock): Promise<CheckResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (error: string | null) => {
+      if (settled) return;
+      settled = true;
+      clock.clearTimeout(timer);
+      const at = clock.now();
+      resolve(error === null ? { ok: true, at } : { ok: false, at, error });
+    };
+    const timer: TimerHandle = clock.setTimeout(
+      () => finish(`no answer within ${plan.checkTimeoutMs} ms`),
+      plan.checkTimeoutMs,
+    );
+    try {
+      Promise.resolve(plan.check()).then(
+        (answer) => finish(describeAnswer(answer)),
+        (thrown) => finish(describeThrown(thrown)),
+      );
+    } catch (thrown) {
+      finish(describeThrown(thrown));
+    }
+  });
+}
+
+/** Starts checking under `plan`; returns the stop function. */
+export function watchHealth(plan: HealthPlan, target: HealthTarget): () => void {
+  const { clock } = target;
+  let watch: HealthWatch = NO_CHECK_YET;
+  let timer: TimerHandle | undefined;
+  let stopped = false;
+  let refused = false;
+
+  const schedule = () => {
+    if (stopped) return;
+    const setAt = clock.now();
+    timer = clock.setTimeout(
+      () => void check(Math.max(0, clock.now() - setAt - plan.checkEveryMs)),
+      plan.checkEveryMs,
+    );
+  };
+
+  const check = async (lateMs: number) => {
+    timer = undefined;
+    if (stopped) return;
+    const result = await runCheck(plan, clock);
+    if (stopped) return;
+    const step = recordCheck(plan, watch, result);
+    watch = step.watch;
+    target.update(watch, step.change, lateMs);
+    const early = target.uptimeSeconds() * 1000 < target.minUptimeMs();
+    if (step.reason === null || refused || early || target.hasPendingRestart()) return schedule();
+    debug('health: %s', step.reason);
+    schedule();
+    const outcome = await target.restart(step.reason);
+    if (outcome.status === 'refused') {
+      debug('health: no more restarts asked, the restart was refused (%s)', outcome.code);
+      refused = true;
+    }
+  };
+
+  schedule();
+  return () => {
+    stopped = true;
+    if (timer !== undefined) clock.clearTimeout(timer);
+    timer = undefined;
+  };
+}

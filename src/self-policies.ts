@@ -1,0 +1,124 @@
+/**
+ * `restartWhen()` and `getHealth()` of one pm2-self instance: wires the memory and uptime policy and
+ * the health check to the restart controller, and keeps what the health check has shown so far.
+ */
+import { PM2_DEFAULTS } from './common/defaults.js';
+import type { IdentityCache } from './identity/identity-cache.js';
+import type { ManagedIdentity } from './identity/identity.js';
+import { normalizeRestartOptions, type RestartPolicy } from './options.js';
+import { NO_CHECK_YET, planHealth, type HealthWatch } from './policy/health-check.js';
+import { hasLimits, planPolicy } from './policy/restart-policy.js';
+import { watchPolicy } from './policy/restart-when.js';
+import { watchHealth } from './policy/watch-health.js';
+import type { Ports } from './ports/ports.js';
+import type { RestartController } from './restart/controller.js';
+import { createEventHub, type EventHub } from './restart/events.js';
+
+/** What `getHealth()` shows: the health check's last result and how long it has failed. */
+export interface HealthSnapshot {
+  /** True while a health check of `restartWhen()` runs. */
+  readonly checking: boolean;
+  /** When the last check's result was known (epoch ms), or null before the first. */
+  readonly lastCheckAt: number | null;
+  /** The last check's result, or null before the first. */
+  readonly lastOk: boolean | null;
+  /** Since when the check has failed without a break (epoch ms), or null while it passes. */
+  readonly failingSince: number | null;
+  /** Why the last failing check failed, or null. */
+  readonly lastError: string | null;
+  /** How late the last check's timer fired (the event loop's delay then), or null before the first. */
+  readonly loopDelayMs: number | null;
+}
+
+/** pm2's `min_uptime` for this app, or its default before the identity is known or when unknown. */
+function minUptimeOf(identity: ManagedIdentity | undefined): number {
+  const known = identity?.settings.minUptimeMs;
+  return typeof known === 'number' ? known : PM2_DEFAULTS.minUptimeMs;
+}
+
+/** What {@link createSelfPolicies} wires together. */
+export interface SelfPoliciesParts {
+  readonly ports: Ports;
+  readonly controller: RestartController;
+  readonly identities: IdentityCache;
+}
+
+/** The policies of one instance. */
+export interface SelfPolicies {
+  restartWhen(policy: RestartPolicy): () => void;
+  getHealth(): HealthSnapshot;
+  /** The hub of the health events (`unhealthy`, `healthy`). */
+  readonly events: EventHub;
+}
+
+/** Creates the policies of one instance. */
+export function createSelfPolicies(parts: SelfPoliciesParts): SelfPolicies {
+  const { ports, controller, identities } = parts;
+  const events = createEventHub();
+  let health: HealthWatch = NO_CHECK_YET;
+  let checks = 0;
+  let loopDelayMs: number | null = null;
+
+  const restartWhen = (policy: RestartPolicy): (() => void) => {
+    const plan = planPolicy(policy, Math.random);
+    const healthPlan = planHealth(policy, plan.checkEveryMs, plan.jitterMs);
+    const restartOptions = normalizeRestartOptions({
+      deadlineMs: policy.deadlineMs,
+      onDeadline: policy.onDeadline,
+      refuseNewTasks: policy.refuseNewTasks,
+      beforeExit: policy.beforeExit,
+      hooksTimeoutMs: policy.hooksTimeoutMs,
+    });
+    void identities.get();
+    const common = {
+      clock: ports.clock,
+      uptimeSeconds: () => ports.process.uptimeSeconds(),
+      minUptimeMs: () => minUptimeOf(identities.current),
+      hasPendingRestart: () => controller.state.phase !== 'idle',
+      restart: (reason: string) => controller.request({ ...restartOptions, reason }),
+    };
+    const stops: Array<() => void> = [];
+    if (hasLimits(plan)) {
+      stops.push(
+        watchPolicy(plan, {
+          ...common,
+          residentMemoryBytes: () => ports.process.residentMemoryBytes(),
+          heapUsedBytes: () => ports.process.heapUsedBytes(),
+        }),
+      );
+    }
+    if (healthPlan !== null) {
+      checks += 1;
+      stops.push(
+        watchHealth(healthPlan, {
+          ...common,
+          update(watch, change, lateMs) {
+            const before = health;
+            health = watch;
+            loopDelayMs = lateMs;
+            const at = watch.lastCheckAt ?? ports.clock.now();
+            if (change === 'unhealthy')
+              events.emit('unhealthy', { type: 'unhealthy', error: watch.lastError ?? '', at });
+            if (change === 'healthy') {
+              const failedForMs = Math.max(0, at - (before.failingSince ?? at));
+              events.emit('healthy', { type: 'healthy', failedForMs, at });
+            }
+          },
+        }),
+      );
+      stops.push(() => (checks -= 1));
+    }
+    let stopped = false;
+    return () => {
+      if (stopped) return;
+      stopped = true;
+      for (const stop of stops) stop();
+    };
+  };
+
+  return {
+    restartWhen,
+    getHealth: () => ({ checking: checks > 0, ...health, loopDelayMs }),
+    events,
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * Healing detection on a simulated clock: the health check's pure core (a check that flips, the
+ * failure that must last `unhealthyForMs` plus this process's jitter) and its driver (false, throw and
+ * a never-settling check all count as failing; no request within min_uptime or while one is pending;
+ * after a refusal the checks go on without asking again).
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  NO_CHECK_YET,
+  planHealth,
+  recordCheck,
+  type HealthPlan,
+  type HealthWatch,
+} from '../../src/policy/health-check.js';
+import { watchHealth, type HealthTarget } from '../../src/policy/watch-health.js';
+import type { RestartOutcome } from '../../src/restart/restart-outcome.js';
+import { createSimClock } from '../helpers/sim-clock.js';
+
+const plan = (overrides: Partial<HealthPlan> = {}): HealthPlan => ({
+  check: () => true,
+  unhealthyForMs: 1_500,
+  checkTimeoutMs: 400,
+  checkEveryMs: 250,
+  jitterMs: 0,
+  ...overrides,
+});
+
+describe('recordCheck: a check that flips', () => {
+  it('announces unhealthy once, asks after unhealthyForMs without a break, and a pass resets it', () => {
+    const p = plan();
+    let watch: HealthWatch = NO_CHECK_YET;
+    const steps = [
+      { ok: true, at: 0 },
+      { ok: false, at: 250, error: 'hub down' },
+      { ok: false, at: 1_000, error: 'hub down' },
+      { ok: true, at: 1_250 },
+      { ok: false, at: 1_500, error: 'hub down' },
+      { ok: false, at: 2_999, error: 'hub down' },
+      { ok: false, at: 3_000, error: 'hub still down' },
+    ] as const;
+    const seen = steps.map((result) => {
+      const step = recordCheck(p, watch, result);
+      watch = step.watch;
+      return [step.change, step.reason];
+    });
+    expect(seen).toEqual([
+      [null, null],
+      ['unhealthy', null],
+      [null, null],
+      ['healthy', null],
+      ['unhealthy', null],
+      [null, null],
+      [null, 'health check failing for 1500 ms: hub still down'],
+    ]);
+    expect(watch).toEqual({
+      lastCheckAt: 3_000,
+      lastOk: false,
+      failingSince: 1_500,
+      lastError: 'hub still down',
+    });
+  });
+
+  it("adds this process's jitter to unhealthyForMs", () => {
+    const p = plan({ jitterMs: 700 });
+    const first = recordCheck(p, NO_CHECK_YET, { ok: false, at: 0, error: 'x' });
+    expect(recordCheck(p, first.watch, { ok: false, at: 2_199, error: 'x' }).reason).toBeNull();
+    expect(recordCheck(p, first.watch, { ok: false, at: 2_200, error: 'x' }).reason).toBe(
+      'health check failing for 2200 ms: x',
+    );
+  });
+});
+
+describe('planHealth', () => {
+  it.each([
+    [{ healthCheck: 'yes' }, 'Expected `healthCheck` to be a function'],
+    [
+      { healthCheck: () => true, unhealthyForMs: -1 },
+      'Expected `unhealthyForMs` to be a non-negative number',
+    ],
+    [{ healthCheck: () => true, checkTimeoutMs: 0 }, 'Expected `checkTimeoutMs` to be a positive number'],
+    [{ unhealthyForMs: 1000 }, 'Expected `healthCheck` to be a function when unhealthyForMs'],
+  ])('%j throws a TypeError', (limits, message) => {
+    expect(() => planHealth(limits as never, 1000, 0)).toThrow(TypeError);
+    expect(() => planHealth(limits as never, 1000, 0)).toThrow(message);
+  });
+
+  it('no healthCheck, no plan; defaults otherwise', () => {
+    expect(planHealth({}, 5_000, 0)).toBeNull();
+    expect(planHealth({ healthCheck: () => true }, 5_000, 3)).toMatchObject({
+      unhealthyForMs: 30_000,
+      checkTimeoutMs: 5_000,
+      checkEveryMs: 5_000,
+      jitterMs: 3,
+    });
+  });
+});
+
+describe('watchHealth', () => {
+  function setup(answer: () => boolean | Promise<boolean>, outcomes: RestartOutcome['status'][] = []) {
+    const clock = createSimClock(0);
+    const asked: string[] = [];
+    const changes: string[] = [];
+    const world = { pending: false, uptimeMs: 60_000, lastError: null as string | null };
+    const target: HealthTarget = {
+      clock,
+      uptimeSeconds: () => (world.uptimeMs + clock.now()) / 1000,
+      minUptimeMs: () => 1_000,
+      hasPendingRestart: () => world.pending,
+      async restart(reason) {
+        asked.push(reason);
+        if (outcomes.shift() === 'refused')
+          return { status: 'refused', code: 'ERR_PM2SELF_NOT_UNDER_PM2', why: 'outside pm2' };
+        world.pending = true; // as the controller: pending until the restart ends
+        return { status: 'deferred', tasks: 1 };
+      },
+      update(watch, change) {
+        world.lastError = watch.lastError;
+        if (change !== null) changes.push(change);
+      },
+    };
+    const stop = watchHealth(plan({ check: answer }), target);
+    return { clock, asked, changes, world, stop };
+  }
+
+  it.each([
+    ['returns false', () => false, 'returned false'],
+    [
+      'throws',
+      () => {
+        throw new Error('socket closed\nat x');
+      },
+      'threw: socket closed',
+    ],
+    ['rejects', () => Promise.reject(new Error('ECONNRESET')), 'threw: ECONNRESET'],
+    ['never settles', () => new Promise<boolean>(() => {}), 'no answer within 400 ms'],
+    ['answers a non-boolean', () => 'ok' as unknown as boolean, 'returned "ok", not a boolean'],
+  ])('a check that %s is failing, and the restart is asked once it lasted', async (_label, answer, error) => {
+    const { clock, asked, changes, world } = setup(answer);
+    await clock.advance(1_000);
+    expect(changes).toEqual(['unhealthy']);
+    expect(world.lastError).toBe(error);
+    expect(asked).toEqual([]);
+    await clock.advance(2_500);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatch(
+      new RegExp(`^health check failing for (\\d+) ms: ${error.replace(/[()."]/g, '\\$&')}$`),
+    );
+    expect(Number(/for (\d+) ms/.exec(asked[0] as string)?.[1])).toBeGreaterThanOrEqual(1_500);
+  });
+
+  it('a check that passes again is healthy and asks nothing', async () => {
+    let ok = false;
+    const { clock, asked, changes } = setup(() => ok);
+    await clock.advance(1_000);
+    ok = true;
+    await clock.advance(5_000);
+    expect(changes).toEqual(['unhealthy', 'healthy']);
+    expect(asked).toEqual([]);
+  });
+
+  it('asks nothing within min_uptime, nor while a request is pending', async () => {
+    const { clock, asked, world } = setup(() => false);
+    world.uptimeMs = -10_000; // started 10 s from now on the simulated clock: min_uptime not reached
+    await clock.advance(5_000);
+    expect(asked).toEqual([]);
+    world.uptimeMs = 60_000;
+    world.pending = true;
+    await clock.advance(5_000);
+    expect(asked).toEqual([]);
+    world.pending = false;
+    await clock.advance(300);
+    expect(asked).toHaveLength(1);
+  });
+
+  it('after a refusal the checks go on, but no restart is asked again', async () => {
+    let ok = false;
+    const { clock, asked, changes } = setup(() => ok, ['refused']);
+    await clock.advance(5_000);
+    expect(asked).toHaveLength(1);
+    ok = true;
+    await clock.advance(1_000);
+    ok = false;
+    await clock.advance(10_000);
+    expect(asked).toHaveLength(1);
+    expect(changes).toEqual(['unhealthy', 'healthy', 'unhealthy']);
+  });
+
+  it('stop() ends the checks and clears the timer', async () => {
+    let calls = 0;
+    const { clock, stop } = setup(() => (calls++, true));
+    await clock.advance(1_000);
+    const before = calls;
+    stop();
+    await clock.advance(10_000);
+    expect(calls).toBe(before);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+});
