@@ -74,10 +74,13 @@ describe('planHealth', () => {
   it.each([
     [{ healthCheck: 'yes' }, 'Expected `healthCheck` to be a function'],
     [
-      { healthCheck: () => true, unhealthyForMs: -1 },
+      { healthCheck: (): boolean => true, unhealthyForMs: -1 },
       'Expected `unhealthyForMs` to be a non-negative number',
     ],
-    [{ healthCheck: () => true, checkTimeoutMs: 0 }, 'Expected `checkTimeoutMs` to be a positive number'],
+    [
+      { healthCheck: (): boolean => true, checkTimeoutMs: 0 },
+      'Expected `checkTimeoutMs` to be a positive number',
+    ],
     [{ unhealthyForMs: 1000 }, 'Expected `healthCheck` to be a function when unhealthyForMs'],
   ])('%j throws a TypeError', (limits, message) => {
     expect(() => planHealth(limits as never, 1000, 0)).toThrow(TypeError);
