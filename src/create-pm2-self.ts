@@ -99,7 +99,8 @@ export interface Pm2Self {
    * Watches this process and asks for a graceful restart when a limit is crossed: memory held above a
    * limit for `sustainedForMs`, or `maxUptimeMs` reached (each with a per-process jitter). The restart
    * defers like any other; none is asked while one is pending or within pm2's `min_uptime`. Its timer
-   * never keeps the process alive; after a refusal (outside pm2) the policy stops. Returns the stop.
+   * never keeps the process alive; a refused restart is asked again with back-off (up to 60 s apart),
+   * except outside pm2 or in a process pm2 does not track: then the policy stops. Returns the stop.
    * @throws TypeError when the policy is invalid.
    */
   restartWhen(policy: RestartPolicy): () => void;

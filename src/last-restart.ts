@@ -37,11 +37,18 @@ export function createLastRestart(parts: LastRestartParts): () => Promise<Restar
   };
 
   return () => {
-    answer ??= read().then((record) => {
-      // Not under pm2 yet (no identity): ask again next time.
-      if (record === null) answer = undefined;
-      return record;
-    });
+    answer ??= read().then(
+      (record) => {
+        // Not under pm2 yet (no identity): ask again next time.
+        if (record === null) answer = undefined;
+        return record;
+      },
+      (error: unknown) => {
+        // A failed read (a file port that rejected) is this call's answer only: the next call reads again.
+        answer = undefined;
+        throw error;
+      },
+    );
     return answer;
   };
 }

@@ -1,13 +1,25 @@
 /**
  * The driver of a self-restart policy: looks at this process every `checkEveryMs` (an unref'd timer of
  * the clock: it never keeps the process alive), and asks for a graceful restart when a limit is
- * crossed. It never asks while a request is pending, nor within pm2's `min_uptime`; a refusal (outside
- * pm2, say) is reported once through the controller's `refused` event, and the policy stops.
+ * crossed. It never asks while a request is pending, nor within pm2's `min_uptime`. A refused restart
+ * (each refusal is reported through the controller's `refused` event) is asked again with back-off,
+ * doubling from `checkEveryMs` up to 60 s, unless the refusal is permanent (not under pm2, not the
+ * process pm2 tracks): then the policy stops.
  */
 import { debug } from '../common/debug.js';
+import type { Pm2SelfErrorCode } from '../common/errors.js';
 import type { Clock, TimerHandle } from '../ports/ports.js';
 import type { RestartOutcome } from '../restart/restart-outcome.js';
 import { evaluatePolicy, QUIET, type PolicyPlan, type PolicyWatch } from './restart-policy.js';
+
+/** Refusals that no retry can turn around: this process is not one pm2 restarts. */
+const PERMANENT_REFUSALS: ReadonlySet<Pm2SelfErrorCode> = new Set([
+  'ERR_PM2SELF_NOT_UNDER_PM2',
+  'ERR_PM2SELF_NOT_TRACKED',
+]);
+
+/** The longest wait between two asks after refusals. */
+export const POLICY_RETRY_MAX_MS = 60_000;
 
 /** What the driver needs from the process and from a pm2-self instance. */
 export interface PolicyTarget {
@@ -36,8 +48,29 @@ export function watchPolicy(plan: PolicyPlan, target: PolicyTarget): () => void 
     timer = undefined;
   };
 
-  const schedule = () => {
-    if (!stopped) timer = clock.setTimeout(() => void check(), plan.checkEveryMs);
+  /** The reason refused last, asked again when the back-off ends; null while nothing was refused. */
+  let retry: { reason: string; refusals: number } | null = null;
+
+  const schedule = (delayMs = plan.checkEveryMs) => {
+    if (!stopped) timer = clock.setTimeout(() => void check(), delayMs);
+  };
+
+  const ask = async (reason: string) => {
+    const outcome = await target.restart(reason);
+    if (stopped) return;
+    if (outcome.status !== 'refused') {
+      retry = null;
+      return schedule();
+    }
+    if (PERMANENT_REFUSALS.has(outcome.code)) {
+      debug('policy: stopped, the restart was refused (%s)', outcome.code);
+      return stop();
+    }
+    const refusals = (retry?.refusals ?? 0) + 1;
+    retry = { reason, refusals };
+    const delayMs = Math.min(POLICY_RETRY_MAX_MS, plan.checkEveryMs * 2 ** (refusals - 1));
+    debug('policy: refused (%s), asking again in %d ms', outcome.code, delayMs);
+    schedule(delayMs);
   };
 
   const check = async () => {
@@ -46,8 +79,11 @@ export function watchPolicy(plan: PolicyPlan, target: PolicyTarget): () => void 
     if (target.hasPendingRestart()) {
       // A request is under way (ours or another's): nothing to add; memory is watched afresh after it.
       watch = QUIET;
+      retry = null;
       return schedule();
     }
+    // A limit crossed and refused stays crossed: ask again without waiting for it to hold anew.
+    if (retry !== null) return ask(retry.reason);
     const sample = {
       at: clock.now(),
       uptimeMs: Math.round(target.uptimeSeconds() * 1000),
@@ -60,12 +96,7 @@ export function watchPolicy(plan: PolicyPlan, target: PolicyTarget): () => void 
     if (evaluated.reason === null) return schedule();
     debug('policy: %s', evaluated.reason);
     watch = QUIET;
-    const outcome = await target.restart(evaluated.reason);
-    if (outcome.status === 'refused') {
-      debug('policy: stopped, the restart was refused (%s)', outcome.code);
-      return stop();
-    }
-    schedule();
+    await ask(evaluated.reason);
   };
 
   schedule();

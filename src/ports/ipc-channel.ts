@@ -3,6 +3,7 @@
  * port: the operator actions speak pm2's action protocol through it, and tests pass a fake.
  * @module
  */
+import { listenUncounted } from './uncounted-listener.js';
 
 /** The app's side of the IPC channel to the pm2 daemon. */
 export interface IpcChannel {
@@ -49,14 +50,8 @@ export function createNodeIpcChannel(): IpcChannel {
       });
     },
     onMessage(listener) {
-      const channelWasIdle = process.listenerCount('message') === 0;
-      const onMessage = (message: unknown) => listener(message);
-      process.on('message', onMessage);
-      // A 'message' listener refs the channel; ours must never keep the process alive.
-      if (channelWasIdle) process.channel?.unref();
-      return () => {
-        process.off('message', onMessage);
-      };
+      // Counted out of the channel's references: listening changes nothing about when the process exits.
+      return listenUncounted(listener);
     },
   });
 }

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import { callDaemon, sendToDaemon } from './rpc-client.js';
 import { createExecaRunner } from './execa-runner.js';
+import { listenUncounted } from './uncounted-listener.js';
 import type {
   Clock,
   DaemonClient,
@@ -114,29 +115,11 @@ function keepAlive(): () => void {
   return () => clearInterval(timer);
 }
 
-/**
- * Listens for pm2's `'shutdown'` message without keeping the process alive and without changing
- * what other listeners get: Node refs the IPC channel per 'message' listener, so ours is taken out
- * of that count while installed and put back on uninstall.
- */
+/** Listens for pm2's `'shutdown'` message without keeping the process alive (see {@link listenUncounted}). */
 function listenForShutdownMessage(listener: () => void): () => void {
-  const channel = process.channel as (NodeJS.Process['channel'] & ChannelCount) | undefined;
-  const onMessage = (message: unknown) => {
+  return listenUncounted((message) => {
     if (message === 'shutdown') listener();
-  };
-  process.on('message', onMessage);
-  const counted = typeof channel?.unrefCounted === 'function' && typeof channel.refCounted === 'function';
-  if (counted) channel.unrefCounted();
-  return () => {
-    if (counted) channel.refCounted();
-    process.off('message', onMessage);
-  };
-}
-
-/** Node's reference counting of the IPC channel (`lib/internal/child_process.js`, Control). */
-interface ChannelCount {
-  refCounted(): void;
-  unrefCounted(): void;
+  });
 }
 
 /** The running Node process. The one `process.exit` of pm2-self is here. */

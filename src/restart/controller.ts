@@ -113,6 +113,13 @@ export function createRestartController(context: ControllerContext): RestartCont
     context.process.exit(code);
   };
 
+  /** Gives a held turn back; a failing file port is reported, never left as a rejection. */
+  const releaseTurn = (): void => {
+    context.turns
+      ?.release()
+      .catch((error: unknown) => debug('restart: the turn was not given back: %s', error));
+  };
+
   const settleWaiter = (outcome: RestartOutcome) => {
     const resolve = waiter;
     waiter = undefined;
@@ -139,7 +146,7 @@ export function createRestartController(context: ControllerContext): RestartCont
         const { notice } = effect;
         debug('restart: %s %j', notice.type, notice);
         events.emit(notice.type, notice as never);
-        if (notice.type === 'cancelled' || notice.type === 'failed') void context.turns?.release();
+        if (notice.type === 'cancelled' || notice.type === 'failed') releaseTurn();
         if (waiter !== undefined) {
           const outcome = outcomeOfNotice(notice, state, alreadyPending);
           if (outcome !== null) settleWaiter(outcome);
@@ -180,17 +187,20 @@ export function createRestartController(context: ControllerContext): RestartCont
     let planned: PlannedRestart;
     try {
       planned = await context.plan(allowPlainExit);
+      debug('restart: plan %j', planned.plan);
+      if (planned.plan.ok && planned.plan.strategy.type !== 'plainExit' && context.turns !== undefined) {
+        if (!(await takeTurn(requestId, context.turns))) return;
+      }
     } catch (error) {
+      // A port that failed (the plan's, or the turns' files) ends the request as refused: idle again.
       const why = `the restart could not be planned: ${error instanceof Error ? error.message : String(error)}`;
+      debug('restart: %s', why);
+      releaseTurn();
       planned = {
         plan: { ok: false, code: 'ERR_PM2SELF_PLAN_FAILED', why },
         minUptimeWaitMs: 0,
         target: null,
       };
-    }
-    debug('restart: plan %j', planned.plan);
-    if (planned.plan.ok && planned.plan.strategy.type !== 'plainExit' && context.turns !== undefined) {
-      if (!(await takeTurn(requestId, context.turns))) return;
     }
     dispatch({ type: 'planned', at: clock.now(), requestId, allowPlainExit, planned });
   };

@@ -57,7 +57,9 @@ export function createTurns(parts: TurnParts): Turns {
 
   const renew = () => {
     if (held === undefined) return;
-    void fs.writeText(join(held.dir, held.name), lease(TURN_LEASE_MS));
+    fs.writeText(join(held.dir, held.name), lease(TURN_LEASE_MS)).catch((error: unknown) =>
+      debug('turns: the lease was not renewed: %s', error),
+    );
     held.renew = clock.setTimeout(renew, TURN_RENEW_MS);
   };
 
@@ -88,7 +90,10 @@ export function createTurns(parts: TurnParts): Turns {
     const next = current === undefined ? 0 : current + 1;
     const name = slotFile(slot, next);
     if (!(await createExclusive(join(dir, name), lease(TURN_LEASE_MS)))) return null;
-    await Promise.all(generations.map((old) => fs.remove(join(dir, slotFile(slot, old)))));
+    // The slot is ours from here: old generations left behind (a failed remove) only cost a listing.
+    await Promise.all(generations.map((old) => fs.remove(join(dir, slotFile(slot, old))))).catch(
+      (error: unknown) => debug('turns: old leases not removed: %s', error),
+    );
     return name;
   };
 

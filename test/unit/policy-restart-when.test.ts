@@ -1,7 +1,7 @@
 /**
  * Self-restart policies on a simulated clock: the pure evaluation (sampling, sustain, jitter,
- * min_uptime), the policy's validation, and the driver (no request while one is pending, one report
- * and a stop after a refusal, stop() ends the watch).
+ * min_uptime), the policy's validation, and the driver (no request while one is pending, asks again
+ * with back-off after a refusal that can change, stops after a permanent one, stop() ends the watch).
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -123,7 +123,7 @@ describe('planPolicy', () => {
 });
 
 describe('watchPolicy', () => {
-  function setup(outcomes: RestartOutcome['status'][]) {
+  function setup(outcomes: Array<RestartOutcome['status'] | 'unreachable'>) {
     const clock = createSimClock(0);
     const asked: string[] = [];
     const memory = { rss: 100 * MB, pending: false };
@@ -138,6 +138,8 @@ describe('watchPolicy', () => {
         asked.push(reason);
         const status = outcomes.shift() ?? 'deferred';
         if (status === 'refused') return { status, code: 'ERR_PM2SELF_NOT_UNDER_PM2', why: 'outside pm2' };
+        if (status === 'unreachable')
+          return { status: 'refused', code: 'ERR_PM2SELF_DAEMON_UNREACHABLE', why: 'daemon paused' };
         return { status: 'deferred', tasks: 1 };
       },
     };
@@ -162,13 +164,41 @@ describe('watchPolicy', () => {
     expect(asked).toHaveLength(2);
   });
 
-  it('after a refusal it stops: no spinning outside pm2', async () => {
+  it('after a permanent refusal (not under pm2) it stops: no spinning outside pm2', async () => {
     const { clock, asked, memory, target } = setup(['refused']);
     watchPolicy(plan, target);
     memory.rss = 600 * MB;
     await clock.advance(60_000);
     expect(asked).toHaveLength(1);
     expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('a refusal that can change (daemon unreachable) is asked again with back-off, up to 60 s apart', async () => {
+    const { clock, asked, memory, target } = setup([
+      'unreachable',
+      'unreachable',
+      'unreachable',
+      'unreachable',
+      'unreachable',
+      'unreachable',
+      'unreachable',
+      'deferred',
+    ]);
+    watchPolicy(plan, target);
+    memory.rss = 600 * MB;
+    const askedAt: number[] = [];
+    const record = target.restart.bind(target);
+    target.restart = (reason) => {
+      askedAt.push(clock.now());
+      // The 8th ask is taken: the request is pending from then on.
+      if (askedAt.length === 8) memory.pending = true;
+      return record(reason);
+    };
+    await clock.advance(10 * 60_000);
+    expect(asked).toHaveLength(8);
+    expect(new Set(asked)).toEqual(new Set(['rss 600 MB > 512 MB for 10 s']));
+    const gaps = askedAt.slice(1).map((at, index) => at - (askedAt[index] as number));
+    expect(gaps).toEqual([5_000, 10_000, 20_000, 40_000, 60_000, 60_000, 60_000]);
   });
 
   it('stop() ends the watch and clears its timer', async () => {

@@ -1,7 +1,6 @@
 /** When a turn's lease holds its slot, as a pure function of the lease, the daemon's list and the time. */
 import { describe, expect, it } from 'vitest';
 import type { ProcessEntry } from '../../src/pm2/process-list.js';
-import { readRestartSettings } from '../../src/pm2/restart-settings.js';
 import {
   instancesOf,
   leaseOver,
@@ -9,25 +8,11 @@ import {
   turnFolderName,
   type TurnLease,
 } from '../../src/restart/turn-lease.js';
+import { processEntry } from '../helpers/process-entry.js';
 
 const lease: TurnLease = { pmId: 2, pid: 500, claimedAt: 1_000, expiresAt: 31_000 };
-const entry = (overrides: Partial<ProcessEntry>): ProcessEntry => ({
-  pid: 500,
-  pmId: 2,
-  name: 'web',
-  namespace: 'default',
-  execMode: 'cluster',
-  instance: 1,
-  status: 'online',
-  restarts: 0,
-  unstableRestarts: 0,
-  startedAt: 0,
-  memoryBytes: null,
-  cpuPercent: null,
-  interpreter: 'node',
-  settings: readRestartSettings({}, 'daemon'),
-  ...overrides,
-});
+const entry = (overrides: Partial<ProcessEntry>): ProcessEntry =>
+  processEntry({ pid: 500, pmId: 2, instance: 1, ...overrides });
 
 describe('leaseOver', () => {
   it.each([

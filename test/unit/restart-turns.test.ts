@@ -9,29 +9,14 @@ import { pm2HomePaths } from '../../src/daemon/pm2-home.js';
 import type { IdentityCache } from '../../src/identity/identity-cache.js';
 import type { ManagedIdentity } from '../../src/identity/identity.js';
 import type { ProcessEntry } from '../../src/pm2/process-list.js';
-import { readRestartSettings } from '../../src/pm2/restart-settings.js';
 import { createTurns } from '../../src/restart/turns.js';
 import { createFakeFileSystem, createFakeProcess } from '../helpers/fake-ports.js';
+import { processEntry } from '../helpers/process-entry.js';
 import { createSimClock, flush } from '../helpers/sim-clock.js';
 
 const HOME = '/srv/.pm2';
-const settings = readRestartSettings({}, 'daemon');
-const entry = (pmId: number, pid: number, status = 'online'): ProcessEntry => ({
-  pid,
-  pmId,
-  name: 'web',
-  namespace: 'default',
-  execMode: 'cluster',
-  instance: pmId,
-  status,
-  restarts: 0,
-  unstableRestarts: 0,
-  startedAt: 0,
-  memoryBytes: null,
-  cpuPercent: null,
-  interpreter: 'node',
-  settings,
-});
+const entry = (pmId: number, pid: number, status = 'online'): ProcessEntry =>
+  processEntry({ pid, pmId, instance: pmId, status });
 
 function world() {
   const clock = createSimClock(1_000_000);

@@ -1,0 +1,23 @@
+/** A daemon list entry for unit tests: instance 0 of the cluster app `web`, online, unless overridden. */
+import type { ProcessEntry } from '../../src/pm2/process-list.js';
+import { readRestartSettings } from '../../src/pm2/restart-settings.js';
+
+export function processEntry(overrides: Partial<ProcessEntry> = {}): ProcessEntry {
+  return {
+    pid: 100,
+    pmId: 0,
+    name: 'web',
+    namespace: 'default',
+    execMode: 'cluster',
+    instance: 0,
+    status: 'online',
+    restarts: 0,
+    unstableRestarts: 0,
+    startedAt: 0,
+    memoryBytes: null,
+    cpuPercent: null,
+    interpreter: 'node',
+    settings: readRestartSettings({}, 'daemon'),
+    ...overrides,
+  };
+}
