@@ -37,13 +37,15 @@ that did not is shown as "not exposed".
 
 const RESTART = `Usage: pm2-self restart <app|pm_id|all> [options]
 
-Asks each online instance, through its pm2-self:restart action, to restart
-when its running tasks are done, and waits until pm2 shows it online again
-under a new pid (and ready, where the app sets wait_ready) and it has called
-exposeToPm2() again (at most 10 s) before asking the next. Each instance's
-answer and return are printed as they happen. An instance that did not call
-exposeToPm2() is reported and not waited on. After an instance that does not
-reply or does not come back, the others are not asked.
+Asks each instance, through its pm2-self:restart action, to restart when
+its running tasks are done, and asks the next only once it is back: online
+under a new pid (and ready, where the app sets wait_ready), exposeToPm2()
+called again (at most 10 s), and then up for the settle time without another
+restart. Each instance's answer and return are printed as they happen. An
+instance that did not call exposeToPm2() is reported and not waited on. An
+instance that does not reply, crashes after its restart (restarted again,
+errored, stopped), does not come back within the timeout, or was not online
+when its turn came stops the rollout: the others are not asked.
 
   --reason <text>          why; the app's events and next generation see it
                            (default "pm2-self restart")
@@ -53,11 +55,14 @@ reply or does not come back, the others are not asked.
   --parallel <n>           instances restarted at once (default 1)
   --timeout <duration>     longest wait for one instance to come back
                            (default 120s)
+  --settle <duration>      how long a returned instance must stay up
+                           without another restart (default 5s)
   --pm2-home <dir>         the daemon of this PM2_HOME
 
 Durations: 500ms, 30s, 2m, 1h, or a number of seconds.
-Exit codes: 0 all came back; 1 any refused, was cancelled, did not reply or
-timed out; 2 usage error, unknown app, or no daemon.`;
+Exit codes: 0 all came back; 1 any refused, was cancelled, did not reply,
+crashed, was not online or timed out; 2 usage error, unknown app, or no
+daemon.`;
 
 const CANCEL = `Usage: pm2-self cancel <app|pm_id|all> [--pm2-home <dir>]
 

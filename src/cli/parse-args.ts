@@ -1,5 +1,6 @@
 import type { DeadlinePolicy } from '../restart/machine.js';
 import { parseDuration } from './parse-duration.js';
+import { DEFAULT_SETTLE_MS } from './rollout-follow.js';
 
 /** The commands of the `pm2-self` CLI. */
 export type CommandName = 'status' | 'restart' | 'cancel';
@@ -22,12 +23,18 @@ export type CliCommand =
       readonly onDeadline: DeadlinePolicy;
       readonly parallel: number;
       readonly timeoutMs: number;
+      readonly settleMs: number;
       readonly pm2Home: string | null;
     }
   | { readonly kind: 'cancel'; readonly target: string; readonly pm2Home: string | null };
 
 /** Defaults of `pm2-self restart`. */
-export const RESTART_DEFAULTS = { reason: 'pm2-self restart', parallel: 1, timeoutMs: 120_000 } as const;
+export const RESTART_DEFAULTS = {
+  reason: 'pm2-self restart',
+  parallel: 1,
+  timeoutMs: 120_000,
+  settleMs: DEFAULT_SETTLE_MS,
+} as const;
 
 /** Options each command accepts, and whether they take a value. */
 const OPTIONS: Readonly<Record<CommandName, Readonly<Record<string, boolean>>>> = {
@@ -38,6 +45,7 @@ const OPTIONS: Readonly<Record<CommandName, Readonly<Record<string, boolean>>>> 
     'on-deadline': true,
     parallel: true,
     timeout: true,
+    settle: true,
     'pm2-home': true,
   },
   cancel: { 'pm2-home': true },
@@ -82,6 +90,9 @@ function restartCommand(parsed: Parsed, pm2Home: string | null): CliCommand {
   const timeoutMs = timeout === undefined ? RESTART_DEFAULTS.timeoutMs : parseDuration(timeout);
   if (timeoutMs === null || timeoutMs === 0)
     return usage(`--timeout: "${timeout}" is not a positive duration`);
+  const settle = text('settle');
+  const settleMs = settle === undefined ? RESTART_DEFAULTS.settleMs : parseDuration(settle);
+  if (settleMs === null) return usage(`--settle: "${settle}" is not a duration`);
   const parallelText = text('parallel');
   const parallel = parallelText === undefined ? RESTART_DEFAULTS.parallel : Number(parallelText);
   if (!Number.isSafeInteger(parallel) || parallel < 1)
@@ -91,7 +102,17 @@ function restartCommand(parsed: Parsed, pm2Home: string | null): CliCommand {
     return usage(`--on-deadline: "${onDeadline}" is neither "force" nor "giveUp"`);
   const reason = text('reason') ?? RESTART_DEFAULTS.reason;
   if (reason.length > 1024) return usage('--reason: longer than 1024 characters');
-  return { kind: 'restart', target, reason, deadlineMs, onDeadline, parallel, timeoutMs, pm2Home };
+  return {
+    kind: 'restart',
+    target,
+    reason,
+    deadlineMs,
+    onDeadline,
+    parallel,
+    timeoutMs,
+    settleMs,
+    pm2Home,
+  };
 }
 
 /** Reads the command line (without `node` and the script). Pure. */

@@ -36,13 +36,13 @@ export function describeResult(result: InstanceResult, oldPid: number): string {
   switch (result.kind) {
     case 'back':
       return (
-        `back online: pid ${oldPid} -> ${result.newPid}, after ${formatDuration(result.afterMs)}` +
+        `back online and settled: pid ${oldPid} -> ${result.newPid}, after ${formatDuration(result.afterMs)}` +
         (result.exposed ? '' : ' (it has not called exposeToPm2() again)')
       );
     case 'notExposed':
       return 'did not call exposeToPm2(): not asked (restart it with pm2 itself)';
     case 'notOnline':
-      return `${result.status}: left alone`;
+      return `${result.status} before it was asked: not asked, and the rollout stops here`;
     case 'gone':
       return 'no longer in the list';
     case 'triggerFailed':
@@ -57,17 +57,26 @@ export function describeResult(result: InstanceResult, oldPid: number): string {
       return `restart dropped (${result.cause})${result.message === null ? '' : `: ${result.message}`}`;
     case 'notBack':
       return `did not come back: pm2 shows it ${result.status}`;
+    case 'crashed':
+      return `crashed after its restart: ${result.why}`;
     case 'timedOut':
       return `timed out (pm2 shows it ${result.status}); a pending restart stays pending, \`pm2-self cancel\` drops it`;
   }
 }
 
-/** Results after which the next instances are not asked: this one may be down. */
-const HALTS: ReadonlySet<InstanceResult['kind']> = new Set(['noReply', 'notBack', 'timedOut']);
+/** Results after which the next instances are not asked: this one is (or may be) down. */
+const HALTS: ReadonlySet<InstanceResult['kind']> = new Set([
+  'noReply',
+  'notBack',
+  'timedOut',
+  'crashed',
+  'notOnline',
+]);
 
 /**
  * `pm2-self restart <app|pm_id|all>`: asks each online instance in turn (`parallel` at a time) to
- * restart through `pm2-self:restart`, and starts the next only once the previous is back online.
+ * restart through `pm2-self:restart`, and starts the next only once the previous is back and settled;
+ * a crash, a rising restart count, `errored`, `stopped`, or no return within the timeout halts it.
  */
 export async function runRestart(ports: CliPorts, command: RestartCommand): Promise<number> {
   const { target, pm2Home } = command;
@@ -104,17 +113,14 @@ export async function runRestart(ports: CliPorts, command: RestartCommand): Prom
           accepted: (outcome) => say(current, describeAccepted(outcome)),
         });
         results.set(current, result);
-        const ok = result.kind === 'back' || result.kind === 'notOnline';
+        const ok = result.kind === 'back';
         say(current, describeResult(result, current.entry.pid), ok ? 'green' : 'red');
         if (HALTS.has(result.kind)) halted = true;
       }
     };
     await Promise.all(Array.from({ length: Math.min(command.parallel, instances.length) }, worker));
 
-    const failed = instances.filter((i) => {
-      const kind = results.get(i)?.kind;
-      return kind !== 'back' && kind !== 'notOnline';
-    });
+    const failed = instances.filter((i) => results.get(i)?.kind !== 'back');
     const back = instances.filter((i) => results.get(i)?.kind === 'back').length;
     const took = formatDuration(ports.clock.now() - startedAt);
     if (failed.length === 0 && back > 0) {
@@ -126,8 +132,7 @@ export async function runRestart(ports: CliPorts, command: RestartCommand): Prom
     print(
       `${back} of ${instances.length} came back in ${took}` +
         (failures.length > 0 ? `; not back: ${failures.join(', ')}` : '') +
-        (notAsked.length > 0 ? `; not asked after that: ${notAsked.join(', ')}` : '') +
-        (back === 0 && failed.length === 0 ? '; no instance was online' : ''),
+        (notAsked.length > 0 ? `; not asked after that: ${notAsked.join(', ')}` : ''),
       'red',
       2,
     );

@@ -5,6 +5,7 @@ import type { AppInstance } from './app-instances.js';
 import { askInstance, REPLY_TIMEOUT_MS } from './ask-instance.js';
 import { restartDroppedOf } from './bus-messages.js';
 import type { CliPorts, DaemonLink } from './daemon-link.js';
+import { followLook, startFollow } from './rollout-follow.js';
 
 /** How one instance's restart ended. `back` is success; the rest say why not. */
 export type InstanceResult =
@@ -18,6 +19,7 @@ export type InstanceResult =
   | { readonly kind: 'refused'; readonly code: string; readonly why: string }
   | { readonly kind: 'dropped'; readonly cause: string; readonly message: string | null }
   | { readonly kind: 'notBack'; readonly status: string }
+  | { readonly kind: 'crashed'; readonly why: string }
   | { readonly kind: 'timedOut'; readonly status: string };
 
 /** What the instance answered before it went down (restarting, deferred, alreadyPending). */
@@ -29,24 +31,21 @@ export interface RestartAsk {
   readonly deadlineMs: number | null;
   readonly onDeadline: DeadlinePolicy;
   readonly timeoutMs: number;
+  /** How long a ready new process must stay up, unrestarted, to count as back. */
+  readonly settleMs: number;
 }
 
 /** How often the daemon's list is read while an instance comes back. */
 export const POLL_MS = 200;
 
-/** How long a new process that is online may take to call exposeToPm2() before it counts as back anyway. */
-export const REEXPOSE_GRACE_MS = 10_000;
-/** How long an instance may stay `stopped` after its old process left before it counts as not coming back. */
-export const STOPPED_FINAL_MS = 3000;
-
 const sleep = (ports: CliPorts, ms: number) =>
   new Promise<void>((resolve) => ports.clock.setTimeout(resolve, ms));
 
 /**
- * Asks one instance to restart through `pm2-self:restart` and follows it until it is back online under
- * a new pid (pm2 marks it online only once it is ready where `wait_ready` is set) and has exposed
- * itself again (at most {@link REEXPOSE_GRACE_MS} after it is online), the restart is
- * dropped, or `timeoutMs` runs out. `report` hears when it is asked and its answer as soon as it comes.
+ * Asks one instance to restart through `pm2-self:restart` and follows it (see rollout-follow.ts) until
+ * it is back (a new process, online, exposed again or past a bounded grace, then up and unrestarted
+ * for `settleMs`), it crashed or did not come back, the restart is dropped, or `timeoutMs` runs out.
+ * `report` hears when it is asked and its answer as soon as it comes.
  */
 export async function restartInstance(
   ports: CliPorts,
@@ -99,8 +98,7 @@ export async function restartInstance(
   let dropped: { cause: string; message: string | null } | null = null;
   void dropWait.promise.then((value) => (dropped = value));
   let status = instance.entry.status;
-  let stoppedSince: number | null = null;
-  let onlineSince: number | null = null;
+  let follow = startFollow(oldPid, instance.entry.restarts);
   while (ports.clock.now() - startedAt < timeoutMs) {
     await sleep(ports, POLL_MS);
     if (dropped !== null)
@@ -108,37 +106,20 @@ export async function restartInstance(
     const now = await link.list();
     if (!now.ok) continue;
     const fresh = now.value.find((i) => i.entry.pmId === pmId);
-    const entry = fresh?.entry;
-    if (fresh === undefined || entry === undefined) {
+    if (fresh === undefined) {
       dropWait.cancel();
       return { kind: 'gone' };
     }
+    const { entry } = fresh;
     status = entry.status;
-    if (entry.pid === oldPid) continue;
-    if (entry.status === 'online' && entry.pid > 0) {
-      // A cluster worker is `online` before its code runs: back means exposed again, which the app
-      // does at start-up; one that does not is taken as back after a bounded wait.
-      onlineSince ??= ports.clock.now();
-      if (fresh.exposed || ports.clock.now() - onlineSince >= REEXPOSE_GRACE_MS) {
-        dropWait.cancel();
-        return {
-          kind: 'back',
-          newPid: entry.pid,
-          afterMs: ports.clock.now() - startedAt,
-          exposed: fresh.exposed,
-        };
-      }
-      continue;
-    }
-    // A daemon-side restart passes through `stopped` for a moment: only a lasting one is final.
-    stoppedSince = entry.status === 'stopped' ? (stoppedSince ?? ports.clock.now()) : null;
-    if (
-      entry.status === 'errored' ||
-      (stoppedSince !== null && ports.clock.now() - stoppedSince >= STOPPED_FINAL_MS)
-    ) {
-      dropWait.cancel();
-      return { kind: 'notBack', status: entry.status };
-    }
+    const seen = { pid: entry.pid, status: entry.status, restarts: entry.restarts, exposed: fresh.exposed };
+    const look = followLook(follow, seen, ports.clock.now(), ask.settleMs);
+    follow = look.state;
+    const { verdict } = look;
+    if (verdict.kind === 'waiting') continue;
+    dropWait.cancel();
+    if (verdict.kind !== 'back') return verdict;
+    return { ...verdict, afterMs: ports.clock.now() - startedAt };
   }
   dropWait.cancel();
   return { kind: 'timedOut', status };

@@ -54,3 +54,19 @@ export function livesOf(events: readonly { pid: number; event: string; at: numbe
       exitedAt: events.find((e) => e.pid === started.pid && e.event === 'exit')?.at ?? null,
     }));
 }
+
+/**
+ * Each pm_id's down time in a rollout, from the apps' own timestamps: from its old process's exit to
+ * its new process's start (null where either is missing). Pure.
+ */
+export function downTimesOf(
+  lives: readonly ProcessLife[],
+  oldPids: readonly number[],
+  newPids: readonly number[],
+): (number | null)[] {
+  return oldPids.map((oldPid, index) => {
+    const exitedAt = lives.find((life) => life.pid === oldPid)?.exitedAt ?? null;
+    const startedAt = lives.find((life) => life.pid === newPids[index])?.startedAt ?? null;
+    return exitedAt === null || startedAt === null ? null : startedAt - exitedAt;
+  });
+}

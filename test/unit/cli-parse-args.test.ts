@@ -23,6 +23,7 @@ describe('parseArgs', () => {
         '2',
         '--timeout',
         '2m',
+        '--settle=10s',
         '--pm2-home',
         '/srv/pm2',
       ]),
@@ -34,6 +35,7 @@ describe('parseArgs', () => {
       onDeadline: 'giveUp',
       parallel: 2,
       timeoutMs: 120_000,
+      settleMs: 10_000,
       pm2Home: '/srv/pm2',
     });
   });
@@ -47,6 +49,7 @@ describe('parseArgs', () => {
       onDeadline: 'force',
       parallel: 1,
       timeoutMs: 120_000,
+      settleMs: 5_000,
       pm2Home: null,
     });
     expect(parseArgs(['status'])).toEqual({ kind: 'status', target: null, json: false, pm2Home: null });
@@ -76,6 +79,7 @@ describe('parseArgs', () => {
     [['restart', 'web', 'api'], 'unexpected argument "api"'],
     [['restart', 'web', '--deadline', 'soon'], '--deadline: "soon" is not a duration'],
     [['restart', 'web', '--timeout', '0s'], '--timeout: "0s" is not a positive duration'],
+    [['restart', 'web', '--settle', 'later'], '--settle: "later" is not a duration'],
     [['restart', 'web', '--parallel', '0'], '--parallel: "0" is not a whole number of at least 1'],
     [['restart', 'web', '--on-deadline', 'wait'], '--on-deadline: "wait" is neither "force" nor "giveUp"'],
     [['restart', 'web', '--reason'], '--reason needs a value'],

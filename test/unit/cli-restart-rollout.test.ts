@@ -11,7 +11,15 @@ import type { RpcResult } from '../../src/ports/ports.js';
 import { createSimClock, type SimClock } from '../helpers/sim-clock.js';
 
 /** How a simulated instance answers `pm2-self:restart`. */
-type Behaviour = 'comesBack' | 'noReply' | 'refuses' | 'drops' | 'staysStopped' | 'comesBackUnexposed';
+type Behaviour =
+  | 'comesBack'
+  | 'noReply'
+  | 'refuses'
+  | 'drops'
+  | 'staysStopped'
+  | 'comesBackUnexposed'
+  /** The new release exits 2 s after it started, and pm2 restarts it (a new pid, one restart more). */
+  | 'crashesAfterStart';
 
 interface SimInstance {
   pmId: number;
@@ -19,6 +27,7 @@ interface SimInstance {
   pid: number;
   status: string;
   exposed: boolean;
+  restarts: number;
   behaviour: Behaviour;
 }
 
@@ -29,6 +38,7 @@ function createSimPm2(clock: SimClock, specs: Partial<SimInstance>[], options: {
     pid: 1000 + i,
     status: 'online',
     exposed: true,
+    restarts: 0,
     behaviour: 'comesBack',
     ...spec,
   }));
@@ -45,7 +55,7 @@ function createSimPm2(clock: SimClock, specs: Partial<SimInstance>[], options: {
       monit: {},
       pm2_env: {
         status: i.status,
-        restart_time: 0,
+        restart_time: i.restarts,
         axm_actions: i.exposed
           ? [{ action_name: 'pm2-self:restart' }, { action_name: 'pm2-self:cancel' }]
           : [],
@@ -86,7 +96,17 @@ function createSimPm2(clock: SimClock, specs: Partial<SimInstance>[], options: {
     if (instance.behaviour === 'staysStopped') return clock.setTimeout(() => (instance.pid = 0), 450);
     clock.setTimeout(() => {
       instance.pid = oldPid + 100;
+      instance.restarts += 1;
       instance.status = 'online';
+      if (instance.behaviour === 'crashesAfterStart') {
+        const crash = () => {
+          instance.pid += 1;
+          instance.restarts += 1;
+          log.push(`${clock.now()} crash ${instance.pmId}`);
+          if (instance.restarts < 5) clock.setTimeout(crash, 2000);
+        };
+        clock.setTimeout(crash, 2000);
+      }
       if (instance.behaviour === 'comesBackUnexposed') instance.exposed = false;
       log.push(`${clock.now()} back ${instance.pmId}`);
     }, 600);
@@ -140,7 +160,7 @@ describe('pm2-self restart (simulated daemon)', () => {
     const events = pm2.log.map((line) => line.split(' ').slice(1).join(' '));
     expect(events).toEqual(['ask 0', 'back 0', 'ask 1', 'back 1', 'ask 2', 'back 2']);
     expect(pm2.out.at(-1)).toMatch(/^all 3 came back in /);
-    expect(pm2.out.filter((l) => l.includes('back online: pid'))).toHaveLength(3);
+    expect(pm2.out.filter((l) => l.includes('back online and settled: pid'))).toHaveLength(3);
     expect(pm2.out.some((l) => l.includes('restart deferred: waiting for 1 task'))).toBe(true);
     expect(pm2.pendingTimers()).toBe(0);
   });
@@ -193,6 +213,39 @@ describe('pm2-self restart (simulated daemon)', () => {
     expect(await pm2.run(['restart', '0'])).toBe(1);
     expect(pm2.out.join('\n')).toContain('did not come back: pm2 shows it stopped');
   });
+
+  it('a release that exits 2 s after start halts the rollout: exit 1, one instance touched, named with why', async () => {
+    const pm2 = createSimPm2(createSimClock(0), [{ behaviour: 'crashesAfterStart' }, {}, {}]);
+    expect(await pm2.run(['restart', 'web'])).toBe(1);
+    expect(pm2.log.filter((l) => l.includes('ask'))).toEqual(['0 ask 0']);
+    const text = pm2.out.join(' ').replace(/\s+/g, ' ');
+    expect(text).toContain('web 0 crashed after its restart: its new process 1100 went down (now pid 1101)');
+    expect(pm2.out.at(-1)).toMatch(
+      /^0 of 3 came back in .*; not back: web 0; not asked after that: web 1, web 2$/,
+    );
+  });
+
+  it('the next instance is asked only after the settle time: --settle 0 asks it as soon as one is back', async () => {
+    const settled = createSimPm2(createSimClock(0), [{}, {}]);
+    expect(await settled.run(['restart', 'web'])).toBe(0);
+    const at = (pm2: typeof settled, event: string) =>
+      Number(pm2.log.find((l) => l.endsWith(event))?.split(' ')[0]);
+    expect(at(settled, 'ask 1') - at(settled, 'back 0')).toBeGreaterThanOrEqual(5_000);
+    const quick = createSimPm2(createSimClock(0), [{}, {}]);
+    expect(await quick.run(['restart', 'web', '--settle', '0'])).toBe(0);
+    expect(at(quick, 'ask 1') - at(quick, 'back 0')).toBeLessThan(1_000);
+  });
+
+  it.each(['errored', 'stopped', 'launching'])(
+    'an instance %s before its turn is a failure that halts the rollout',
+    async (status) => {
+      const pm2 = createSimPm2(createSimClock(0), [{}, { status }, {}]);
+      expect(await pm2.run(['restart', 'web'])).toBe(1);
+      expect(pm2.log.filter((l) => l.includes('ask')).map((l) => l.split(' ')[2])).toEqual(['0']);
+      expect(pm2.out.join('\n')).toContain(`web 1                ${status} before it was asked`);
+      expect(pm2.out.at(-1)).toContain('not back: web 1; not asked after that: web 2');
+    },
+  );
 
   it('an unknown app exits 2 without asking anything', async () => {
     const pm2 = createSimPm2(createSimClock(0), [{}]);

@@ -9,6 +9,8 @@
  * - CLOSE_CHANNEL=before|after: disconnects the IPC channel before exposeToPm2(), or 200 ms after it
  *   (run with pmx: false: pm2's injected @pm2/io exits an app whose channel closes).
  * - READY=1: sends process.send('ready') READY_DELAY_MS (default 300) after start (for wait_ready).
+ * - BROKEN_AFTER_MS: a broken release: every generation after the first exits with code 1 that long
+ *   after its start.
  */
 const startedAt = Date.now();
 const fs = require('node:fs');
@@ -62,6 +64,9 @@ if (env.TASK_MS) {
   };
   void loop();
 }
+
+if (env.BROKEN_AFTER_MS && env.restart_time !== '0')
+  setTimeout(() => process.exit(1), Number(env.BROKEN_AFTER_MS));
 
 if (env.READY === '1') setTimeout(() => process.send?.('ready'), Number(env.READY_DELAY_MS ?? 300));
 
