@@ -181,7 +181,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     onSignal: () => (signalledAt = ports.clock.now()),
   });
   const getLastRestart = createLastRestart({ ports, paths, identities });
-  const policies = createSelfPolicies({ ports, controller, identities });
+  const policies = createSelfPolicies({ ports, controller, identities, paths, daemon });
 
   const liveInfo = (
     identity: ManagedIdentity,

@@ -2,7 +2,10 @@
  * `restartWhen()` and `getHealth()` of one pm2-self instance: wires the memory and uptime policy and
  * the health check to the restart controller, and keeps what the health check has shown so far.
  */
-import { PM2_DEFAULTS } from './common/defaults.js';
+import { DEFAULTS, PM2_DEFAULTS } from './common/defaults.js';
+import type { DaemonQuery } from './daemon/daemon-query.js';
+import type { Pm2HomePaths } from './daemon/pm2-home.js';
+import type { RestartSettings } from './pm2/restart-settings.js';
 import type { IdentityCache } from './identity/identity-cache.js';
 import type { ManagedIdentity } from './identity/identity.js';
 import { normalizeRestartOptions, type RestartPolicy } from './options.js';
@@ -10,7 +13,12 @@ import { NO_CHECK_YET, planHealth, type HealthWatch } from './policy/health-chec
 import { hasLimits, planPolicy } from './policy/restart-policy.js';
 import { watchPolicy } from './policy/restart-when.js';
 import { watchHealth } from './policy/watch-health.js';
+import { startWatchdog, type Watchdog } from './policy/watchdog.js';
+import { watchdogEnd } from './policy/watchdog-end.js';
+import type { WatchdogTarget } from './policy/watchdog-source.js';
 import type { Ports } from './ports/ports.js';
+import { entryOf, killTimeoutOf, recordTargetOf } from './restart-context.js';
+import { restartRecordPath } from './restart/restart-record.js';
 import type { RestartController } from './restart/controller.js';
 import { createEventHub, type EventHub } from './restart/events.js';
 
@@ -26,8 +34,43 @@ export interface HealthSnapshot {
   readonly failingSince: number | null;
   /** Why the last failing check failed, or null. */
   readonly lastError: string | null;
-  /** How late the last check's timer fired (the event loop's delay then), or null before the first. */
+  /** The watchdog's limit (`eventLoopBlockedForMs`), or null when no watchdog runs. */
+  readonly eventLoopBlockedForMs: number | null;
+  /**
+   * How late the last heartbeat of the watchdog (or else the health check's timer) came: the event
+   * loop's delay then; null before the first.
+   */
   readonly loopDelayMs: number | null;
+}
+
+/** The watchdog's target for a tracked identity; null for any other (the watchdog then only reports). */
+export function watchdogTargetOf(
+  identity: ManagedIdentity,
+  settings: RestartSettings,
+  pid: number,
+  paths: Pm2HomePaths,
+): WatchdogTarget | null {
+  const target = recordTargetOf(identity, settings);
+  if (target === null) return null;
+  const end = watchdogEnd(settings);
+  return {
+    end,
+    pmId: identity.pmId,
+    rpcSocket: paths.rpcSocket,
+    fallbackAfterMs: killTimeoutOf(identity) + DEFAULTS.daemonRestartGraceMs,
+    recordFile: restartRecordPath(paths.recordDir, identity.pmId),
+    lifetimeMs: target.lifetimeMs,
+    record: {
+      initiator: 'self',
+      signal: null,
+      name: target.name,
+      namespace: target.namespace,
+      pmId: target.pmId,
+      previousPid: pid,
+      previousRestarts: target.restarts,
+      strategy: end === 'kill' ? 'exit' : 'daemon',
+    },
+  };
 }
 
 /** pm2's `min_uptime` for this app, or its default before the identity is known or when unknown. */
@@ -41,6 +84,8 @@ export interface SelfPoliciesParts {
   readonly ports: Ports;
   readonly controller: RestartController;
   readonly identities: IdentityCache;
+  readonly paths: Pm2HomePaths;
+  readonly daemon: DaemonQuery;
 }
 
 /** The policies of one instance. */
@@ -53,11 +98,35 @@ export interface SelfPolicies {
 
 /** Creates the policies of one instance. */
 export function createSelfPolicies(parts: SelfPoliciesParts): SelfPolicies {
-  const { ports, controller, identities } = parts;
+  const { ports, controller, identities, paths, daemon } = parts;
   const events = createEventHub();
   let health: HealthWatch = NO_CHECK_YET;
   let checks = 0;
   let loopDelayMs: number | null = null;
+  let watchdog: { readonly limitMs: number; readonly running: Watchdog } | null = null;
+
+  const startWatching = (limitMs: number): (() => void) => {
+    const running = startWatchdog(limitMs, () => controller.state.tasks);
+    const mine = { limitMs, running };
+    watchdog = mine;
+    // First from the env's settings (unknown stop codes: the daemon restarts it), then from the
+    // daemon's own settings when it answers (a SIGKILL is enough when pm2 restarts a signal death).
+    void identities.get().then(async (identity) => {
+      if (!identity.managed) return;
+      const target = (settings: RestartSettings) =>
+        watchdogTargetOf(identity, settings, ports.process.pid, paths);
+      const fromEnv = target(identity.settings);
+      if (fromEnv === null) return;
+      running.setTarget(fromEnv);
+      const live = entryOf(identity, await daemon.list({}));
+      const fromDaemon = 'entry' in live && live.entry !== null ? target(live.entry.settings) : null;
+      if (fromDaemon !== null) running.setTarget(fromDaemon);
+    });
+    return () => {
+      running.stop();
+      if (watchdog === mine) watchdog = null;
+    };
+  };
 
   const restartWhen = (policy: RestartPolicy): (() => void) => {
     const plan = planPolicy(policy, Math.random);
@@ -78,6 +147,7 @@ export function createSelfPolicies(parts: SelfPoliciesParts): SelfPolicies {
       restart: (reason: string) => controller.request({ ...restartOptions, reason }),
     };
     const stops: Array<() => void> = [];
+    if (policy.eventLoopBlockedForMs !== undefined) stops.push(startWatching(policy.eventLoopBlockedForMs));
     if (hasLimits(plan)) {
       stops.push(
         watchPolicy(plan, {
@@ -118,7 +188,12 @@ export function createSelfPolicies(parts: SelfPoliciesParts): SelfPolicies {
 
   return {
     restartWhen,
-    getHealth: () => ({ checking: checks > 0, ...health, loopDelayMs }),
+    getHealth: () => ({
+      checking: checks > 0,
+      ...health,
+      eventLoopBlockedForMs: watchdog?.limitMs ?? null,
+      loopDelayMs: watchdog?.running.loopDelayMs() ?? loopDelayMs,
+    }),
     events,
   };
 }

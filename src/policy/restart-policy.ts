@@ -9,9 +9,15 @@ import type { HealthCheckLimits } from './health-check.js';
 
 /**
  * The limits of a self-restart policy, all optional; at least one of `rssAboveBytes`,
- * `heapUsedAboveBytes`, `maxUptimeMs` or `healthCheck` is required.
+ * `heapUsedAboveBytes`, `maxUptimeMs`, `healthCheck` or `eventLoopBlockedForMs` is required.
  */
 export interface RestartPolicyLimits extends HealthCheckLimits {
+  /**
+   * Restart when the event loop has sent no heartbeat for this long (at least 100 ms). A watchdog
+   * thread watches it; it arms at the loop's first turn and never fires while an inspector is open.
+   * The restart is immediate (the loop is stuck: no tasks, hooks or turns); it leaves the record.
+   */
+  eventLoopBlockedForMs?: number;
   /** Restart when the resident set size stays above this many bytes for `sustainedForMs`. */
   rssAboveBytes?: number;
   /** Restart when the V8 heap in use stays above this many bytes for `sustainedForMs`. */
@@ -61,11 +67,23 @@ export function planPolicy(limits: RestartPolicyLimits, random: () => number): P
     checkDuration(name, limits[name]);
   checkDuration('checkEveryMs', limits.checkEveryMs);
   if (limits.checkEveryMs === 0) invalidOption('checkEveryMs', 'a positive number of milliseconds', 0);
-  const any = [limits.rssAboveBytes, limits.heapUsedAboveBytes, limits.maxUptimeMs, limits.healthCheck].some(
-    (v) => v !== undefined,
-  );
+  const blocked = limits.eventLoopBlockedForMs;
+  checkDuration('eventLoopBlockedForMs', blocked);
+  if (blocked !== undefined && blocked < 100)
+    invalidOption('eventLoopBlockedForMs', 'at least 100 milliseconds', blocked);
+  const any = [
+    limits.rssAboveBytes,
+    limits.heapUsedAboveBytes,
+    limits.maxUptimeMs,
+    limits.healthCheck,
+    blocked,
+  ].some((v) => v !== undefined);
   if (!any)
-    invalidOption('policy', 'one of rssAboveBytes, heapUsedAboveBytes, maxUptimeMs or healthCheck', limits);
+    invalidOption(
+      'policy',
+      'one of rssAboveBytes, heapUsedAboveBytes, maxUptimeMs, healthCheck or eventLoopBlockedForMs',
+      limits,
+    );
   return {
     rssAboveBytes: limits.rssAboveBytes ?? null,
     heapUsedAboveBytes: limits.heapUsedAboveBytes ?? null,

@@ -1,8 +1,10 @@
 /**
- * Healing under a real pm2 daemon, with pm2's injected @pm2/io and with `pmx: false`: a health check
- * that keeps failing restarts the app gracefully (after the running task), and the next generation
- * reads the reason; a check that never settles counts as failing. All apps start together with one
- * `pm2 start`, so the cases run at the same time.
+ * Healing under a real pm2 daemon, with pm2's injected @pm2/io and with `pmx: false`: an event loop
+ * stuck in `for (;;) {}` is restarted by the watchdog thread (with autorestart on, and off), and the
+ * next generation reads where it was stuck; a health check that keeps failing restarts the app
+ * gracefully (after the running task); a check that never settles counts as failing; a busy app whose
+ * loop is blocked just under the limit for 60 s is never restarted. All apps start together with one
+ * `pm2 start`, so the cases run at the same time (the busy app blocks with Atomics.wait: no CPU).
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,10 +37,20 @@ describe('healing under real pm2', () => {
     await startApps(
       sandbox,
       VARIANTS.flatMap(({ suffix, pmx }): AppSpec[] =>
-        ['health-task', 'health-hang'].map((scenario) => ({
-          name: `${scenario}${suffix}`,
+        [
+          { scenario: 'health-task' },
+          { scenario: 'health-hang' },
+          { scenario: 'blocked' },
+          { scenario: 'blocked', name: 'blocked-noauto', autorestart: false, handler: true },
+          { scenario: 'busy' },
+        ].map(({ scenario, name, autorestart, handler }) => ({
+          name: `${name ?? scenario}${suffix}`,
           scenario,
-          pm2: { ...pmx, script: HEALING_APP },
+          env: handler ? { SHUTDOWN_HANDLER: '1' } : ({} as Record<string, string>),
+          pm2: { ...pmx, script: HEALING_APP, ...(autorestart === false ? { autorestart } : {}) } as Record<
+            string,
+            unknown
+          >,
         })),
       ),
     );
@@ -49,6 +61,54 @@ describe('healing under real pm2', () => {
   });
 
   describe.each(VARIANTS)('$label', ({ suffix }) => {
+    it.each([
+      ['blocked', 'autorestart on'],
+      ['blocked-noauto', 'autorestart false, shutdown handler installed'],
+    ])(
+      '%s: for (;;) {} 1.5 s after start with eventLoopBlockedForMs 3000 (%s): it comes back, and getLastRestart() names the blocked loop',
+      async (app) => {
+        const name = `${app}${suffix}`;
+        const events = await waitForEvents(file(name), startedOf('1'), 30_000);
+        const blocking = findEvent(ofGen(events, '0'), (e) => e.event === 'blocking');
+        const gen1 = findEvent(events, (e) => e.event === 'started' && e.gen === '1');
+        expect(gen1.at - blocking.at).toBeGreaterThanOrEqual(3000);
+        expect(gen1.lastRestart).toMatchObject({
+          initiator: 'self',
+          strategy: app === 'blocked' ? 'exit' : 'daemon',
+          tasksCut: 1,
+          forced: true,
+        });
+        // Where the main thread was: the spinning timer callback, from the inspector's call frames.
+        expect(reasonOf(gen1)).toMatch(
+          /^event loop blocked for \d+ ms; main thread at spin \(.*app\.cjs:\d+:\d+\)/,
+        );
+        expect(Number(/blocked for (\d+) ms/.exec(reasonOf(gen1) ?? '')?.[1])).toBeGreaterThanOrEqual(3000);
+        const entry = await waitOnline(sandbox, name, 1);
+        expect(entry.pm2_env.status).toBe('online');
+      },
+    );
+
+    it(
+      'a busy but healthy app, its loop blocked 2500 ms at a time for 60 s under a 3000 ms limit, is never restarted',
+      { timeout: 120_000 },
+      async () => {
+        const name = `busy${suffix}`;
+        const events = await waitForEvents(
+          file(name),
+          (all) => all.some((e) => e.event === 'busy-done'),
+          100_000,
+        );
+        const done = findEvent(events, (e) => e.event === 'busy-done');
+        expect(done.gen).toBe('0');
+        expect(done.blocks as number).toBeGreaterThanOrEqual(15);
+        expect(done.health).toMatchObject({ eventLoopBlockedForMs: 3000, lastOk: true });
+        expect((done.health as { loopDelayMs: number }).loopDelayMs).toBeGreaterThanOrEqual(0);
+        expect(events.some((e) => e.event === 'started' && e.gen !== '0')).toBe(false);
+        const entry = (await sandbox.jlist()).find((p) => p.name === name);
+        expect(entry?.pm2_env.restart_time).toBe(0);
+      },
+    );
+
     it('a health check failing from 1 s with unhealthyForMs 1500 while a 5 s task runs: the restart waits for the task, the record names the check', async () => {
       const name = `health-task${suffix}`;
       const events = await waitForEvents(file(name), startedOf('1'), 30_000);

@@ -1,5 +1,7 @@
 /**
- * Healing detection on a simulated clock: the health check's pure core (a check that flips, the
+ * Healing detection on a simulated clock: the watchdog's heartbeat gaps (armed at the first beat,
+ * never with an inspector open, loop delays under the limit never judged blocked) and how it ends a
+ * blocked process; the health check's pure core (a check that flips, the
  * failure that must last `unhealthyForMs` plus this process's jitter) and its driver (false, throw and
  * a never-settling check all count as failing; no request within min_uptime or while one is pending;
  * after a refusal the checks go on without asking again).
@@ -13,6 +15,9 @@ import {
   type HealthWatch,
 } from '../../src/policy/health-check.js';
 import { watchHealth, type HealthTarget } from '../../src/policy/watch-health.js';
+import { watchdogEnd } from '../../src/policy/watchdog-end.js';
+import { blockedReason, heartbeatEveryMs, judgeHeartbeat } from '../../src/policy/watchdog-verdict.js';
+import type { RestartSettings } from '../../src/pm2/restart-settings.js';
 import type { RestartOutcome } from '../../src/restart/restart-outcome.js';
 import { createSimClock } from '../helpers/sim-clock.js';
 
@@ -197,5 +202,57 @@ describe('watchHealth', () => {
     await clock.advance(10_000);
     expect(calls).toBe(before);
     expect(clock.pendingTimers()).toBe(0);
+  });
+});
+
+describe('judgeHeartbeat: heartbeat gaps', () => {
+  it.each([
+    ['no heartbeat yet (a synchronous start-up)', 0, false, 60_000, null],
+    ['a gap under the limit', 10_000, false, 12_999, null],
+    ['a gap of exactly the limit', 10_000, false, 13_000, 3_000],
+    ['a gap past the limit', 10_000, false, 17_500, 7_500],
+    ['a gap past the limit with an inspector open', 10_000, true, 17_500, null],
+  ])('%s', (_label, lastBeatAt, inspectorOpen, now, expected) => {
+    expect(judgeHeartbeat(lastBeatAt, inspectorOpen, now, 3_000)).toBe(expected);
+  });
+
+  it('a loop that beats on time, or late but under the limit, is never judged blocked', () => {
+    const beatMs = heartbeatEveryMs(3_000);
+    expect(beatMs).toBe(250);
+    // Delays just under the limit: each beat comes beatMs + 2500 ms after the previous one.
+    let lastBeatAt = 1_000;
+    for (let beat = 0; beat < 100; beat++) {
+      for (let now = lastBeatAt; now < lastBeatAt + beatMs + 2_500; now += 50)
+        expect(judgeHeartbeat(lastBeatAt, false, now, 3_000)).toBeNull();
+      lastBeatAt += beatMs + 2_500;
+    }
+  });
+
+  it('the heartbeat is a tenth of the limit, between 10 and 250 ms', () => {
+    expect([100, 1_000, 3_000, 60_000].map(heartbeatEveryMs)).toEqual([10, 100, 250, 250]);
+  });
+
+  it('the reason names the gap and, when known, where the main thread was', () => {
+    expect(blockedReason(3_104, [])).toBe('event loop blocked for 3104 ms');
+    expect(blockedReason(3_104, ['spin (/app/a.js:3:1)', 'main (/app/a.js:9:1)'])).toBe(
+      'event loop blocked for 3104 ms; main thread at spin (/app/a.js:3:1) < main (/app/a.js:9:1)',
+    );
+    expect(blockedReason(3_000, ['x'.repeat(2_000)])).toHaveLength(1024);
+  });
+});
+
+describe('watchdogEnd: the way pm2 brings a blocked process back', () => {
+  const settings = (autorestart: boolean | 'unknown', stopExitCodes: number[] | 'unknown') =>
+    ({ autorestart, stopExitCodes }) as unknown as RestartSettings;
+  it.each([
+    [true, [], 'kill'],
+    [true, [3], 'kill'],
+    [true, [0], 'daemon'],
+    [true, [137], 'daemon'],
+    [true, 'unknown', 'daemon'],
+    [false, [], 'daemon'],
+    ['unknown', [], 'daemon'],
+  ] as const)('autorestart %s, stop_exit_codes %j: %s', (autorestart, stop, expected) => {
+    expect(watchdogEnd(settings(autorestart, stop as number[] | 'unknown'))).toBe(expected);
   });
 });

@@ -107,7 +107,10 @@ describe('evaluatePolicy', () => {
 
 describe('planPolicy', () => {
   it.each([
-    [{}, 'Expected `policy` to be one of rssAboveBytes, heapUsedAboveBytes, maxUptimeMs or healthCheck'],
+    [
+      {},
+      'Expected `policy` to be one of rssAboveBytes, heapUsedAboveBytes, maxUptimeMs, healthCheck or eventLoopBlockedForMs',
+    ],
     [{ rssAboveBytes: -1 }, 'Expected `rssAboveBytes` to be a positive whole number of bytes, got -1'],
     [{ rssAboveBytes: 1.5 }, 'Expected `rssAboveBytes` to be a positive whole number of bytes, got 1.5'],
     [{ maxUptimeMs: 'a day' }, 'Expected `maxUptimeMs` to be a non-negative number of milliseconds'],

@@ -5,6 +5,11 @@
  * - health-task:  restartWhen({ healthCheck, unhealthyForMs: 1500 }); a task of TASK_MS (5000) from the
  *                 start; the check returns false from 1 s after the start.
  * - health-hang:  the same check never settles from 1 s after the start (checkTimeoutMs 300); no task.
+ * - blocked:      restartWhen({ eventLoopBlockedForMs: 3000 }); a task from the start; `for (;;) {}` in
+ *                 spin() 1.5 s after the start. SHUTDOWN_HANDLER=1 installs the shutdown handler first.
+ * - busy:         restartWhen({ eventLoopBlockedForMs: 3000, healthCheck }) (in every generation): for
+ *                 BUSY_MS (60000) the loop is blocked 2500 ms at a time (Atomics.wait: no CPU), with a
+ *                 short turn between blocks; then `busy-done` with the health seen.
  */
 const startedAt = Date.now();
 const fs = require('node:fs');
@@ -51,6 +56,33 @@ const scenarios = {
       checkEveryMs: 200,
       checkTimeoutMs: 300,
     });
+  },
+  blocked() {
+    if (env.SHUTDOWN_HANDLER === '1') lib.installShutdownHandler();
+    lib.restartWhen({ eventLoopBlockedForMs: 3000 });
+    if (!misbehaves) return;
+    lib.beginTask('job');
+    setTimeout(function spin() {
+      record('blocking');
+      for (;;) {
+        // spin: the event loop never turns again
+      }
+    }, 1500);
+  },
+  busy() {
+    lib.restartWhen({ eventLoopBlockedForMs: 3000, healthCheck: () => true, checkEveryMs: 1000 });
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    let blocks = 0;
+    const block = () => {
+      if (sinceStart() >= number('BUSY_MS', 60_000)) {
+        record('busy-done', { blocks, health: lib.getHealth() });
+        return;
+      }
+      Atomics.wait(cell, 0, 0, 2500);
+      blocks += 1;
+      setTimeout(block, 50);
+    };
+    setTimeout(block, 500);
   },
 };
 
