@@ -98,6 +98,13 @@ export interface ShutdownHandlerOptions {
   beforeExit?: ExitHook | readonly ExitHook[];
   /** Budget of the hooks, itself capped by pm2's kill_timeout. @defaultValue `5000` (DEFAULTS.hooksTimeoutMs) */
   hooksTimeoutMs?: number;
+  /**
+   * Time kept for the hooks at the end of pm2's budget (`kill_timeout` less `marginMs`): tasks still
+   * running then are cut, so the hooks run before pm2's SIGKILL. At most half the budget and at most
+   * `hooksTimeoutMs`; nothing is kept when no hook is given.
+   * @defaultValue `500` (DEFAULTS.hooksReserveMs)
+   */
+  hooksReserveMs?: number;
   /** Margin kept below pm2's kill_timeout. @defaultValue `300` (DEFAULTS.killTimeoutMarginMs) */
   marginMs?: number;
 }

@@ -17,6 +17,7 @@ interface Registration {
   readonly hooks: readonly ExitHook[];
   readonly refuseNewTasks: boolean;
   readonly hooksTimeoutMs: number;
+  readonly hooksReserveMs: number;
   readonly marginMs: number;
 }
 
@@ -46,6 +47,7 @@ export function createShutdownHandler(parts: ShutdownHandlerParts) {
       refuseNewTasks: all.some((r) => r.refuseNewTasks),
       hooks: all.reduce<readonly ExitHook[]>((hooks, r) => mergeHooks(hooks, r.hooks), []),
       hooksTimeoutMs: Math.max(...all.map((r) => r.hooksTimeoutMs)),
+      hooksReserveMs: Math.max(...all.map((r) => r.hooksReserveMs)),
       recordAs,
       fromPm2: recordAs !== null,
     });
@@ -54,10 +56,12 @@ export function createShutdownHandler(parts: ShutdownHandlerParts) {
   return (options: ShutdownHandlerOptions = {}): (() => void) => {
     checkDuration('hooksTimeoutMs', options.hooksTimeoutMs);
     checkDuration('marginMs', options.marginMs);
+    checkDuration('hooksReserveMs', options.hooksReserveMs);
     const registration: Registration = {
       hooks: hookList(options.beforeExit, 'beforeExit'),
       refuseNewTasks: options.refuseNewTasks === true,
       hooksTimeoutMs: options.hooksTimeoutMs ?? DEFAULTS.hooksTimeoutMs,
+      hooksReserveMs: options.hooksReserveMs ?? DEFAULTS.hooksReserveMs,
       marginMs: options.marginMs ?? DEFAULTS.killTimeoutMarginMs,
     };
     registrations.add(registration);

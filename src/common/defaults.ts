@@ -15,6 +15,11 @@ export const DEFAULTS = {
   maxListBytes: 64 * 1024 * 1024,
   /** Time budget for the pre-exit hooks, in milliseconds. */
   hooksTimeoutMs: 5_000,
+  /**
+   * Time kept for the pre-exit hooks at the end of pm2's stop budget (tasks still running are cut
+   * before it), in milliseconds; at most half the budget.
+   */
+  hooksReserveMs: 500,
   /** Margin kept below pm2's `kill_timeout` when draining on a signal, in milliseconds. */
   killTimeoutMarginMs: 300,
   /** Extra time waited past `min_uptime` before exiting, in milliseconds. */

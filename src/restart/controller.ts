@@ -17,7 +17,7 @@ import type { RestartRecord } from './restart-record.js';
 import { outcomeOfNotice } from './outcome-of-notice.js';
 import type { RestartOutcome } from './restart-outcome.js';
 import { performExit } from './perform-exit.js';
-import { runHooks } from './run-hooks.js';
+import { runHooks, type HookFailure } from './run-hooks.js';
 import type { Turns } from './turns.js';
 import { createTaskRegistry, type TaskHandle, type TaskSnapshot } from './task-registry.js';
 
@@ -166,16 +166,15 @@ export function createRestartController(context: ControllerContext): RestartCont
         void exit();
         return;
       case 'exitNow': {
-        const { signal, fromPm2 } = effect;
+        const { signal, fromPm2, reason, second } = effect;
         const initiator = fromPm2 ? 'pm2' : 'signal';
-        const reason = `second ${signal}`;
         events.emit('exiting', {
           type: 'exiting',
           initiator,
           signal,
           reason,
           record: 'none',
-          secondSignal: true,
+          secondSignal: second,
         });
         exitProcess(0);
         return;
@@ -244,8 +243,8 @@ export function createRestartController(context: ControllerContext): RestartCont
         ? current.hooksTimeoutMs
         : Math.max(0, Math.min(current.hooksTimeoutMs, current.hardStopAt - clock.now()));
     hooksStop = new AbortController();
-    const onFailure = (message: string) => {
-      if (!exited) events.emit('hookFailed', { type: 'hookFailed', reason: current.reason, message });
+    const onFailure = (failure: HookFailure) => {
+      if (!exited) events.emit('hookFailed', { type: 'hookFailed', reason: current.reason, ...failure });
     };
     const hookContext = {
       reason: current.reason,

@@ -1,4 +1,5 @@
 import type { MachineNotice } from './machine.js';
+import type { HookFailure } from './run-hooks.js';
 import type { RestartStrategy } from './strategy.js';
 
 /** Whether the record for the next generation was written. */
@@ -58,8 +59,12 @@ export interface RestartEvents {
   hooksRejected: Extract<MachineNotice, { type: 'hooksRejected' }>;
   /** The restart could not be carried out at exit time; the process keeps running. */
   failed: Extract<MachineNotice, { type: 'failed' }>;
-  /** A pre-exit hook threw, rejected or ran out of time; the exit goes on. */
-  hookFailed: { readonly type: 'hookFailed'; readonly reason: string; readonly message: string };
+  /**
+   * A pre-exit hook threw, rejected, ran out of its share of the time or was skipped (the budget was
+   * spent); the next hooks and the exit go on. `hook` is its function name, else its position (`#2`);
+   * `budgetMs` the time it had.
+   */
+  hookFailed: { readonly type: 'hookFailed'; readonly reason: string } & HookFailure;
   /** The health check of `restartWhen()` failed after passing (or at its first run): why it failed. */
   unhealthy: { readonly type: 'unhealthy'; readonly error: string; readonly at: number };
   /** The health check passed again after failing for `failedForMs`. */

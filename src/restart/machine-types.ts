@@ -31,6 +31,8 @@ export interface ShutdownRequest {
   readonly refuseNewTasks: boolean;
   readonly hooks: readonly ExitHook[];
   readonly hooksTimeoutMs: number;
+  /** Time kept for the hooks at the end of the budget: tasks running past `budgetMs` less it are cut. */
+  readonly hooksReserveMs: number;
   /** The pm_id and restart count to record the stop under; null when this process is not tracked. */
   readonly recordAs: PendingRequest['recordAs'];
   /** True when pm2 sent it (this process is tracked by pm2); false for a signal outside pm2 (Ctrl-C). */
@@ -118,7 +120,15 @@ export type RestartEffect =
   | { readonly type: 'cancelDeadlineTimer' }
   | { readonly type: 'drain' }
   | { readonly type: 'exit' }
-  | { readonly type: 'exitNow'; readonly signal: string; readonly fromPm2: boolean }
+  | {
+      readonly type: 'exitNow';
+      readonly signal: string;
+      readonly fromPm2: boolean;
+      /** `second <signal>`, or the reason of the restart whose exit was under way. */
+      readonly reason: string;
+      /** True when it is a second delivery during pm2's stop (not the daemon's stop of our own restart). */
+      readonly second: boolean;
+    }
   | { readonly type: 'acceptTask' }
   | { readonly type: 'refuseTask' }
   | { readonly type: 'notify'; readonly notice: MachineNotice };

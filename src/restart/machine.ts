@@ -121,9 +121,20 @@ function onShutdownRequested(
   event: Extract<RestartEvent, { type: 'shutdownRequested' }>,
 ): Transition {
   const current = state.request;
-  // A second delivery while pm2 already stops us, or a signal during the exit: exit at once.
-  if (current?.kind === 'shutdown' || state.phase === 'exiting')
-    return { state, effects: [{ type: 'exitNow', signal: event.signal, fromPm2: event.fromPm2 }] };
+  // A second delivery while pm2 already stops us, or a signal during the exit: exit at once. During
+  // a restart's exit the signal is the first one (the daemon stopping us to restart us), not a second.
+  if (current?.kind === 'shutdown' || state.phase === 'exiting') {
+    const second = current?.kind === 'shutdown';
+    const reason = second || current === null ? `second ${event.signal}` : current.reason;
+    const exitNow = {
+      type: 'exitNow',
+      signal: event.signal,
+      fromPm2: event.fromPm2,
+      reason,
+      second,
+    } as const;
+    return { state, effects: [exitNow] };
+  }
   const budgetAt = event.at + event.budgetMs;
   const requested = notify({
     type: 'requested',
@@ -141,21 +152,34 @@ function onShutdownRequested(
     return { state: { ...state, request: { ...request, hardStopAt: budgetAt } }, effects: [requested] };
   }
   const base = current ?? openRequest(state.nextId, event.at, shutdownOptions(event));
+  const hooks = mergeHooks(base.hooks, event.hooks);
+  const hooksTimeoutMs = Math.max(base.hooksTimeoutMs, event.hooksTimeoutMs);
+  // Tasks are cut early enough that the hooks keep their reserve inside pm2's budget.
+  const tasksEndAt = budgetAt - hooksReserve(event, hooks.length, hooksTimeoutMs);
   const request: PendingRequest = {
     ...base,
     kind: 'shutdown',
     signal: event.signal,
     fromPm2: event.fromPm2,
-    deadlineAt: base.deadlineAt === null ? budgetAt : Math.min(base.deadlineAt, budgetAt),
+    deadlineAt: base.deadlineAt === null ? tasksEndAt : Math.min(base.deadlineAt, tasksEndAt),
     onDeadline: 'force',
     refuseNewTasks: base.refuseNewTasks || event.refuseNewTasks,
-    hooks: mergeHooks(base.hooks, event.hooks),
-    hooksTimeoutMs: Math.max(base.hooksTimeoutMs, event.hooksTimeoutMs),
+    hooks,
+    hooksTimeoutMs,
     hardStopAt: budgetAt,
     recordAs: event.recordAs,
   };
   const next = { ...state, nextId: current === null ? state.nextId + 1 : state.nextId };
   return waitOrDrain(next, request, event.at, [requested]);
+}
+
+/**
+ * The time kept for the hooks at the end of pm2's budget: `hooksReserveMs`, at most half the budget
+ * and at most the hooks' own budget; none without hooks.
+ */
+function hooksReserve(event: ShutdownRequest, hookCount: number, hooksTimeoutMs: number): number {
+  if (hookCount === 0) return 0;
+  return Math.min(event.hooksReserveMs, hooksTimeoutMs, Math.floor(event.budgetMs / 2));
 }
 
 /** `pm2 SIGINT` when pm2 sent the signal; the bare signal name otherwise (Ctrl-C outside pm2). */

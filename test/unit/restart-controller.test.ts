@@ -376,7 +376,13 @@ describe('gracefulRestart when idle', () => {
     await world.clock.advance(1);
     expect(aborted).toBe(true);
     expect(eventsOf(world, 'hookFailed')).toEqual([
-      { type: 'hookFailed', reason: 'stuck', message: expect.stringContaining('700 ms') },
+      {
+        type: 'hookFailed',
+        reason: 'stuck',
+        hook: 'stuck',
+        budgetMs: 700,
+        message: 'hook exceeded its 700 ms budget',
+      },
     ]);
     expect(world.exits).toEqual([{ code: 0, at: FORK_STARTED_AT + 60_700 }]);
   });
@@ -390,7 +396,13 @@ describe('gracefulRestart when idle', () => {
     });
     await flush();
     expect(eventsOf(world, 'hookFailed')).toEqual([
-      { type: 'hookFailed', reason: 'requested', message: 'hook failed: flush failed' },
+      {
+        type: 'hookFailed',
+        reason: 'requested',
+        hook: 'beforeExit',
+        budgetMs: DEFAULTS.hooksTimeoutMs,
+        message: 'hook failed: flush failed',
+      },
     ]);
     expect(world.exits).toHaveLength(1);
   });

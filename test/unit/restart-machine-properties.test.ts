@@ -13,6 +13,7 @@ import {
 } from '../../src/restart/controller.js';
 import type { RestartEventName, RestartEvents } from '../../src/restart/events.js';
 import { RESTART_EVENT_NAMES } from '../../src/restart/events.js';
+import { DEFAULTS } from '../../src/common/defaults.js';
 import { restartMachine, type DeadlinePolicy } from '../../src/restart/machine.js';
 import type { ExitHook } from '../../src/restart/run-hooks.js';
 import { createSimClock, flush } from '../helpers/sim-clock.js';
@@ -191,6 +192,7 @@ async function simulate(config: { minUptimeWaitMs: number; hooksTimeoutMs: numbe
           refuseNewTasks: op.refuseNewTasks,
           hooks: hooksOf(op.hook),
           hooksTimeoutMs: config.hooksTimeoutMs,
+          hooksReserveMs: DEFAULTS.hooksReserveMs,
           recordAs: null,
           fromPm2: true,
         });

@@ -96,6 +96,7 @@ const EVENTS: { [K in EventType]: Extract<RestartEvent, { type: K }> } = {
     refuseNewTasks: false,
     hooks: [],
     hooksTimeoutMs: 5_000,
+    hooksReserveMs: 500,
     recordAs: null,
     fromPm2: true,
   },
@@ -254,6 +255,7 @@ describe('restart machine: focused cases', () => {
     refuseNewTasks,
     hooks: [],
     hooksTimeoutMs: 5_000,
+    hooksReserveMs: 500,
     recordAs: null,
     fromPm2: true,
   });
@@ -464,12 +466,12 @@ describe('restart machine: focused cases', () => {
   it('a second shutdown exits now, whatever the phase', () => {
     const deferred = run(busy, shutdown(T0));
     expect(transition(deferred, shutdown(T0 + 1)).effects).toEqual([
-      { type: 'exitNow', signal: 'SIGINT', fromPm2: true },
+      { type: 'exitNow', signal: 'SIGINT', fromPm2: true, reason: 'second SIGINT', second: true },
     ]);
     const draining = run(idle, shutdown(T0));
     expect(draining.phase).toBe('draining');
     expect(transition(draining, shutdown(T0 + 1)).effects).toEqual([
-      { type: 'exitNow', signal: 'SIGINT', fromPm2: true },
+      { type: 'exitNow', signal: 'SIGINT', fromPm2: true, reason: 'second SIGINT', second: true },
     ]);
   });
 
@@ -482,7 +484,7 @@ describe('restart machine: focused cases', () => {
     ]);
     // ... and the next signal is a second one.
     expect(transition(next.state, shutdown(T0 + 6)).effects).toEqual([
-      { type: 'exitNow', signal: 'SIGINT', fromPm2: true },
+      { type: 'exitNow', signal: 'SIGINT', fromPm2: true, reason: 'second SIGINT', second: true },
     ]);
   });
 
