@@ -1,0 +1,74 @@
+'use strict';
+/**
+ * The app of test/pm2/shutdown-budget.test.ts. It loads the BUILT package from PM2_SELF_DIST and
+ * appends one JSON line per event to EVENTS_FILE: { pid, gen, event, at, ...data }, `gen` being pm2's
+ * `restart_time` of this generation.
+ *
+ * SCENARIO (in every generation):
+ * - long-task:    installShutdownHandler() with an async hook `sayGoodbye` (it waits 50 ms, then records
+ *                 `goodbye`), and one task of 6 s begun at start.
+ * - hanging-hook: installShutdownHandler() with a hook `hangs` that never settles, then a hook
+ *                 `second` that records `second-hook`.
+ * - exit-on-sigint: process.on('SIGINT', () => process.exit(0)), then installShutdownHandler().
+ * - misspelt-key: gracefulRestart({ refuseNewTask: true }); records `threw` or `resolved`.
+ * Warnings (process.emitWarning) are recorded as `warning` with their code and message.
+ */
+const fs = require('node:fs');
+
+const env = process.env;
+const gen = env.restart_time ?? null;
+const record = (event, data = {}) =>
+  fs.appendFileSync(
+    env.EVENTS_FILE,
+    `${JSON.stringify({ pid: process.pid, gen, event, at: Date.now(), ...data })}\n`,
+  );
+process.on('warning', (warning) => record('warning', { code: warning.code, message: warning.message }));
+
+const lib = require(env.PM2_SELF_DIST);
+const self = lib.getDefaultPm2Self();
+for (const name of lib.RESTART_EVENT_NAMES) self.on(name, (detail) => record(name, { detail }));
+process.on('exit', (code) => record('exit', { code }));
+setInterval(() => undefined, 60_000);
+
+const scenarios = {
+  'long-task'() {
+    self.installShutdownHandler({
+      beforeExit: async function sayGoodbye() {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        record('goodbye');
+      },
+    });
+    void self.runTask(() => new Promise((resolve) => setTimeout(resolve, 6_000)), 'six-seconds');
+    record('task-begun');
+  },
+  'hanging-hook'() {
+    self.installShutdownHandler({
+      beforeExit: [
+        function hangs() {
+          return new Promise(() => undefined);
+        },
+        function second() {
+          record('second-hook');
+        },
+      ],
+    });
+  },
+  'exit-on-sigint'() {
+    process.on('SIGINT', () => process.exit(0));
+    self.installShutdownHandler();
+  },
+  'misspelt-key'() {
+    try {
+      self.gracefulRestart({ refuseNewTask: true }).then(
+        (outcome) => record('resolved', { outcome }),
+        (error) => record('threw', { name: error.name, message: error.message }),
+      );
+    } catch (error) {
+      record('threw', { name: error.name, message: error.message });
+    }
+  },
+};
+const run = scenarios[env.SCENARIO];
+if (!run) throw new Error(`unknown SCENARIO ${env.SCENARIO}`);
+run();
+record('started');

@@ -1,0 +1,72 @@
+/**
+ * Issue 19 under a real pm2 daemon, with pm2's default injection and with `pmx: false`: the hooks keep
+ * their reserve inside pm2's kill_timeout, and a hook that hangs costs only its own share.
+ */
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
+import { PMX_VARIANTS } from '../helpers/pmx-variants.js';
+import {
+  entryOf,
+  eventsFile,
+  findEvent,
+  ofPid,
+  startApps,
+  waitForEvents,
+  waitOnline,
+  type AppEvent,
+} from '../apps/restart/harness.js';
+
+const APP = resolve(import.meta.dirname, '../apps/shutdown-budget/app.cjs');
+const SCENARIOS = ['long-task', 'hanging-hook'] as const;
+
+describe.each(PMX_VARIANTS)('shutdown budget under real pm2 ($label)', ({ suffix, pmx }) => {
+  let sandbox: Pm2Sandbox;
+  const name = (scenario: string) => `${scenario}${suffix}`;
+  const file = (scenario: string) => eventsFile(sandbox, name(scenario));
+  const hasEvent = (event: string, pid?: number) => (events: readonly AppEvent[]) =>
+    events.some((e) => e.event === event && (pid === undefined || e.pid === pid));
+
+  beforeAll(async () => {
+    sandbox = await createPm2Sandbox('pm2-self-shutdown-budget-');
+    // kill_timeout is left at pm2's default (1600 ms) on purpose.
+    await startApps(
+      sandbox,
+      SCENARIOS.map((scenario) => ({ name: name(scenario), scenario, pm2: { script: APP, ...pmx } })),
+    );
+    await Promise.all(SCENARIOS.map((scenario) => waitForEvents(file(scenario), hasEvent('started'))));
+  });
+
+  afterAll(async () => {
+    await sandbox?.dispose();
+  });
+
+  it('pm2 stop with the default kill_timeout during a 6 s task: the beforeExit hook runs', async () => {
+    await waitForEvents(file('long-task'), hasEvent('task-begun'));
+    const { pid } = entryOf(await sandbox.jlist(), name('long-task'));
+    await sandbox.pm2(['stop', name('long-task')]);
+    const events = (await waitForEvents(file('long-task'), hasEvent('exit', pid))).filter(ofPid(pid));
+    const order = events.map((e) => e.event);
+    expect(order.indexOf('goodbye')).toBeGreaterThan(order.indexOf('draining'));
+    expect(order.indexOf('exit')).toBeGreaterThan(order.indexOf('goodbye'));
+    expect(findEvent(events, (e) => e.event === 'draining').detail).toMatchObject({
+      kind: 'shutdown',
+      forced: true,
+      tasks: 1,
+    });
+    expect(events.filter((e) => e.event === 'hookFailed')).toEqual([]);
+  });
+
+  it('a hook that never settles, then a second one: the second runs and the app comes back', async () => {
+    const { pid } = entryOf(await sandbox.jlist(), name('hanging-hook'));
+    await sandbox.pm2(['restart', name('hanging-hook')]);
+    await waitOnline(sandbox, name('hanging-hook'), 1);
+    const events = (await waitForEvents(file('hanging-hook'), hasEvent('exit', pid))).filter(ofPid(pid));
+    expect(events.map((e) => e.event)).toContain('second-hook');
+    expect(findEvent(events, (e) => e.event === 'hookFailed').detail).toMatchObject({
+      hook: 'hangs',
+      message: expect.stringContaining('budget'),
+    });
+    expect(events.filter((e) => e.event === 'hookFailed')).toHaveLength(1);
+  });
+});
