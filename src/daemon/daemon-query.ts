@@ -93,12 +93,15 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
 
   /**
    * The daemon's pid when a daemon of a supported pm2 runs; otherwise why it must not be used (none
-   * runs, its home belongs to another user, or its pm2 is outside `SUPPORTED_PM2`).
+   * runs, its home belongs to another user, or its pm2 is outside `SUPPORTED_PM2`). The version check
+   * spends the caller's budget, which ends at `deadline`.
    */
-  const usableDaemon = async (): Promise<number | Extract<DaemonListResult, { ok: false }>> => {
+  const usableDaemon = async (
+    deadline: number,
+  ): Promise<number | Extract<DaemonListResult, { ok: false }>> => {
     const pid = await daemonPid();
     if (pid === null) return absent();
-    const verdict = await versions.check(pid);
+    const verdict = await versions.check(pid, remaining(deadline, ports.clock.now()));
     return verdict.ok ? pid : { ok: false, problem: fromRpc(verdict.reason), message: verdict.message };
   };
 
@@ -150,10 +153,12 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
     return { ...reading, via: 'cli', at: ports.clock.now(), askedAt };
   };
 
-  /** One question to the daemon, whose pid file named a live process, within one budget of `timeoutMs`. */
-  const ask = async (): Promise<DaemonListResult> => {
+  /**
+   * One question to the daemon, whose pid file named a live process, within the budget that ends at
+   * `deadline` (the whole query's, version check included).
+   */
+  const ask = async (deadline: number): Promise<DaemonListResult> => {
     const askedAt = ports.clock.now();
-    const deadline = askedAt + options.timeoutMs;
     if (options.route === 'cli') return viaCli(askedAt, deadline);
     const rpc = await viaRpc(askedAt, deadline);
     const final =
@@ -170,12 +175,14 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   let startedAt: number | undefined;
 
   const query = async (askedAfter: number, fresh: boolean): Promise<DaemonListResult> => {
-    const pid = await usableDaemon();
+    // One budget for the whole query: the version check (first query to a daemon) and the question.
+    const deadline = ports.clock.now() + options.timeoutMs;
+    const pid = await usableDaemon(deadline);
     if (typeof pid !== 'number') return pid;
-    if (fresh || shared === null) return ask();
+    if (fresh || shared === null) return ask(deadline);
     // A snapshot asked before this process started cannot know it (a restart is a new process).
     startedAt ??= ports.clock.now() - ports.process.uptimeSeconds() * 1000;
-    return shared.get(pid, Math.max(askedAfter, startedAt));
+    return shared.get(pid, Math.max(askedAfter, startedAt), deadline);
   };
 
   let cached: { result: DaemonListResult; askedAt: number } | undefined;
@@ -208,14 +215,15 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   };
 
   const requestRestart = async (pmId: number): Promise<RestartRequestResult> => {
-    const pid = await usableDaemon();
+    const deadline = ports.clock.now() + options.timeoutMs;
+    const pid = await usableDaemon(deadline);
     if (typeof pid !== 'number') return pid;
     const sent = await ports.daemon.call(
       paths.rpcSocket,
       'restartProcessId',
       { id: pmId },
       {
-        timeoutMs: options.timeoutMs,
+        timeoutMs: remaining(deadline, ports.clock.now()),
         waitForReply: false,
       },
     );
@@ -227,7 +235,10 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
 }
 
 /** The shared snapshot, when the file system can claim a refresh and answers may be reused at all. */
-function sharedListOf(options: DaemonQueryOptions, ask: () => Promise<DaemonListResult>): SharedList | null {
+function sharedListOf(
+  options: DaemonQueryOptions,
+  ask: (deadline: number) => Promise<DaemonListResult>,
+): SharedList | null {
   const { fs, clock, process: self } = options.ports;
   const createExclusive = fs.createExclusive?.bind(fs);
   if (createExclusive === undefined || options.cacheTtlMs <= 0) return null;

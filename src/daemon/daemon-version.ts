@@ -16,8 +16,11 @@ export type DaemonVersionVerdict =
 
 /** Asks a daemon for its pm2 version once, and remembers the verdict for as long as its pid lives. */
 export interface DaemonVersionGate {
-  /** The verdict for the daemon whose pid file names `daemonPid` (one `getVersion` call per new pid). */
-  check(daemonPid: number): Promise<DaemonVersionVerdict>;
+  /**
+   * The verdict for the daemon whose pid file names `daemonPid` (one `getVersion` call per new pid),
+   * asked within `timeoutMs` (the caller's budget; the gate's own limit when absent).
+   */
+  check(daemonPid: number, timeoutMs?: number): Promise<DaemonVersionVerdict>;
 }
 
 /** Settings of {@link createDaemonVersionGate}. */
@@ -34,14 +37,9 @@ export interface DaemonVersionGateOptions {
 export function createDaemonVersionGate(options: DaemonVersionGateOptions): DaemonVersionGate {
   let known: { pid: number; verdict: DaemonVersionVerdict } | undefined;
   return {
-    async check(daemonPid) {
+    async check(daemonPid, timeoutMs = options.timeoutMs) {
       if (known?.pid === daemonPid) return known.verdict;
-      const reply = await options.daemon.call<unknown>(
-        options.rpcSocket,
-        'getVersion',
-        {},
-        { timeoutMs: options.timeoutMs },
-      );
+      const reply = await options.daemon.call<unknown>(options.rpcSocket, 'getVersion', {}, { timeoutMs });
       if (!reply.ok && reply.reason !== 'remoteError')
         return { ok: false, reason: reply.reason, message: `getVersion: ${reply.message}` };
       const checked = checkPm2Version(reply.ok ? reply.value : undefined);

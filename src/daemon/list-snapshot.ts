@@ -1,7 +1,7 @@
 import { compactProcessList } from '../pm2/compact-list.js';
 import { parseCount } from '../pm2/parse-values.js';
 import { readProcessList } from '../pm2/process-list.js';
-import type { DaemonListAnswer } from './daemon-query.js';
+import type { DaemonListAnswer } from './daemon-list.js';
 
 /** Tag of the snapshot file's format; another tag is ignored (another pm2-self version writes its own file). */
 const FORMAT = 'pm2-self/list@1';

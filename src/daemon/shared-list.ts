@@ -27,8 +27,8 @@ export interface SharedListOptions {
   readonly queryTimeoutMs: number;
   /** A claim older than this is abandoned (its holder hung or died) and taken over. */
   readonly claimExpiresMs: number;
-  /** Asks the daemon itself: one query. */
-  readonly ask: () => Promise<DaemonListResult>;
+  /** Asks the daemon itself: one query, ending by `deadline` (epoch ms). */
+  readonly ask: (deadline: number) => Promise<DaemonListResult>;
 }
 
 /** pm2's list shared by every process of one `PM2_HOME`: N callers, one daemon query per `ttlMs`. */
@@ -39,8 +39,9 @@ export interface SharedList {
    * through the file. While another process holds the claim, the snapshot stands until it is
    * `ttlMs + queryTimeoutMs` old, then the answer is a `timeout`: at most one shared query is ever under
    * way. A process with no usable snapshot at all (its first question, or one after a signal) asks itself.
+   * A query this process makes ends by `deadline`, the caller's whole budget.
    */
-  get(daemonPid: number, askedAfter: number): Promise<DaemonListResult>;
+  get(daemonPid: number, askedAfter: number, deadline: number): Promise<DaemonListResult>;
 }
 
 /** Creates a {@link SharedList}. Files: the snapshot (atomic rename) and a claim made with an exclusive create. */
@@ -57,12 +58,16 @@ export function createSharedList(options: SharedListOptions): SharedList {
     return { snapshot, ageMs: usableAge(snapshot, daemonPid, askedAfter, clock.now()) };
   };
 
-  const refresh = async (daemonPid: number, askedAfter: number): Promise<DaemonListResult> => {
+  const refresh = async (
+    daemonPid: number,
+    askedAfter: number,
+    deadline: number,
+  ): Promise<DaemonListResult> => {
     try {
       // The previous holder may have written its answer between this process's read and its claim.
       const { snapshot, ageMs } = await read(daemonPid, askedAfter);
       if (snapshot && ageMs < options.ttlMs) return snapshot.answer;
-      const answer = await options.ask();
+      const answer = await options.ask(deadline);
       if (answer.ok) await fs.writeText(options.file, encodeListSnapshot({ daemonPid, answer }));
       return answer;
     } finally {
@@ -70,12 +75,12 @@ export function createSharedList(options: SharedListOptions): SharedList {
     }
   };
 
-  const get = async (daemonPid: number, askedAfter: number): Promise<DaemonListResult> => {
+  const get = async (daemonPid: number, askedAfter: number, deadline: number): Promise<DaemonListResult> => {
     for (let attempt = 1; ; attempt += 1) {
       const { snapshot, ageMs } = await read(daemonPid, askedAfter);
       if (snapshot && ageMs < options.ttlMs) return snapshot.answer;
       const now = clock.now();
-      if (await claim(now)) return refresh(daemonPid, askedAfter);
+      if (await claim(now)) return refresh(daemonPid, askedAfter, deadline);
       const holder = decodeListClaim(await fs.readText(claimFile));
       const abandoned =
         holder !== null && (now - holder.at > options.claimExpiresMs || !options.isAlive(holder.pid));
@@ -83,7 +88,7 @@ export function createSharedList(options: SharedListOptions): SharedList {
       // No holder: it has just finished (its answer is in the file now); abandoned: claim it. Once.
       if (holder === null || abandoned) {
         if (attempt < 2) continue;
-        return options.ask();
+        return options.ask(deadline);
       }
       // Another process is asking right now. Never pile on: one slow daemon answer must not turn into
       // N queries. Its previous answer stands while the refresh may still succeed; past that, the
@@ -96,7 +101,7 @@ export function createSharedList(options: SharedListOptions): SharedList {
           message: `the pm2 daemon has not answered the shared list query for ${ageMs} ms`,
         };
       // Nothing this process can use (its first question, or one after a signal): it asks itself.
-      return options.ask();
+      return options.ask(deadline);
     }
   };
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPm2Self } from '../../src/create-pm2-self.js';
+import { createAmpDecoder, encodeMessage } from '../../src/ports/amp-codec.js';
 import { createNodeProcess } from '../../src/ports/node-ports.js';
 import type { ProcessPort } from '../../src/ports/ports.js';
 
@@ -19,8 +20,11 @@ interface Peer {
   close(): Promise<void>;
 }
 
-/** A fake daemon home: pm2.pid names this (live) process, and `onData` answers on rpc.sock. */
-async function startPeer(onData: (socket: Socket) => void): Promise<Peer> {
+/**
+ * A fake daemon home: pm2.pid names this (live) process, and `onData` answers on rpc.sock: on a
+ * connection's first data, or (`wholeStream`) given the new connection to read all of it.
+ */
+async function startPeer(onData: (socket: Socket) => void, wholeStream = false): Promise<Peer> {
   const home = await mkdtemp(join(tmpdir(), 'pm2-self-peer-'));
   await writeFile(join(home, 'pm2.pid'), String(process.pid));
   let connections = 0;
@@ -29,7 +33,8 @@ async function startPeer(onData: (socket: Socket) => void): Promise<Peer> {
     connections += 1;
     sockets.add(socket);
     socket.on('error', () => undefined);
-    socket.once('data', () => onData(socket));
+    if (wholeStream) onData(socket);
+    else socket.once('data', () => onData(socket));
   });
   await new Promise<void>((resolve) => server.listen(join(home, 'rpc.sock'), resolve));
   return {
@@ -69,6 +74,35 @@ describe('a peer on rpc.sock that misbehaves', () => {
     expect(identity).toMatchObject({ managed: false, reason: 'timeout' });
     // One connection: the list request. No ping and no CLI after the budget was spent.
     expect(peer.connections()).toBe(1);
+  });
+
+  it('answers the version request late and the list never: the first query still ends within one budget', async () => {
+    const budgetMs = 1500;
+    const methods: string[] = [];
+    peer = await startPeer((socket) => {
+      const decoder = createAmpDecoder();
+      const onRequest = (message: unknown[]) => {
+        const [request, id] = message as [{ method?: string }, string];
+        methods.push(String(request.method));
+        // pm2 7.0.4 answers getVersion with its version; this peer takes two thirds of the budget.
+        if (request.method === 'getVersion')
+          setTimeout(() => socket.write(encodeMessage([{ args: ['7.0.4'] }, id])), (budgetMs * 2) / 3);
+      };
+      socket.on('data', (chunk) => decoder.push(chunk).messages.forEach(onRequest));
+    }, true);
+    const self = createPm2Self({
+      route: 'rpc',
+      queryTimeoutMs: budgetMs,
+      ports: { process: processIn(peer.home) },
+    });
+    const started = performance.now();
+    const identity = await self.getIdentity();
+    const tookMs = performance.now() - started;
+    expect(identity).toMatchObject({ managed: false, reason: 'timeout' });
+    expect(methods).toEqual(['getVersion', 'getMonitorData']);
+    // One budget: the list got what the version check left. Two budgets' worth (the old behaviour)
+    // would end near 2500 ms; the margin absorbs a loaded machine.
+    expect(tookMs).toBeLessThan(budgetMs * 1.35);
   });
 
   it('announces a reply larger than maxListBytes: outputTooLarge, read no further', async () => {

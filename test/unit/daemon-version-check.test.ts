@@ -101,29 +101,27 @@ describe('createDaemonVersionGate', () => {
   );
 });
 
+/** A daemon query (timeout 2000 ms) to a live fake daemon that answers the list, ping and restart. */
+function setupQuery(route: DaemonRoute, getVersion: DaemonScript[string], cacheTtlMs = 1000) {
+  const ports = createFakePorts({
+    daemon: { getVersion, getMonitorData: ok(LIST), ping: ok({ msg: 'pong' }), restartProcessId: ok(null) },
+    run: () => ({ ok: true, stdout: JSON.stringify(LIST) }),
+  });
+  addLiveDaemon(ports, HOME, 555);
+  const query = createDaemonQuery({
+    ports,
+    paths: PATHS,
+    route,
+    timeoutMs: 2000,
+    cacheTtlMs,
+    maxListBytes: 1 << 20,
+    pm2Command: () => ({ file: '/opt/pm2/bin/pm2', prefixArgs: [], source: 'option' }),
+  });
+  return { ports, query };
+}
+
 describe('a daemon query meets a daemon outside the supported range', () => {
-  const setup = (route: DaemonRoute, version: unknown) => {
-    const ports = createFakePorts({
-      daemon: {
-        getVersion: ok(version),
-        getMonitorData: ok(LIST),
-        ping: ok({ msg: 'pong' }),
-        restartProcessId: ok(null),
-      },
-      run: () => ({ ok: true, stdout: JSON.stringify(LIST) }),
-    });
-    addLiveDaemon(ports, HOME, 555);
-    const query = createDaemonQuery({
-      ports,
-      paths: PATHS,
-      route,
-      timeoutMs: 2000,
-      cacheTtlMs: 1000,
-      maxListBytes: 1 << 20,
-      pm2Command: () => ({ file: '/opt/pm2/bin/pm2', prefixArgs: [], source: 'option' }),
-    });
-    return { ports, query };
-  };
+  const setup = (route: DaemonRoute, version: unknown) => setupQuery(route, ok(version));
 
   it.each(['auto', 'rpc', 'cli'] as const)(
     'route %s: unsupportedVersion, and neither the list nor the CLI is touched',
@@ -181,5 +179,51 @@ describe('what an app sees next to an unsupported daemon', () => {
       message: expect.stringContaining('pm2 daemon 9.0.0 is not supported'),
     });
     expect(ports.daemon.calls).toEqual([]);
+  });
+});
+
+describe('the version check shares the first query budget (issue 22, item 2)', () => {
+  /** A query whose daemon takes `takesMs` of the (fake) clock to answer its version. */
+  const setup = (route: DaemonRoute, cacheTtlMs: number, takesMs: number) => {
+    const setUp = setupQuery(route, ok('7.0.4'), cacheTtlMs);
+    setUp.ports.daemon.script.getVersion = () => {
+      setUp.ports.clock.advance(takesMs);
+      return ok('7.0.4');
+    };
+    return setUp;
+  };
+
+  it.each([
+    ['rpc', 0],
+    ['rpc', 1000],
+    ['auto', 1000],
+  ] as const)('route %s, cacheTtlMs %d: the list gets what the version check left', async (route, ttl) => {
+    const { ports, query } = setup(route, ttl, 1500);
+    expect(await query.list()).toMatchObject({ ok: true, via: 'rpc' });
+    expect(ports.daemon.versionCalls.map((call) => call.options.timeoutMs)).toEqual([2000]);
+    expect(ports.daemon.calls.map((call) => [call.method, call.options.timeoutMs])).toEqual([
+      ['getMonitorData', 500],
+    ]);
+  });
+
+  it('route cli: the ping and the command get what the version check left', async () => {
+    const { ports, query } = setup('cli', 1000, 1200);
+    expect(await query.list()).toMatchObject({ ok: true, via: 'cli' });
+    expect(ports.daemon.calls.map((call) => [call.method, call.options.timeoutMs])).toEqual([['ping', 800]]);
+    expect(ports.runner.calls[0]?.options.timeoutMs).toBe(800);
+  });
+
+  it('requestRestart: the restart request gets what the version check left', async () => {
+    const { ports, query } = setup('rpc', 1000, 1900);
+    expect(await query.requestRestart(2)).toEqual({ ok: true });
+    expect(ports.daemon.calls.map((call) => [call.method, call.options.timeoutMs])).toEqual([
+      ['restartProcessId', 100],
+    ]);
+  });
+
+  it('a version check that used the whole budget leaves the list 1 ms, so it fails by itself', async () => {
+    const { ports, query } = setup('rpc', 0, 2500);
+    await query.list();
+    expect(ports.daemon.calls.map((call) => call.options.timeoutMs)).toEqual([1]);
   });
 });
