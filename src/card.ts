@@ -21,7 +21,8 @@ export function getProcessName(): Promise<string | null> {
 
 /**
  * pm2's live status of this app (`online`, `stopping`, ...) from the daemon; null outside pm2 or
- * when the daemon does not answer. Never the stale `launching` of the env.
+ * when the daemon does not answer. Never the stale `launching` of the env, nor `launching` once this
+ * process's code runs (except a `wait_ready` app before the daemon has seen its `ready`).
  */
 export function getStatus(): Promise<string | null> {
   return getDefaultPm2Self().getStatus();

@@ -6,6 +6,7 @@ import type { Identity, ManagedIdentity, NameSource } from './identity/identity.
 import { createIdentityCache } from './identity/identity-cache.js';
 import { resolveIdentity } from './identity/resolve-identity.js';
 import { buildInfo, freezeInfo, type Pm2Info } from './info/info.js';
+import { ownStatus } from './info/own-status.js';
 import {
   checkPm2SelfOptions,
   normalizeRestartOptions,
@@ -46,7 +47,9 @@ export interface Pm2Self {
    */
   getProcessName(): Promise<string | null>;
   /**
-   * pm2's live status of this app; null outside pm2 or without an answer. The daemon's list is asked
+   * pm2's live status of this app; null outside pm2 or without an answer. Never `launching` once this
+   * process's code runs (pm2 can mark a cluster worker online after that), except for a `wait_ready` app
+   * before the daemon has seen its `ready`. The daemon's list is asked
    * once per `cacheTtlMs` by all processes of one `PM2_HOME` together, and an answer is at most that old
    * (see `cacheTtlMs`); it is never one asked before this process started (a restart shows at once), nor
    * one asked before a shutdown signal seen by the shutdown handler (`stopping` shows in the next answer).
@@ -216,7 +219,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       const identity = await getIdentity();
       if (!identity.managed) return null;
       const live = await liveEntry(identity);
-      return 'entry' in live && live.entry ? live.entry.status : null;
+      return 'entry' in live && live.entry ? ownStatus(live.entry.status, identity) : null;
     },
     async getInfo(infoOptions = {}) {
       const identity = await getIdentity();

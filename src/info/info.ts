@@ -4,6 +4,7 @@ import type { ExecMode } from '../pm2/pm2-env.js';
 import type { Relation } from '../identity/relation.js';
 import type { ProcessEntry } from '../pm2/process-list.js';
 import type { RestartSettings, SettingsOrigin } from '../pm2/restart-settings.js';
+import { ownStatus } from './own-status.js';
 
 /**
  * A curated, typed snapshot of this process under pm2, meant for dashboards. It never contains an
@@ -20,7 +21,10 @@ export interface Pm2Info {
   readonly instance: number | null;
   readonly namespace: string | null;
   readonly execMode: ExecMode | null;
-  /** pm2's live status; null unless the daemon was asked (`live: true`). */
+  /**
+   * pm2's live status; null unless the daemon was asked (`live: true`). Never `launching` for a process
+   * whose code runs, unless pm2 waits for its `ready` (`wait_ready`).
+   */
   readonly status: string | null;
   readonly restarts: number | null;
   readonly unstableRestarts: number | null;
@@ -71,7 +75,7 @@ export function buildInfo(
     instance: identity.instance,
     namespace: identity.namespace,
     execMode: identity.execMode,
-    status: entry?.status ?? null,
+    status: entry ? ownStatus(entry.status, identity) : null,
     restarts: entry ? entry.restarts : identity.restarts,
     unstableRestarts: entry ? entry.unstableRestarts : identity.unstableRestarts,
     uptimeMs:

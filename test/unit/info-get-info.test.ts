@@ -49,6 +49,24 @@ describe('getStatus', () => {
     expect(await createPm2Self({ ports }).getStatus()).toBe('stopping');
   });
 
+  it.each([
+    ['eco-cluster', {}, 5, 'online'],
+    ['fork', {}, 0, 'online'],
+    ['eco-cluster', { wait_ready: 'true' }, 5, 'launching'],
+  ] as const)(
+    "%s %o, pm_id %d: the daemon's 'launching' about this running process is reported as %s (issue 22, item 3)",
+    async (fixture, env, pmId, expected) => {
+      const ports = portsForEnvFixture(fixture, {
+        liveDaemon: true,
+        env,
+        daemon: { getMonitorData: { ok: true, value: listWith(pmId, {}, { status: 'launching' }) } },
+      });
+      const self = createPm2Self({ ports });
+      expect(await self.getStatus()).toBe(expected);
+      expect((await self.getInfo({ live: true }))?.status).toBe(expected);
+    },
+  );
+
   it('null when the daemon is absent, with nothing spawned', async () => {
     const ports = portsForEnvFixture('fork', { daemon: rpcAnswers });
     expect(await createPm2Self({ ports }).getStatus()).toBeNull();
