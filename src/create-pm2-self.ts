@@ -1,3 +1,4 @@
+import { checkCreateOptions, withRuntimeChecks } from './checked-calls.js';
 import { DEFAULTS } from './common/defaults.js';
 import { createDaemonQuery, type DaemonListResult } from './daemon/daemon-query.js';
 import { findPm2Command, type Pm2Command } from './daemon/find-pm2-bin.js';
@@ -117,6 +118,7 @@ export interface Pm2Self {
 
 /** Creates a pm2-self instance. Nothing is read, loaded or started until a method needs it. */
 export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
+  checkCreateOptions(options);
   checkPm2SelfOptions(options);
   const ports: Ports = {
     clock: options.ports?.clock ?? createNodeClock(),
@@ -261,5 +263,5 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     exposeToPm2: (exposeOptions = {}) =>
       exposeToPm2(self, exposeOptions, { clock: ports.clock, pid: ports.process.pid }),
   };
-  return self;
+  return withRuntimeChecks(self);
 }

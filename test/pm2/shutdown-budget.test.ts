@@ -1,6 +1,7 @@
 /**
  * Issue 19 under a real pm2 daemon, with pm2's default injection and with `pmx: false`: the hooks keep
- * their reserve inside pm2's kill_timeout, and a hook that hangs costs only its own share.
+ * their reserve inside pm2's kill_timeout, a hook that hangs costs only its own share, and a misspelt
+ * option is refused at run time.
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +19,7 @@ import {
 } from '../apps/restart/harness.js';
 
 const APP = resolve(import.meta.dirname, '../apps/shutdown-budget/app.cjs');
-const SCENARIOS = ['long-task', 'hanging-hook'] as const;
+const SCENARIOS = ['long-task', 'hanging-hook', 'misspelt-key'] as const;
 
 describe.each(PMX_VARIANTS)('shutdown budget under real pm2 ($label)', ({ suffix, pmx }) => {
   let sandbox: Pm2Sandbox;
@@ -68,5 +69,16 @@ describe.each(PMX_VARIANTS)('shutdown budget under real pm2 ($label)', ({ suffix
       message: expect.stringContaining('budget'),
     });
     expect(events.filter((e) => e.event === 'hookFailed')).toHaveLength(1);
+  });
+
+  it('gracefulRestart({ refuseNewTask: true }) throws naming `refuseNewTask`, and nothing restarts', async () => {
+    const events = await waitForEvents(file('misspelt-key'), hasEvent('threw'));
+    expect(findEvent(events, (e) => e.event === 'threw')).toMatchObject({
+      name: 'TypeError',
+      message: expect.stringContaining('`refuseNewTask`'),
+    });
+    expect(events.map((e) => e.event)).not.toContain('requested');
+    const entry = entryOf(await sandbox.jlist(), name('misspelt-key'));
+    expect(entry.pm2_env).toMatchObject({ status: 'online', restart_time: 0 });
   });
 });

@@ -70,7 +70,7 @@ describe('createPm2Self options validation', () => {
         pm2Bin: '/x',
         binEnvVar: 'Y',
         route: 'cli',
-        queryTimeoutMs: 0,
+        queryTimeoutMs: 100,
         cacheTtlMs: 2_147_483_647,
         maxListBytes: 1024,
       }),

@@ -1,0 +1,94 @@
+/**
+ * The runtime checks of every public function, in one place: the known keys of each options object
+ * with their kinds (a type check keeps each table complete and free of stray keys), and the smallest
+ * sane value of some durations. A new option is added to its type and to its table here.
+ */
+import type { OptionTable, OptionKind } from './common/check-options.js';
+import type { ExposeToPm2Options } from './operator/operator-target.js';
+import type {
+  GracefulRestartOptions,
+  Pm2SelfOptions,
+  RestartPolicy,
+  ShutdownHandlerOptions,
+} from './options.js';
+
+type TableOf<T> = Record<keyof Required<T>, OptionKind>;
+
+const createPm2Self = {
+  name: 'checked',
+  envVar: 'checked',
+  pm2Bin: 'checked',
+  binEnvVar: 'checked',
+  route: 'checked',
+  queryTimeoutMs: 'duration',
+  cacheTtlMs: 'duration',
+  maxListBytes: 'checked',
+  machine: 'object',
+  ports: 'object',
+  maxUnavailable: 'checked',
+  cwd: 'string',
+} as const satisfies TableOf<Pm2SelfOptions>;
+
+const gracefulRestart = {
+  reason: 'checked',
+  deadlineMs: 'checked',
+  onDeadline: 'checked',
+  refuseNewTasks: 'boolean',
+  beforeExit: 'hooks',
+  hooksTimeoutMs: 'duration',
+  allowPlainExit: 'boolean',
+} as const satisfies TableOf<GracefulRestartOptions>;
+
+const installShutdownHandler = {
+  refuseNewTasks: 'boolean',
+  beforeExit: 'hooks',
+  hooksTimeoutMs: 'duration',
+  hooksReserveMs: 'duration',
+  marginMs: 'duration',
+} as const satisfies TableOf<ShutdownHandlerOptions>;
+
+const restartWhen = {
+  rssAboveBytes: 'checked',
+  heapUsedAboveBytes: 'checked',
+  sustainedForMs: 'checked',
+  checkEveryMs: 'checked',
+  maxUptimeMs: 'checked',
+  jitterMs: 'checked',
+  eventLoopBlockedForMs: 'checked',
+  healthCheck: 'checked',
+  unhealthyForMs: 'checked',
+  checkTimeoutMs: 'checked',
+  deadlineMs: 'checked',
+  onDeadline: 'checked',
+  refuseNewTasks: 'boolean',
+  beforeExit: 'hooks',
+  hooksTimeoutMs: 'duration',
+} as const satisfies TableOf<RestartPolicy>;
+
+const exposeToPm2 = {
+  refuseNewTasks: 'boolean',
+  beforeExit: 'hooks',
+  hooksTimeoutMs: 'duration',
+  debug: 'function',
+  channel: 'object',
+} as const satisfies TableOf<ExposeToPm2Options>;
+
+const getInfo = { live: 'boolean' } as const satisfies TableOf<{ live?: boolean }>;
+
+/** The known options of each public function that takes an options object. */
+export const OPTION_TABLES = {
+  createPm2Self,
+  gracefulRestart,
+  installShutdownHandler,
+  restartWhen,
+  exposeToPm2,
+  getInfo,
+} as const satisfies Record<string, OptionTable>;
+
+/**
+ * The smallest sane value of some durations, in milliseconds: a daemon query needs time to answer
+ * (the CLI route takes ~150-200 ms), so a shorter limit would make every query time out.
+ */
+export const MINIMUMS_MS: Readonly<Record<string, number>> = {
+  queryTimeoutMs: 100,
+};
