@@ -31,6 +31,7 @@ import {
   type TaskSnapshot,
 } from './restart/controller.js';
 import { createLastRestart } from './last-restart.js';
+import { handBackWhenReady } from './restart/hand-back.js';
 import { exposeToPm2 } from './operator/expose-to-pm2.js';
 import type { ExposeToPm2Options } from './operator/operator-target.js';
 import { createRestartContext, entryOf } from './restart-context.js';
@@ -149,8 +150,18 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       })),
   });
 
+  // The first managed identity is the moment pm2-self has started in this process: it hands back
+  // the turn its predecessor took (see hand-back.ts).
+  let handedBack = false;
   const identities = createIdentityCache(
-    () => resolveIdentity({ process: ports.process, fs: ports.fs, daemon, pm2Home }),
+    async () => {
+      const identity = await resolveIdentity({ process: ports.process, fs: ports.fs, daemon, pm2Home });
+      if (identity.managed && !handedBack && context.turns !== undefined) {
+        handedBack = true;
+        void handBackWhenReady({ turns: context.turns, daemon, clock: ports.clock }, identity);
+      }
+      return identity;
+    },
     ports.clock,
     options.cacheTtlMs ?? DEFAULTS.cacheTtlMs,
   );
@@ -169,16 +180,15 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
 
   let shared: { list: DaemonListResult; identity: ManagedIdentity; info: Pm2Info } | undefined;
 
-  const controller = createRestartController(
-    createRestartContext({
-      machine: options.machine ?? restartMachine,
-      ports,
-      paths,
-      daemon,
-      identities,
-      maxUnavailable: options.maxUnavailable ?? DEFAULTS.maxUnavailable,
-    }),
-  );
+  const context = createRestartContext({
+    machine: options.machine ?? restartMachine,
+    ports,
+    paths,
+    daemon,
+    identities,
+    maxUnavailable: options.maxUnavailable ?? DEFAULTS.maxUnavailable,
+  });
+  const controller = createRestartController(context);
   const installShutdownHandler = createShutdownHandler({
     process: ports.process,
     controller,

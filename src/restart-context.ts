@@ -14,6 +14,7 @@ import type { Ports } from './ports/ports.js';
 import type { ControllerContext } from './restart/controller.js';
 import type { RestartMachine } from './restart/machine.js';
 import { planRestart } from './restart/plan-restart.js';
+import { instancesOf } from './restart/turn-lease.js';
 import { createTurns } from './restart/turns.js';
 import {
   recordLifetimeMs,
@@ -82,7 +83,7 @@ export function createRestartContext(parts: RestartContextParts): ControllerCont
       const identity = await identities.refresh();
       const list = identity.managed ? await daemon.list({ fresh: true }) : null;
       const live = identity.managed && list !== null ? entryOf(identity, list) : null;
-      return planRestart({
+      const planned = planRestart({
         identity,
         entry: live !== null && 'entry' in live ? live.entry : undefined,
         daemonProblem: live !== null && 'problem' in live ? live.problem : undefined,
@@ -90,6 +91,8 @@ export function createRestartContext(parts: RestartContextParts): ControllerCont
         now: ports.clock.now(),
         uptimeMs: ports.process.uptimeSeconds() * 1000,
       });
+      if (!identity.managed || list === null || !list.ok) return planned;
+      return { ...planned, instances: instancesOf(list.entries, identity).length };
     },
     async stillTracked() {
       const identity = await identities.refresh();

@@ -132,6 +132,9 @@ export function createRestartController(context: ControllerContext): RestartCont
       case 'plan':
         void plan(effect.requestId, effect.allowPlainExit);
         return;
+      case 'takeTurn':
+        void takeTurn(effect.requestId);
+        return;
       case 'startDeadlineTimer': {
         clearDeadline();
         const at = clock.now() + effect.delayMs;
@@ -186,38 +189,51 @@ export function createRestartController(context: ControllerContext): RestartCont
     let planned: PlannedRestart;
     try {
       planned = await context.plan(allowPlainExit);
-      debug('restart: plan %j', planned.plan);
-      if (planned.plan.ok && planned.plan.strategy.type !== 'plainExit' && context.turns !== undefined) {
-        if (!(await takeTurn(requestId, context.turns))) return;
-      }
     } catch (error) {
-      // A port that failed (the plan's, or the turns' files) ends the request as refused: idle again.
       const why = `the restart could not be planned: ${error instanceof Error ? error.message : String(error)}`;
-      debug('restart: %s', why);
-      releaseTurn();
       planned = {
         plan: { ok: false, code: 'ERR_PM2SELF_PLAN_FAILED', why },
         minUptimeWaitMs: 0,
         target: null,
       };
     }
-    dispatch({ type: 'planned', at: clock.now(), requestId, allowPlainExit, planned });
+    debug('restart: plan %j', planned.plan);
+    // A single instance, or a plain exit outside pm2, has no one to take turns with.
+    const needsTurn =
+      planned.plan.ok &&
+      planned.plan.strategy.type !== 'plainExit' &&
+      context.turns !== undefined &&
+      (planned.instances ?? 2) > 1;
+    dispatch({ type: 'planned', at: clock.now(), requestId, allowPlainExit, planned, needsTurn });
   };
 
-  /** Waits for a turn among the app's instances; false when the request went away meanwhile. */
-  const takeTurn = async (requestId: number, turns: Turns): Promise<boolean> => {
+  /**
+   * Waits for a turn among the app's instances while the machine waits for one; a port that fails
+   * (the turns' files) fails the request: the process keeps running, nothing held.
+   */
+  const takeTurn = async (requestId: number) => {
+    const turns = context.turns;
     const reason = state.request?.reason ?? '';
-    const turn = await turns.take({
-      stillWanted: () => state.phase === 'planning' && state.request?.id === requestId,
-      onWait(holders) {
-        events.emit('waitingTurn', { type: 'waitingTurn', reason, holders });
-        settleWaiter({ status: 'waitingTurn', holders });
-      },
-    });
-    if (turn.taken && turn.waitedMs > 0) {
-      events.emit('turnTaken', { type: 'turnTaken', reason, waitedMs: turn.waitedMs });
+    try {
+      const turn =
+        turns === undefined
+          ? { taken: true as const, waitedMs: 0 }
+          : await turns.take({
+              stillWanted: () => state.phase === 'waitingTurn' && state.request?.id === requestId,
+              onWait(holders) {
+                events.emit('waitingTurn', { type: 'waitingTurn', reason, holders });
+                settleWaiter({ status: 'waitingTurn', holders });
+              },
+            });
+      if (!turn.taken) return;
+      if (turn.waitedMs > 0) events.emit('turnTaken', { type: 'turnTaken', reason, waitedMs: turn.waitedMs });
+      dispatch({ type: 'turnTaken', at: clock.now(), requestId });
+    } catch (error) {
+      const message = `the turn could not be taken: ${error instanceof Error ? error.message : String(error)}`;
+      debug('restart: %s', message);
+      // The machine's `failed` notice gives back anything held.
+      dispatch({ type: 'turnFailed', at: clock.now(), requestId, message });
     }
-    return turn.taken;
   };
 
   const drain = async () => {

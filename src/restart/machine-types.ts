@@ -8,9 +8,10 @@ import type { ExitHook } from './run-hooks.js';
 
 /**
  * Phases: nothing pending; a restart request being planned (it is pending already); waiting for
- * tasks; hooks running; the exit under way.
+ * tasks (no turn held, unless one was taken first); waiting for a turn among the app's instances
+ * (tasks still accepted); hooks running; the exit under way.
  */
-export type RestartPhase = 'idle' | 'planning' | 'deferred' | 'draining' | 'exiting';
+export type RestartPhase = 'idle' | 'planning' | 'deferred' | 'waitingTurn' | 'draining' | 'exiting';
 
 /** The machine's state. */
 export interface RestartState {
@@ -49,6 +50,15 @@ export type RestartEvent =
       /** The `allowPlainExit` the plan was made with. */
       readonly allowPlainExit: boolean;
       readonly planned: PlannedRestart;
+      /** True when the restart must take a turn among the app's instances before it stops taking work. */
+      readonly needsTurn: boolean;
+    }
+  | { readonly type: 'turnTaken'; readonly at: number; readonly requestId: number }
+  | {
+      readonly type: 'turnFailed';
+      readonly at: number;
+      readonly requestId: number;
+      readonly message: string;
     }
   | ({ readonly type: 'shutdownRequested'; readonly at: number } & ShutdownRequest)
   | { readonly type: 'taskStarted'; readonly at: number }
@@ -116,6 +126,7 @@ export type MachineNotice =
 /** Work for the controller, returned as data. */
 export type RestartEffect =
   | { readonly type: 'plan'; readonly requestId: number; readonly allowPlainExit: boolean }
+  | { readonly type: 'takeTurn'; readonly requestId: number }
   | { readonly type: 'startDeadlineTimer'; readonly delayMs: number }
   | { readonly type: 'cancelDeadlineTimer' }
   | { readonly type: 'drain' }

@@ -48,6 +48,27 @@ function deadlineTimer(request: PendingRequest, at: number): RestartEffect {
   return { type: 'startDeadlineTimer', delayMs: Math.max(0, request.deadlineAt - at) };
 }
 
+/**
+ * The request moves towards the exit: a turn is taken first when one is needed and the instance is
+ * about to stop taking work (no task runs, `refuseNewTasks`, or a forcing deadline); else it waits
+ * for tasks, holding no turn, or drains.
+ */
+function proceed(state: RestartState, request: PendingRequest, at: number, before: RestartEffect[]) {
+  const stopsTakingWork = state.tasks === 0 || request.refuseNewTasks || request.forced;
+  if (request.turn === 'needed' && stopsTakingWork) {
+    return {
+      state: { ...state, phase: 'waitingTurn' as const, request: { ...request, waitingTurnSince: at } },
+      effects: [
+        ...before,
+        { type: 'cancelDeadlineTimer' } as const,
+        { type: 'takeTurn', requestId: request.id } as const,
+      ],
+    };
+  }
+  if (request.forced) return startDrain(state, request, before);
+  return waitOrDrain(state, request, at, before);
+}
+
 function waitOrDrain(
   state: RestartState,
   request: PendingRequest,
@@ -113,7 +134,30 @@ function onPlanned(state: RestartState, event: Extract<RestartEvent, { type: 'pl
       effects: [notify({ type: 'refused', reason: request.reason, code: plan.code, why: plan.why })],
     };
   }
-  return waitOrDrain(state, { ...request, plan: event.planned, plannedAt: event.at }, event.at, []);
+  const turn = event.needsTurn ? 'needed' : 'none';
+  return proceed(state, { ...request, plan: event.planned, plannedAt: event.at, turn }, event.at, []);
+}
+
+function onTurnTaken(state: RestartState, event: Extract<RestartEvent, { type: 'turnTaken' }>) {
+  const request = state.request;
+  if (state.phase !== 'waitingTurn' || request === null || request.id !== event.requestId) return stay(state);
+  // The wait for other instances does not count against the deadline.
+  const waitedMs = event.at - (request.waitingTurnSince ?? event.at);
+  const deadlineAt = request.deadlineAt === null ? null : request.deadlineAt + waitedMs;
+  const held: PendingRequest = { ...request, turn: 'held', waitingTurnSince: null, deadlineAt };
+  return proceed(state, held, event.at, []);
+}
+
+function onTurnFailed(state: RestartState, event: Extract<RestartEvent, { type: 'turnFailed' }>) {
+  const request = state.request;
+  if (state.phase !== 'waitingTurn' || request === null || request.id !== event.requestId) return stay(state);
+  const failed = notify({
+    type: 'failed',
+    reason: request.reason,
+    cause: 'portFailed',
+    message: event.message,
+  });
+  return { state: idle(state), effects: [failed] };
 }
 
 function onShutdownRequested(
@@ -168,6 +212,9 @@ function onShutdownRequested(
     hooksTimeoutMs,
     hardStopAt: budgetAt,
     recordAs: event.recordAs,
+    // pm2 is stopping the process already: a shutdown never waits for a turn.
+    turn: base.turn === 'needed' ? 'none' : base.turn,
+    waitingTurnSince: null,
   };
   const next = { ...state, nextId: current === null ? state.nextId + 1 : state.nextId };
   return waitOrDrain(next, request, event.at, [requested]);
@@ -202,26 +249,29 @@ function shutdownOptions(event: ShutdownRequest): RequestOptions {
 function onTaskStarted(state: RestartState): Transition {
   // `refuseNewTasks` applies once the request waits for tasks: while it is only being planned (a few
   // milliseconds), a task may still begin, so a task loop never races the plan into a refusal.
+  // While it waits for its turn the instance still serves, unless a deadline already forced the restart.
   const refuse =
     state.phase === 'draining' ||
     state.phase === 'exiting' ||
-    (state.phase === 'deferred' && state.request?.refuseNewTasks === true);
+    (state.phase === 'deferred' && state.request?.refuseNewTasks === true) ||
+    (state.phase === 'waitingTurn' && state.request?.forced === true);
   if (refuse) return { state, effects: [{ type: 'refuseTask' }] };
   return { state: { ...state, tasks: state.tasks + 1 }, effects: [{ type: 'acceptTask' }] };
 }
 
-function onTaskEnded(state: RestartState): Transition {
+function onTaskEnded(state: RestartState, at: number): Transition {
   if (state.tasks === 0) return stay(state);
   const next = { ...state, tasks: state.tasks - 1 };
   if (state.phase === 'deferred' && next.tasks === 0) {
-    return startDrain(next, state.request as PendingRequest, [{ type: 'cancelDeadlineTimer' }]);
+    return proceed(next, state.request as PendingRequest, at, []);
   }
   return stay(next);
 }
 
 function onCancelRequested(state: RestartState): Transition {
   const request = state.request;
-  const cancellable = state.phase === 'planning' || state.phase === 'deferred';
+  const cancellable =
+    state.phase === 'planning' || state.phase === 'deferred' || state.phase === 'waitingTurn';
   if (!cancellable || request === null || request.kind !== 'restart') return stay(state);
   return {
     state: idle(state),
@@ -254,7 +304,7 @@ function onDeadlineReached(state: RestartState, at: number): Transition {
       effects: [reached, notify({ type: 'cancelled', reason: request.reason, cause: 'deadline' })],
     };
   }
-  return startDrain(state, { ...request, forced: true }, [reached]);
+  return proceed(state, { ...request, forced: true }, at, [reached]);
 }
 
 function onRestartFailed(state: RestartState, event: Extract<RestartEvent, { type: 'restartFailed' }>) {
@@ -280,7 +330,11 @@ export function transition(state: RestartState, event: RestartEvent): Transition
     case 'taskStarted':
       return onTaskStarted(state);
     case 'taskEnded':
-      return onTaskEnded(state);
+      return onTaskEnded(state, event.at);
+    case 'turnTaken':
+      return onTurnTaken(state, event);
+    case 'turnFailed':
+      return onTurnFailed(state, event);
     case 'cancelRequested':
       return onCancelRequested(state);
     case 'deadlineReached':

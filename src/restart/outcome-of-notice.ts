@@ -17,6 +17,9 @@ export function outcomeOfNotice(
       return { status: 'deferred', tasks: notice.tasks };
     case 'cancelled':
       return { status: 'cancelled' };
+    case 'failed':
+      // Before its caller had an answer, only a port that failed ends a request (its turn's files).
+      return { status: 'refused', code: 'ERR_PM2SELF_PLAN_FAILED', why: notice.message };
     case 'draining': {
       const plan = state.request?.plan?.plan;
       if (notice.kind !== 'restart' || !plan?.ok) return null;

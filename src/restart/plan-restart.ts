@@ -27,6 +27,8 @@ export interface PlannedRestart {
   readonly minUptimeWaitMs: number;
   /** The app and generation the restart record is written for; null outside pm2. */
   readonly target: RecordTarget | null;
+  /** How many instances of this app the daemon lists; absent when unknown. One never takes a turn. */
+  readonly instances?: number;
 }
 
 /** The settings to trust: the daemon's entry, a daemon-sourced identity, or a cluster env (which has every key). */

@@ -55,6 +55,10 @@ export interface PendingRequest {
   readonly plannedAt: number | null;
   /** The pm_id and restart count to record a pm2 stop under (no plan is made for one). */
   readonly recordAs: RecordTarget | null;
+  /** `needed`: a turn must be taken before the instance stops taking work; `held`: taken; `none`: not needed. */
+  readonly turn: 'none' | 'needed' | 'held';
+  /** Epoch ms since when the request waits for its turn; null when it does not. */
+  readonly waitingTurnSince: number | null;
 }
 
 type Deadline = Pick<PendingRequest, 'deadlineAt' | 'onDeadline'>;
@@ -100,6 +104,8 @@ export function openRequest(id: number, at: number, options: RequestOptions): Pe
     plan: null,
     plannedAt: null,
     recordAs: null,
+    turn: 'none',
+    waitingTurnSince: null,
   };
 }
 

@@ -1,8 +1,8 @@
 /**
  * Turns across the instances of one app: a restart of a multi-instance app takes one of
- * `maxUnavailable` slots before it proceeds, so that at most that many instances are restarting or
- * not yet back online. A slot is a lease file; the daemon's list decides when a lease is over (facts
- * from the daemon beat stale files). Pure.
+ * `maxUnavailable` slots when it is about to stop taking work, so that at most that many instances
+ * are unavailable at once. A slot is a lease file. The holder's next process hands the slot back once
+ * it is ready; the daemon's list frees it for holders that will not come back. Pure.
  */
 import { parseCount } from '../pm2/parse-values.js';
 import type { ProcessEntry } from '../pm2/process-list.js';
@@ -12,16 +12,27 @@ export interface TurnLease {
   readonly pmId: number;
   /** The holder's pid: the process that is restarting. */
   readonly pid: number;
+  /** The pid pm2 tracks for the holder: the holder itself, or its launcher (npm, yarn, pnpm, a shell). */
+  readonly trackedPid: number;
+  /** pm2's restart count of the holder's generation; null when unknown. */
+  readonly restarts: number | null;
   readonly claimedAt: number;
-  /** The holder renews this while it is alive; past it, the lease is over whatever else is known. */
+  /** The holder renews this while it is alive; past it, a holder still alive has hung. */
   readonly expiresAt: number;
+  /** True once given back: by the holder (its restart was cancelled or failed), or by its next generation. */
+  readonly released: boolean;
 }
 
-/** How long a lease lives without renewal: a holder that hangs blocks the others at most this long. */
+/** How long a lease lives without renewal: a holder that is alive but hangs blocks the others this long. */
 export const TURN_LEASE_MS = 30_000;
 /** How often a holder renews its lease, and a waiter looks again. */
 export const TURN_RENEW_MS = 5_000;
 export const TURN_POLL_MS = 250;
+/**
+ * How long the holder's next process may run, online, without handing the slot back (it never
+ * started pm2-self, say) before the daemon's list counts the holder as back.
+ */
+export const TURN_HANDBACK_GRACE_MS = 30_000;
 
 /** Reads a lease file; null for anything that is not one. */
 export function parseTurnLease(text: string | null): TurnLease | null {
@@ -37,25 +48,43 @@ export function parseTurnLease(text: string | null): TurnLease | null {
   const [pmId, pid, claimedAt, expiresAt] = [r.pmId, r.pid, r.claimedAt, r.expiresAt].map(parseCount);
   if (pmId === undefined || pid === undefined || claimedAt === undefined || expiresAt === undefined)
     return null;
-  return { pmId, pid, claimedAt, expiresAt };
+  const trackedPid = parseCount(r.trackedPid) ?? pid;
+  const restarts = parseCount(r.restarts) ?? null;
+  return { pmId, pid, trackedPid, restarts, claimedAt, expiresAt, released: r.released === true };
+}
+
+/** What is known of the holder besides the daemon's list. */
+export interface HolderFacts {
+  /** True while the holder's own process (`lease.pid`) is alive. */
+  readonly alive: boolean;
 }
 
 /**
- * Why a lease no longer holds its slot, or null while it does: it expired (the holder hung or
- * died without a restart), its instance is gone from the daemon's list (deleted), is back online
- * under a new pid (the restart is done), or stopped/errored (it will not come back by itself).
+ * Why a lease no longer holds its slot, or null while it does. It is over when given back (by the
+ * holder, or by its next process once that is ready), or when the daemon's list shows a holder that
+ * will not give it back: its instance deleted, stopped or errored, restarted more than once since the
+ * claim (a crash loop), or online under a new process for {@link TURN_HANDBACK_GRACE_MS} without a
+ * hand-back. A lease past `expiresAt` is over only while the holder's process is alive (it hung):
+ * a holder that exited is waiting for pm2 (`waiting restart`, `launching`, its `restart_delay`),
+ * which no fixed clock may cut short.
  */
 export function leaseOver(
   lease: TurnLease,
   entries: readonly ProcessEntry[] | null,
   now: number,
+  holder: HolderFacts,
 ): string | null {
-  if (now > lease.expiresAt) return 'expired';
+  if (lease.released) return 'given back';
+  if (now > lease.expiresAt && holder.alive) return 'expired (the holder hung)';
   if (entries === null) return null;
   const entry = entries.find((e) => e.pmId === lease.pmId);
   if (entry === undefined) return 'deleted';
-  if (entry.pid !== lease.pid && entry.pid > 0 && entry.status === 'online') return 'back online';
   if (entry.status === 'stopped' || entry.status === 'errored') return entry.status;
+  if (lease.restarts !== null && entry.restarts !== null && entry.restarts > lease.restarts + 1)
+    return 'restarted again (a crash loop)';
+  const newProcess = entry.pid > 0 && entry.pid !== lease.trackedPid && entry.status === 'online';
+  if (newProcess && entry.startedAt !== null && now - entry.startedAt >= TURN_HANDBACK_GRACE_MS)
+    return 'back online without a hand-back';
   return null;
 }
 

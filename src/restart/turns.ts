@@ -8,6 +8,7 @@ import { debug } from '../common/debug.js';
 import type { DaemonListResult, DaemonQuery } from '../daemon/daemon-query.js';
 import type { Pm2HomePaths } from '../daemon/pm2-home.js';
 import type { IdentityCache } from '../identity/identity-cache.js';
+import type { ManagedIdentity } from '../identity/identity.js';
 import type { Ports, TimerHandle } from '../ports/ports.js';
 import { cancellableDelay } from './cancellable-delay.js';
 import {
@@ -32,6 +33,11 @@ export interface Turns {
   take(options: { onWait(holders: number): void; stillWanted(): boolean }): Promise<TurnResult>;
   /** Gives a held slot back (the restart was cancelled or failed). */
   release(): Promise<void>;
+  /**
+   * Called by a new process once it is ready: gives back the slot its predecessor (the same pm_id,
+   * another tracked pid) held for its restart. Resolves how many slots it gave back.
+   */
+  handBack(identity: ManagedIdentity): Promise<number>;
 }
 
 /** What {@link createTurns} works with. */
@@ -49,15 +55,23 @@ export function createTurns(parts: TurnParts): Turns {
   let held: { dir: string; name: string; renew: TimerHandle | undefined } | undefined;
   const unreadable = new Set<string>();
 
-  const lease = (expiresIn: number) => {
+  const lease = (released = false) => {
     const now = clock.now();
-    const pmId = parts.identities.current?.pmId ?? -1;
-    return JSON.stringify({ pmId, pid: process.pid, claimedAt: now, expiresAt: now + expiresIn });
+    const identity = parts.identities.current;
+    return JSON.stringify({
+      pmId: identity?.pmId ?? -1,
+      pid: process.pid,
+      trackedPid: identity?.trackedPid ?? process.pid,
+      restarts: identity?.restarts ?? null,
+      claimedAt: now,
+      expiresAt: now + TURN_LEASE_MS,
+      released,
+    });
   };
 
   const renew = () => {
     if (held === undefined) return;
-    fs.writeText(join(held.dir, held.name), lease(TURN_LEASE_MS)).catch((error: unknown) =>
+    fs.writeText(join(held.dir, held.name), lease()).catch((error: unknown) =>
       debug('turns: the lease was not renewed: %s', error),
     );
     held.renew = clock.setTimeout(renew, TURN_RENEW_MS);
@@ -83,13 +97,16 @@ export function createTurns(parts: TurnParts): Turns {
         return null;
       }
       unreadable.delete(path);
-      const over = reading === null ? 'unreadable' : leaseOver(reading, entries, clock.now());
+      const over =
+        reading === null
+          ? 'unreadable'
+          : leaseOver(reading, entries, clock.now(), { alive: process.isAlive(reading.pid) });
       if (over === null) return null;
       debug('turns: %s is over (%s)', path, over);
     }
     const next = current === undefined ? 0 : current + 1;
     const name = slotFile(slot, next);
-    if (!(await createExclusive(join(dir, name), lease(TURN_LEASE_MS)))) return null;
+    if (!(await createExclusive(join(dir, name), lease()))) return null;
     // The slot is ours from here: old generations left behind (a failed remove) only cost a listing.
     await Promise.all(generations.map((old) => fs.remove(join(dir, slotFile(slot, old))))).catch(
       (error: unknown) => debug('turns: old leases not removed: %s', error),
@@ -133,15 +150,36 @@ export function createTurns(parts: TurnParts): Turns {
       }
     },
     release,
+    async handBack(identity) {
+      const dir = join(parts.paths.recordDir, 'turns', turnFolderName(identity));
+      const names = (await fs.list(dir)) ?? [];
+      let given = 0;
+      for (const name of names) {
+        if (!/^slot-\d{1,6}-\d{1,12}\.json$/.test(name)) continue;
+        const path = join(dir, name);
+        const reading = parseTurnLease(await fs.readText(path));
+        const predecessor =
+          reading !== null &&
+          !reading.released &&
+          reading.pmId === identity.pmId &&
+          reading.pid !== process.pid &&
+          reading.trackedPid !== identity.trackedPid;
+        if (!predecessor) continue;
+        await fs.writeText(path, JSON.stringify({ ...reading, released: true }));
+        debug('turns: handed back %s, held by predecessor %d', name, reading.pid);
+        given += 1;
+      }
+      return given;
+    },
   };
 
-  /** Gives the slot back: the lease stays, expired, so the next generation is the next claim. */
+  /** Gives the slot back: the lease stays, released, so the next generation is the next claim. */
   async function release(): Promise<void> {
     if (held === undefined) return;
     const { dir, name, renew: timer } = held;
     held = undefined;
     if (timer !== undefined) clock.clearTimeout(timer);
-    await fs.writeText(join(dir, name), lease(-TURN_LEASE_MS));
+    await fs.writeText(join(dir, name), lease(true));
   }
 }
 

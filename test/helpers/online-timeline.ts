@@ -70,3 +70,19 @@ export function downTimesOf(
     return exitedAt === null || startedAt === null ? null : startedAt - exitedAt;
   });
 }
+
+/** The largest number of intervals that overlap at one moment (an end and a start at once do not). Pure. */
+export function mostAtOnce(intervals: ReadonlyArray<{ from: number; to: number }>): number {
+  const edges = intervals.flatMap((i) => [
+    { at: i.from, step: 1 },
+    { at: i.to, step: -1 },
+  ]);
+  edges.sort((a, b) => a.at - b.at || a.step - b.step);
+  let now = 0;
+  let most = 0;
+  for (const edge of edges) {
+    now += edge.step;
+    most = Math.max(most, now);
+  }
+  return most;
+}

@@ -7,6 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mostAtOnce } from '../helpers/online-timeline.js';
 import { createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
 import { eventsFile, startApps, waitForEvents, type AppEvent } from '../apps/restart/harness.js';
 
@@ -23,22 +24,6 @@ function downIntervals(events: readonly AppEvent[]): Array<{ instance: string; f
       if (old === undefined || next === undefined) return [];
       return [{ instance: String(old.instance), from: exit.at, to: next.pmUptime as number }];
     });
-}
-
-/** The largest number of intervals that overlap at one moment. */
-function mostAtOnce(intervals: ReadonlyArray<{ from: number; to: number }>): number {
-  const edges = intervals.flatMap((i) => [
-    { at: i.from, step: 1 },
-    { at: i.to, step: -1 },
-  ]);
-  edges.sort((a, b) => a.at - b.at || a.step - b.step);
-  let now = 0;
-  let most = 0;
-  for (const edge of edges) {
-    now += edge.step;
-    most = Math.max(most, now);
-  }
-  return most;
 }
 
 describe('instances take turns (maxUnavailable 1)', () => {

@@ -14,6 +14,7 @@ import {
 } from '../../src/restart/machine.js';
 import type { PlannedRestart } from '../../src/restart/plan-restart.js';
 import { openRequest } from '../../src/restart/request.js';
+import { PLANNED_EXIT, REQUEST_OPTIONS } from '../helpers/machine-fixtures.js';
 
 type EventType = RestartEvent['type'];
 type EffectType = RestartEffect['type'] | `notify:${MachineNotice['type']}`;
@@ -24,12 +25,15 @@ const PHASES = {
   idle: true,
   planning: true,
   deferred: true,
+  waitingTurn: true,
   draining: true,
   exiting: true,
 } as const satisfies Record<RestartPhase, true>;
 const EVENT_TYPES = {
   restartRequested: true,
   planned: true,
+  turnTaken: true,
+  turnFailed: true,
   shutdownRequested: true,
   taskStarted: true,
   taskEnded: true,
@@ -41,22 +45,10 @@ const EVENT_TYPES = {
 
 const T0 = 1_000_000;
 
-const OPTIONS: RequestOptions = {
-  reason: 'update',
-  deadlineMs: 5_000,
-  onDeadline: 'force',
-  refuseNewTasks: false,
-  hooks: [],
-  hooksTimeoutMs: 5_000,
-  allowPlainExit: false,
-};
+const OPTIONS = REQUEST_OPTIONS;
 
 /** A plan that exits with code 0, made for request `id`. */
-const PLANNED: PlannedRestart = {
-  plan: { ok: true, strategy: { type: 'exit', code: 0 }, why: 'autorestart is on' },
-  minUptimeWaitMs: 0,
-  target: null,
-};
+const PLANNED = PLANNED_EXIT;
 
 const restartRequest = (overrides: Partial<PendingRequest> = {}): PendingRequest => ({
   ...openRequest(1, T0, OPTIONS),
@@ -68,6 +60,12 @@ const STATES: Record<RestartPhase, RestartState> = {
   idle: { phase: 'idle', tasks: 1, request: null, nextId: 2 },
   planning: { phase: 'planning', tasks: 1, request: restartRequest(), nextId: 2 },
   deferred: { phase: 'deferred', tasks: 2, request: restartRequest({ plan: PLANNED }), nextId: 2 },
+  waitingTurn: {
+    phase: 'waitingTurn',
+    tasks: 1,
+    request: restartRequest({ plan: PLANNED, turn: 'needed', waitingTurnSince: T0 }),
+    nextId: 2,
+  },
   // Forced past one running task, so `taskEnded` has something to count down.
   draining: {
     phase: 'draining',
@@ -87,7 +85,16 @@ const EVENTS: { [K in EventType]: Extract<RestartEvent, { type: K }> } = {
     at: AT,
     options: { ...OPTIONS, reason: 'config', deadlineMs: 3_000 },
   },
-  planned: { type: 'planned', at: AT, requestId: 1, allowPlainExit: false, planned: PLANNED },
+  planned: {
+    type: 'planned',
+    at: AT,
+    requestId: 1,
+    allowPlainExit: false,
+    planned: PLANNED,
+    needsTurn: false,
+  },
+  turnTaken: { type: 'turnTaken', at: AT, requestId: 1 },
+  turnFailed: { type: 'turnFailed', at: AT, requestId: 1, message: 'disk gone' },
   shutdownRequested: {
     type: 'shutdownRequested',
     at: AT,
@@ -115,6 +122,8 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
   idle: {
     restartRequested: { phase: 'planning', tasks: 1, effects: ['notify:requested', 'plan'] },
     planned: null,
+    turnTaken: null,
+    turnFailed: null,
     shutdownRequested: {
       phase: 'deferred',
       tasks: 1,
@@ -134,6 +143,8 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
       tasks: 1,
       effects: ['startDeadlineTimer', 'notify:deferred'],
     },
+    turnTaken: null,
+    turnFailed: null,
     shutdownRequested: {
       phase: 'deferred',
       tasks: 1,
@@ -149,6 +160,8 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
   deferred: {
     restartRequested: { phase: 'deferred', tasks: 2, effects: ['notify:requested', 'startDeadlineTimer'] },
     planned: null,
+    turnTaken: null,
+    turnFailed: null,
     shutdownRequested: {
       phase: 'deferred',
       tasks: 2,
@@ -165,9 +178,29 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
     drainFinished: null,
     restartFailed: null,
   },
+  waitingTurn: {
+    restartRequested: { phase: 'waitingTurn', tasks: 1, effects: ['notify:requested'] },
+    planned: null,
+    // Had its turn after 1 s: still a task running, so it waits for it, its deadline moved by the wait.
+    turnTaken: { phase: 'deferred', tasks: 1, effects: ['startDeadlineTimer', 'notify:deferred'] },
+    turnFailed: { phase: 'idle', tasks: 1, effects: ['notify:failed'] },
+    shutdownRequested: {
+      phase: 'deferred',
+      tasks: 1,
+      effects: ['notify:requested', 'startDeadlineTimer', 'notify:deferred'],
+    },
+    taskStarted: { phase: 'waitingTurn', tasks: 2, effects: ['acceptTask'] },
+    taskEnded: { phase: 'waitingTurn', tasks: 0, effects: [] },
+    cancelRequested: { phase: 'idle', tasks: 1, effects: ['cancelDeadlineTimer', 'notify:cancelled'] },
+    deadlineReached: null,
+    drainFinished: null,
+    restartFailed: null,
+  },
   draining: {
     restartRequested: { phase: 'draining', tasks: 1, effects: ['notify:requested'] },
     planned: null,
+    turnTaken: null,
+    turnFailed: null,
     shutdownRequested: { phase: 'draining', tasks: 1, effects: ['notify:requested'] },
     taskStarted: { phase: 'draining', tasks: 1, effects: ['refuseTask'] },
     taskEnded: { phase: 'draining', tasks: 0, effects: [] },
@@ -179,6 +212,8 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
   exiting: {
     restartRequested: { phase: 'exiting', tasks: 0, effects: ['notify:requested'] },
     planned: null,
+    turnTaken: null,
+    turnFailed: null,
     shutdownRequested: { phase: 'exiting', tasks: 0, effects: ['exitNow'] },
     taskStarted: { phase: 'exiting', tasks: 0, effects: ['refuseTask'] },
     taskEnded: null,
@@ -270,6 +305,7 @@ describe('restart machine: focused cases', () => {
       requestId,
       allowPlainExit: false,
       planned: PLANNED,
+      needsTurn: false,
     };
     const second = transition(first.state, planned);
     return { state: second.state, effects: [...first.effects, ...second.effects] };
@@ -554,6 +590,7 @@ describe('restart machine: focused cases', () => {
       requestId: 1,
       allowPlainExit: false,
       planned: PLANNED,
+      needsTurn: false,
     });
     expect(late.state).toBe(cancelled.state);
     expect(late.effects).toEqual([]);
@@ -570,6 +607,7 @@ describe('restart machine: focused cases', () => {
       requestId: 1,
       allowPlainExit: false,
       planned: PLANNED,
+      needsTurn: false,
     });
     expect(stale.state).toBe(second);
   });
@@ -582,6 +620,7 @@ describe('restart machine: focused cases', () => {
       requestId: 1,
       allowPlainExit: false,
       planned: refusedPlan,
+      needsTurn: false,
     });
     expect(next.state).toEqual({ phase: 'idle', tasks: 1, request: null, nextId: 2 });
     expect(notices(next.effects)).toEqual([
@@ -599,6 +638,7 @@ describe('restart machine: focused cases', () => {
       requestId: 1,
       allowPlainExit: false,
       planned: refusedPlan,
+      needsTurn: false,
     });
     expect(next.state).toBe(joined);
     expect(next.effects).toEqual([{ type: 'plan', requestId: 1, allowPlainExit: true }]);
@@ -653,6 +693,7 @@ describe('restart machine: focused cases', () => {
       requestId: 1,
       allowPlainExit: false,
       planned: PLANNED,
+      needsTurn: false,
     });
     expect(after.state).toBe(stopping);
   });
@@ -668,6 +709,7 @@ describe('restart machine: focused cases', () => {
       requestId: 1,
       allowPlainExit: false,
       planned: PLANNED,
+      needsTurn: false,
     });
     expect(deferred.state).toMatchObject({ phase: 'deferred', tasks: 2 });
     expect(transition(deferred.state, { type: 'taskStarted', at: T0 + 3 }).effects).toEqual([

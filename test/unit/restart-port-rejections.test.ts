@@ -119,6 +119,7 @@ describe('ports that reject', () => {
         release: async () => {
           released += 1;
         },
+        handBack: async () => 0,
       };
       const { proc, controller } = controllerWith(turns, { ok: true });
       const outcome = await controller.request(REQUEST);
@@ -139,6 +140,7 @@ describe('ports that reject', () => {
       release: async () => {
         throw new Error('disk gone');
       },
+      handBack: async () => 0,
     };
     const { clock, proc, controller } = controllerWith(turns, { ok: false, message: 'daemon said no' });
     const failures: unknown[] = [];

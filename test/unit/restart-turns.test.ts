@@ -18,6 +18,9 @@ const HOME = '/srv/.pm2';
 const entry = (pmId: number, pid: number, status = 'online'): ProcessEntry =>
   processEntry({ pid, pmId, instance: pmId, status });
 
+const identityOf = (pmId: number, trackedPid: number) =>
+  ({ managed: true, name: 'web', namespace: 'default', pmId, trackedPid, restarts: 0 }) as ManagedIdentity;
+
 function world() {
   const clock = createSimClock(1_000_000);
   const fs = createFakeFileSystem();
@@ -34,10 +37,10 @@ function world() {
     daemonPid: async () => 1,
     requestRestart: async () => ({ ok: true }),
   };
-  const turnsOf = (pmId: number, pid: number) => {
-    const identity = { managed: true, name: 'web', namespace: 'default', pmId } as ManagedIdentity;
+  const turnsOf = (pmId: number, pid: number, trackedPid = pid, alive: number[] = []) => {
+    const identity = identityOf(pmId, trackedPid);
     const identities = { current: identity } as IdentityCache;
-    const process = createFakeProcess({ pid });
+    const process = createFakeProcess({ pid, alive });
     return createTurns({
       ports: { clock, fs, process },
       paths: pm2HomePaths(HOME, 'linux'),
@@ -50,7 +53,7 @@ function world() {
 }
 
 describe('turns', () => {
-  it('one holder at a time; a waiter goes once the daemon shows the holder back online', async () => {
+  it("one holder at a time; a waiter goes once the holder's next process hands the slot back", async () => {
     const { clock, listed, turnsOf } = world();
     const waits: number[] = [];
     const first = await turnsOf(0, 100).take({ onWait: () => waits.push(0), stillWanted: () => true });
@@ -62,10 +65,63 @@ describe('turns', () => {
     await clock.advance(2_000);
     expect(second).toBeUndefined();
     expect(waits).toEqual([1]);
-    // Instance 0 restarted: a new pid, online.
-    listed.entries = [entry(0, 200), entry(1, 101), entry(2, 102)];
+    // Instance 0 restarted: a new pid, online (a cluster worker is, before its code ran): not yet.
+    listed.entries = [
+      processEntry({ pid: 200, pmId: 0, restarts: 1, startedAt: clock.now() }),
+      entry(1, 101),
+      entry(2, 102),
+    ];
+    await clock.advance(5_000);
+    expect(second).toBeUndefined();
+    // Its code runs, pm2-self started: it gives the slot back, and the waiter goes.
+    expect(await turnsOf(0, 200).handBack(identityOf(0, 200))).toBe(1);
     await clock.advance(500);
     expect(second).toMatchObject({ taken: true });
+  });
+
+  it('under a launcher the lease names the tracked pid: the launcher still listed means still restarting', async () => {
+    const { clock, listed, turnsOf } = world();
+    listed.entries = [entry(0, 499), entry(1, 501)];
+    // The apps are 500 and 502; pm2 tracks their npm launchers 499 and 501.
+    await turnsOf(0, 500, 499).take({ onWait: () => undefined, stillWanted: () => true });
+    let second: unknown;
+    void turnsOf(1, 502, 501)
+      .take({ onWait: () => undefined, stillWanted: () => true })
+      .then((result) => (second = result));
+    await clock.advance(10_000);
+    expect(second).toBeUndefined();
+  });
+
+  it('a holder waiting restart past the 30 s lease keeps its slot; a holder alive that stopped renewing loses it', async () => {
+    const { clock, fs, listed, turnsOf } = world();
+    const dir = `${HOME}/pm2-self/turns/default--web`;
+    // Instance 0 (pid 100) took the slot and exited; pm2 waits its restart_delay of 40 s.
+    fs.files.set(
+      `${dir}/slot-0-0.json`,
+      JSON.stringify({
+        pmId: 0,
+        pid: 100,
+        trackedPid: 100,
+        restarts: 0,
+        claimedAt: clock.now(),
+        expiresAt: clock.now() + 30_000,
+        released: false,
+      }),
+    );
+    listed.entries = [processEntry({ pid: 0, pmId: 0, status: 'waiting restart' }), entry(1, 101)];
+    let second: unknown;
+    void turnsOf(1, 101)
+      .take({ onWait: () => undefined, stillWanted: () => true })
+      .then((result) => (second = result));
+    await clock.advance(40_000);
+    expect(second).toBeUndefined();
+    // The same lease, seen by a process for which pid 100 is alive (it hung): expired, taken.
+    listed.entries = [entry(0, 100), entry(2, 102)];
+    const third = await turnsOf(2, 102, 102, [100]).take({
+      onWait: () => undefined,
+      stillWanted: () => true,
+    });
+    expect(third).toMatchObject({ taken: true });
   });
 
   it('of two waiters that judge the same lease over, only one holds the slot', async () => {

@@ -29,10 +29,15 @@
  * - uptime-policy: restartWhen({ maxUptimeMs: MAX_UPTIME_MS, jitterMs: JITTER_MS }) in every generation.
  * - turns:     (generation 0) waits for the file GO_FILE, then gracefulRestart() with a beforeExit
  *              hook of HOOK_MS (default 300), recording the outcome and the turn events.
+ * - endless-defer: (generation 0) waits for GO_FILE; instance 0 begins a task that never ends and asks
+ *              for a restart (deferred); the others ask 1 s later, with a hook of HOOK_MS.
+ * BOOT_MS: a synchronous wait at the very start of every generation (a slow boot).
  * NO_KEEPALIVE=1: nothing of the app's own keeps the process alive (as in a script that only waits
  * for the library). Every generation records `started` with its identity and IPC channel.
  */
 const startedAt = Date.now();
+// BOOT_MS: a synchronous start-up (loading, warming caches) before anything else, in every generation.
+for (const until = startedAt + Number(process.env.BOOT_MS ?? 0); Date.now() < until;);
 const fs = require('node:fs');
 
 const env = process.env;
@@ -145,6 +150,16 @@ const scenarios = {
     const outcome = await lib.gracefulRestart({ reason: 'rollout', beforeExit: () => sleep(hookMs) });
     record('outcome', { outcome });
   },
+  async 'endless-defer'() {
+    while (!fs.existsSync(env.GO_FILE)) await sleep(20);
+    self.on('waitingTurn', (event) => record('waiting-turn', { holders: event.holders }));
+    self.on('turnTaken', (event) => record('turn-taken', { waitedMs: event.waitedMs }));
+    if (env.NODE_APP_INSTANCE === '0') self.beginTask('endless');
+    else await sleep(1000);
+    const hookMs = number('HOOK_MS', 300);
+    const outcome = await lib.gracefulRestart({ reason: 'rollout', beforeExit: () => sleep(hookMs) });
+    record('outcome', { outcome });
+  },
   async 'cancel-planning'() {
     const pending = lib.gracefulRestart({ reason: 'to-be-cancelled' });
     const pendingBefore = lib.hasPendingRestart();
@@ -217,7 +232,7 @@ async function main() {
     'START_DELAY_MS',
     scenario === 'early'
       ? 200
-      : ['tasks', 'refuse', 'handler-twice', 'memory-policy', 'turns'].includes(scenario)
+      : ['tasks', 'refuse', 'handler-twice', 'memory-policy', 'turns', 'endless-defer'].includes(scenario)
         ? 0
         : 1200,
   );

@@ -1,0 +1,150 @@
+/**
+ * Availability as the app sees it, under a real pm2 daemon, with pm2's injected @pm2/io and with
+ * `pmx: false`. An instance is down from its old process's exit until its new process has started
+ * pm2-self (the `started` line, written after a 1.5 s synchronous boot where one is set). Every
+ * instance asks for its restart in the same instant:
+ * - a 4-instance cluster with a slow boot: never more than one down (the turn is handed back by the
+ *   new process, not freed when pm2 shows a fork `online` before the app's code ran);
+ * - 2 fork instances under `npm start`: the leases name npm's pid, so they take turns;
+ * - `restart_delay: 35000`: the first holder is `waiting restart` past any fixed lease, and keeps its turn;
+ * - an instance deferred by an endless task holds no turn: another, asked 1 s later, goes at once.
+ * One daemon for the file; the cases run concurrently.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  eventsFile,
+  RESTART_APP,
+  startApps,
+  waitForEvents,
+  type AppEvent,
+  type AppSpec,
+} from '../apps/restart/harness.js';
+import { mostAtOnce } from '../helpers/online-timeline.js';
+import { createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
+import { PMX_VARIANTS } from '../helpers/pmx-variants.js';
+
+/** Each instance's down interval: its gen-0 process's exit to its gen-1 process's `started` line. */
+function downIntervals(events: readonly AppEvent[]) {
+  const started = events.filter((e) => e.event === 'started');
+  const instanceOf = (pid: number) => started.find((s) => s.pid === pid)?.instance;
+  return events
+    .filter((e) => e.event === 'exit' && e.gen === '0')
+    .flatMap((exit) => {
+      const instance = instanceOf(exit.pid);
+      const next = started.find((s) => s.instance === instance && s.gen === '1');
+      return next === undefined ? [] : [{ instance: String(instance), from: exit.at, to: next.at }];
+    });
+}
+
+describe('turns keep availability as the app sees it', () => {
+  let sandbox: Pm2Sandbox;
+  const file = (name: string) => eventsFile(sandbox, name);
+  const go = (name: string) => join(sandbox.home, `go-${name}`);
+
+  beforeAll(async () => {
+    sandbox = await createPm2Sandbox('pm2-self-availability-');
+    const appDir = join(sandbox.home, 'npm-app');
+    await mkdir(appDir);
+    const start = `node ${JSON.stringify(RESTART_APP)}`;
+    await writeFile(join(appDir, 'package.json'), JSON.stringify({ name: 'npm-app', scripts: { start } }));
+    const apps = PMX_VARIANTS.flatMap(({ suffix, pmx }): AppSpec[] => [
+      {
+        name: `boot${suffix}`,
+        scenario: 'turns',
+        env: { GO_FILE: go(`boot${suffix}`), BOOT_MS: '1500', HOOK_MS: '300' },
+        pm2: { exec_mode: 'cluster', instances: 4, ...pmx },
+      },
+      {
+        name: `npm${suffix}`,
+        scenario: 'turns',
+        env: { GO_FILE: go(`npm${suffix}`), HOOK_MS: '300' },
+        pm2: { script: 'npm', args: 'start', cwd: appDir, instances: 2, ...pmx },
+      },
+      {
+        name: `delay${suffix}`,
+        scenario: 'turns',
+        env: { GO_FILE: go(`delay${suffix}`), HOOK_MS: '100' },
+        pm2: { instances: 2, restart_delay: 35_000, ...pmx },
+      },
+      {
+        name: `defer${suffix}`,
+        scenario: 'endless-defer',
+        env: { GO_FILE: go(`defer${suffix}`), HOOK_MS: '100' },
+        pm2: { instances: 2, ...pmx },
+      },
+    ]);
+    await startApps(sandbox, apps);
+  });
+
+  afterAll(async () => {
+    await sandbox?.dispose();
+  });
+
+  /** Waits for `count` gen-0 processes, asks them all at once, and waits for `count` gen-1 ones. */
+  const rollout = async (name: string, count: number, timeoutMs: number) => {
+    await waitForEvents(
+      file(name),
+      (all) => all.filter((e) => e.event === 'started' && e.gen === '0').length === count,
+      60_000,
+    );
+    await writeFile(go(name), 'go');
+    return waitForEvents(
+      file(name),
+      (all) => all.filter((e) => e.event === 'started' && e.gen === '1').length === count,
+      timeoutMs,
+    );
+  };
+
+  describe.concurrent.each(PMX_VARIANTS)('$label', ({ suffix }) => {
+    it('a 4-instance cluster with a 1.5 s synchronous boot, asked in one instant: never more than one down', async () => {
+      const events = await rollout(`boot${suffix}`, 4, 90_000);
+      const down = downIntervals(events);
+      expect(down).toHaveLength(4);
+      expect(mostAtOnce(down)).toBe(1);
+      console.info(
+        `[measure] turns${suffix}: self-requested rollout of 4 slow-boot cluster instances: most down at once ${mostAtOnce(down)}, down per instance ${down.map((d) => d.to - d.from).join('/')} ms`,
+      );
+    }, 120_000);
+
+    it('2 fork instances under npm start, asked together: one at a time', async () => {
+      const events = await rollout(`npm${suffix}`, 2, 60_000);
+      const down = downIntervals(events);
+      expect(down).toHaveLength(2);
+      expect(mostAtOnce(down)).toBe(1);
+    }, 120_000);
+
+    it('restart_delay 35000, 2 instances asked together: the second waits while the first is waiting restart', async () => {
+      const events = await rollout(`delay${suffix}`, 2, 110_000);
+      const down = downIntervals(events);
+      expect(down).toHaveLength(2);
+      expect(down.every((d) => d.to - d.from >= 35_000)).toBe(true);
+      expect(mostAtOnce(down)).toBe(1);
+    }, 180_000);
+
+    it('an instance deferred by an endless task holds no turn: another, asked 1 s later, comes back within seconds', async () => {
+      const name = `defer${suffix}`;
+      await waitForEvents(
+        file(name),
+        (all) => all.filter((e) => e.event === 'started' && e.gen === '0').length === 2,
+        60_000,
+      );
+      await writeFile(go(name), 'go');
+      const events = await waitForEvents(
+        file(name),
+        (all) => all.some((e) => e.event === 'started' && e.gen === '1'),
+        20_000,
+      );
+      const outcomes = events.filter((e) => e.event === 'outcome');
+      const asked = outcomes.find((e) => (e.outcome as { status: string }).status !== 'deferred');
+      const back = events.find((e) => e.event === 'started' && e.gen === '1') as AppEvent;
+      expect(outcomes.map((e) => (e.outcome as { status: string }).status).sort()).toEqual([
+        'deferred',
+        'restarting',
+      ]);
+      expect(back.at - (asked?.at ?? 0)).toBeLessThan(10_000);
+      expect(events.filter((e) => e.event === 'waiting-turn')).toEqual([]);
+    }, 120_000);
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * The machine's turns: a restart takes its turn when the instance is about to stop taking work, not
+ * while it is deferred; with `refuseNewTasks` the turn comes first, then the refusal; the wait for the
+ * turn does not count against the deadline; a shutdown never waits for a turn.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  transition,
+  type RequestOptions,
+  type RestartEffect,
+  type RestartEvent,
+  type RestartState,
+} from '../../src/restart/machine.js';
+import { restartMachine } from '../../src/restart/machine.js';
+import type { PlannedRestart } from '../../src/restart/plan-restart.js';
+import { PLANNED_EXIT, REQUEST_OPTIONS } from '../helpers/machine-fixtures.js';
+
+const T0 = 1_000_000;
+const OPTIONS: RequestOptions = { ...REQUEST_OPTIONS, reason: 'rollout', deadlineMs: 3_000 };
+const PLANNED: PlannedRestart = { ...PLANNED_EXIT, instances: 2 };
+
+const types = (effects: readonly RestartEffect[]) =>
+  effects.map((effect) => (effect.type === 'notify' ? `notify:${effect.notice.type}` : effect.type));
+
+/** Runs events from idle; returns the last state and every effect. */
+function run(...events: RestartEvent[]): { state: RestartState; effects: RestartEffect[] } {
+  let state = restartMachine.initialState;
+  const effects: RestartEffect[] = [];
+  for (const event of events) {
+    const next = transition(state, event);
+    state = next.state;
+    effects.push(...next.effects);
+  }
+  return { state, effects };
+}
+
+const task = (at = T0): RestartEvent => ({ type: 'taskStarted', at });
+const ended = (at: number): RestartEvent => ({ type: 'taskEnded', at });
+const asked = (extra: Partial<RequestOptions> = {}): RestartEvent => ({
+  type: 'restartRequested',
+  at: T0,
+  options: { ...OPTIONS, ...extra },
+});
+const planned: RestartEvent = {
+  type: 'planned',
+  at: T0,
+  requestId: 1,
+  allowPlainExit: false,
+  planned: PLANNED,
+  needsTurn: true,
+};
+const taken = (at: number): RestartEvent => ({ type: 'turnTaken', at, requestId: 1 });
+
+describe('restart machine: turns', () => {
+  it('a deferred instance holds no turn and keeps serving; the turn is asked when its last task ends', () => {
+    const deferred = run(task(), asked(), planned);
+    expect(deferred.state.phase).toBe('deferred');
+    expect(types(deferred.effects)).not.toContain('takeTurn');
+    expect(transition(deferred.state, task(T0 + 10)).effects).toEqual([{ type: 'acceptTask' }]);
+    const last = run(task(), asked(), planned, ended(T0 + 500));
+    expect(last.state.phase).toBe('waitingTurn');
+    expect(types(last.effects).slice(-2)).toEqual(['cancelDeadlineTimer', 'takeTurn']);
+    const drained = transition(last.state, taken(T0 + 900));
+    expect(drained.state.phase).toBe('draining');
+  });
+
+  it('with refuseNewTasks the turn comes first: tasks are accepted while it waits, refused once it has it', () => {
+    const waiting = run(task(), asked({ refuseNewTasks: true }), planned);
+    expect(waiting.state.phase).toBe('waitingTurn');
+    expect(types(waiting.effects)).toContain('takeTurn');
+    const during = transition(waiting.state, task(T0 + 100));
+    expect(during.effects).toEqual([{ type: 'acceptTask' }]);
+    const had = transition(during.state, taken(T0 + 1_300));
+    expect(had.state).toMatchObject({ phase: 'deferred', tasks: 2, request: { turn: 'held' } });
+    expect(transition(had.state, task(T0 + 1_400)).effects).toEqual([{ type: 'refuseTask' }]);
+  });
+
+  it('the wait for the turn does not count against the deadline', () => {
+    const waiting = run(task(), asked({ refuseNewTasks: true }), planned, task(T0 + 100));
+    const had = transition(waiting.state, taken(T0 + 1_300));
+    // Asked at T0 with 3 s: the 1.3 s wait moves the deadline to T0 + 4.3 s, a full 3 s from now.
+    expect(had.state.request?.deadlineAt).toBe(T0 + 4_300);
+    expect(had.effects).toContainEqual({ type: 'startDeadlineTimer', delayMs: 3_000 });
+    const early = transition(had.state, { type: 'deadlineReached', at: T0 + 3_000 });
+    expect(early.state).toBe(had.state);
+  });
+
+  it('a forcing deadline while deferred takes the turn first, refusing tasks meanwhile (they would be cut)', () => {
+    const waiting = run(task(), asked(), planned, { type: 'deadlineReached', at: T0 + 3_000 });
+    expect(waiting.state).toMatchObject({ phase: 'waitingTurn', request: { forced: true } });
+    expect(transition(waiting.state, task(T0 + 3_100)).effects).toEqual([{ type: 'refuseTask' }]);
+    expect(transition(waiting.state, taken(T0 + 3_500)).state.phase).toBe('draining');
+  });
+
+  it('a shutdown while waiting for the turn never waits for one', () => {
+    const waiting = run(asked(), planned);
+    expect(waiting.state.phase).toBe('waitingTurn');
+    const shutdown = transition(waiting.state, {
+      type: 'shutdownRequested',
+      at: T0 + 10,
+      signal: 'SIGINT',
+      budgetMs: 1_300,
+      refuseNewTasks: false,
+      hooks: [],
+      hooksTimeoutMs: 1_000,
+      recordAs: null,
+      fromPm2: true,
+    });
+    expect(shutdown.state.phase).toBe('draining');
+    expect(types(shutdown.effects)).not.toContain('takeTurn');
+    expect(transition(shutdown.state, taken(T0 + 20)).state).toBe(shutdown.state);
+  });
+
+  it('a turn that fails ends the request (failed, idle); cancelling while waiting works', () => {
+    const waiting = run(asked(), planned);
+    const failed = transition(waiting.state, {
+      type: 'turnFailed',
+      at: T0 + 5,
+      requestId: 1,
+      message: 'EIO',
+    });
+    expect(failed.state.phase).toBe('idle');
+    expect(types(failed.effects)).toEqual(['notify:failed']);
+    const cancelled = transition(waiting.state, { type: 'cancelRequested', at: T0 + 5 });
+    expect(cancelled.state.phase).toBe('idle');
+  });
+});
