@@ -103,6 +103,7 @@ describe('restart machine: turns', () => {
       refuseNewTasks: false,
       hooks: [],
       hooksTimeoutMs: 1_000,
+      hooksReserveMs: 0,
       recordAs: null,
       fromPm2: true,
     });

@@ -204,6 +204,8 @@ const scenarios = {
 
 async function main() {
   const lastRestart = await self.getLastRestart();
+  // pm2-self has started here (its identity resolved): the moment the instance counts as available.
+  record('ready');
   const identity = await self.getIdentity();
   // The stop exit codes this process read from pm2's variables (no daemon query).
   const envStopExitCodes = (await lib.getInfo())?.settings.stopExitCodes ?? null;
