@@ -1,5 +1,6 @@
 import { checkCreateOptions, withRuntimeChecks } from './checked-calls.js';
 import { DEFAULTS } from './common/defaults.js';
+import { createWarn } from './common/warnings.js';
 import { createDaemonQuery, type DaemonListResult } from './daemon/daemon-query.js';
 import { findPm2Command, type Pm2Command } from './daemon/find-pm2-bin.js';
 import { pm2HomePaths, resolvePm2Home } from './daemon/pm2-home.js';
@@ -36,6 +37,7 @@ import { exposeToPm2 } from './operator/expose-to-pm2.js';
 import type { ExposeToPm2Options } from './operator/operator-target.js';
 import { createRestartContext, entryOf } from './restart-context.js';
 import { createShutdownHandler } from './shutdown-handler.js';
+import { describeStaleTask } from './restart/task-registry.js';
 import { createSelfPolicies, type HealthSnapshot } from './self-policies.js';
 import { isHealthEventName, type RestartEventName, type RestartEvents } from './restart/events.js';
 import { restartMachine, type RestartState } from './restart/machine.js';
@@ -188,12 +190,19 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     identities,
     maxUnavailable: options.maxUnavailable ?? DEFAULTS.maxUnavailable,
   });
-  const controller = createRestartController(context);
+  const warn = createWarn(ports.process.warn?.bind(ports.process));
+  const controller = createRestartController({
+    ...context,
+    staleTaskMs: options.staleTaskMs ?? DEFAULTS.staleTaskMs,
+    onTaskBegun: () => installShutdownHandler.taskBegun(),
+  });
+  controller.on('staleTask', (task) => warn('PM2SELF_STALE_TASK', describeStaleTask(task)));
   const installShutdownHandler = createShutdownHandler({
     process: ports.process,
     controller,
     identities,
     onSignal: () => (signalledAt = ports.clock.now()),
+    warn,
   });
   const getLastRestart = createLastRestart({ ports, paths, identities });
   const policies = createSelfPolicies({ ports, controller, identities, paths, daemon });

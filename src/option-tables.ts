@@ -27,6 +27,7 @@ const createPm2Self = {
   ports: 'object',
   maxUnavailable: 'checked',
   cwd: 'string',
+  staleTaskMs: 'duration',
 } as const satisfies TableOf<Pm2SelfOptions>;
 
 const gracefulRestart = {

@@ -63,6 +63,12 @@ export interface Pm2SelfOptions {
   maxUnavailable?: number;
   /** Folder from which a local pm2 install is resolved. @defaultValue `process.cwd()` */
   cwd?: string;
+  /**
+   * A task running longer than this is reported once: the `staleTask` event, a `PM2SELF_STALE_TASK`
+   * process warning, and `stale: true` in `runningTasks()` (and the operator status).
+   * @defaultValue `600000` (DEFAULTS.staleTaskMs)
+   */
+  staleTaskMs?: number;
 }
 
 /** Options of {@link Pm2Self.gracefulRestart}. */
@@ -128,6 +134,7 @@ export function checkPm2SelfOptions(options: Pm2SelfOptions): void {
     invalidOption('maxUnavailable', 'a whole number of at least 1, or Infinity', max);
   }
   checkDuration('cacheTtlMs', options.cacheTtlMs);
+  checkDuration('staleTaskMs', options.staleTaskMs);
   if (
     options.maxListBytes !== undefined &&
     (!Number.isSafeInteger(options.maxListBytes) || options.maxListBytes < 1024)

@@ -3,7 +3,8 @@
  * per instance however often it is installed, so one signal is one shutdown: a second one is a second
  * delivery (and exits at once), never an echo of a second installation.
  */
-import { DEFAULTS } from './common/defaults.js';
+import { DEFAULTS, PM2_DEFAULTS } from './common/defaults.js';
+import type { Warn } from './common/warnings.js';
 import type { IdentityCache } from './identity/identity-cache.js';
 import { checkDuration, hookList } from './common/option-checks.js';
 import type { ShutdownHandlerOptions } from './options.js';
@@ -24,14 +25,22 @@ interface Registration {
 /** What the handler works with. */
 export interface ShutdownHandlerParts {
   readonly process: Pick<ProcessPort, 'onShutdown'>;
-  readonly controller: Pick<RestartController, 'shutdown'>;
+  readonly controller: Pick<RestartController, 'shutdown' | 'tasks'>;
   readonly identities: IdentityCache;
   /** Told of each delivery, before the controller. */
   readonly onSignal?: () => void;
+  readonly warn: Warn;
+}
+
+/** `installShutdownHandler`, and what the instance tells it. */
+export interface ShutdownHandler {
+  (options?: ShutdownHandlerOptions): () => void;
+  /** A task was begun: warns once when pm2's kill_timeout is at its default while the handler is installed. */
+  taskBegun(): void;
 }
 
 /** Returns `installShutdownHandler` for one instance. */
-export function createShutdownHandler(parts: ShutdownHandlerParts) {
+export function createShutdownHandler(parts: ShutdownHandlerParts): ShutdownHandler {
   const registrations = new Set<Registration>();
   let stopListening: (() => void) | undefined;
 
@@ -53,7 +62,19 @@ export function createShutdownHandler(parts: ShutdownHandlerParts) {
     });
   };
 
-  return (options: ShutdownHandlerOptions = {}): (() => void) => {
+  const onOtherListener = (signal: string) =>
+    parts.warn(
+      'PM2SELF_SHUTDOWN_LISTENER',
+      `A ${signal} listener other than pm2-self's is installed (process.on('${signal}', ...)); remove it, or move its work into a beforeExit hook.`,
+    );
+
+  const taskBegun = () => {
+    const identity = parts.identities.current;
+    if (registrations.size === 0 || identity?.settings.killTimeoutMs !== PM2_DEFAULTS.killTimeoutMs) return;
+    parts.warn('PM2SELF_KILL_TIMEOUT_DEFAULT', `(app ${identity.name})`);
+  };
+
+  const install = (options: ShutdownHandlerOptions = {}): (() => void) => {
     checkDuration('hooksTimeoutMs', options.hooksTimeoutMs);
     checkDuration('marginMs', options.marginMs);
     checkDuration('hooksReserveMs', options.hooksReserveMs);
@@ -66,12 +87,16 @@ export function createShutdownHandler(parts: ShutdownHandlerParts) {
     };
     registrations.add(registration);
     // Resolve the identity now, so pm2's kill_timeout is known when the signal comes.
-    void parts.identities.get();
-    stopListening ??= parts.process.onShutdown(onShutdown);
+    void parts.identities.get().then(
+      () => parts.controller.tasks().length > 0 && taskBegun(),
+      () => undefined,
+    );
+    stopListening ??= parts.process.onShutdown(onShutdown, onOtherListener);
     return () => {
       if (!registrations.delete(registration) || registrations.size > 0) return;
       stopListening?.();
       stopListening = undefined;
     };
   };
+  return Object.assign(install, { taskBegun });
 }

@@ -20,6 +20,11 @@ export const DEFAULTS = {
    * before it), in milliseconds; at most half the budget.
    */
   hooksReserveMs: 500,
+  /**
+   * A task running longer than this is reported once (`staleTask` event, `PM2SELF_STALE_TASK` warning),
+   * in milliseconds.
+   */
+  staleTaskMs: 600_000,
   /** Margin kept below pm2's `kill_timeout` when draining on a signal, in milliseconds. */
   killTimeoutMarginMs: 300,
   /** Extra time waited past `min_uptime` before exiting, in milliseconds. */

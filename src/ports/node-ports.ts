@@ -122,6 +122,9 @@ function listenForShutdownMessage(listener: () => void): () => void {
   });
 }
 
+/** Marks pm2-self's own signal listeners (a registry symbol: the ESM and CJS copies agree). */
+const OWN_LISTENER = Symbol.for('pm2-self.shutdown-listener');
+
 /** The running Node process. The one `process.exit` of pm2-self is here. */
 export function createNodeProcess(): ProcessPort {
   return {
@@ -149,16 +152,28 @@ export function createNodeProcess(): ProcessPort {
     },
     describe,
     keepAlive,
-    onShutdown(listener) {
-      const onSignal = (signal: ShutdownSignal) => listener(signal);
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+    onShutdown(listener, onOtherListener) {
+      // Marked, so that another pm2-self instance (or the other build's copy) is not taken for a rival.
+      const onSignal = Object.assign((signal: ShutdownSignal) => listener(signal), { [OWN_LISTENER]: true });
+      const isOther = (fn: unknown) => (fn as Record<symbol, unknown>)[OWN_LISTENER] !== true;
+      const signals: readonly ShutdownSignal[] = ['SIGINT', 'SIGTERM'];
+      for (const signal of signals) {
+        if (process.listeners(signal).some(isOther)) onOtherListener?.(signal);
+        process.on(signal, onSignal);
+      }
+      const onNewListener = (event: string | symbol, added: unknown) => {
+        if ((event === 'SIGINT' || event === 'SIGTERM') && isOther(added)) onOtherListener?.(event);
+      };
+      if (onOtherListener) process.on('newListener', onNewListener);
       const stopListening = listenForShutdownMessage(() => listener('message'));
       return () => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        for (const signal of signals) process.off(signal, onSignal);
+        process.off('newListener', onNewListener);
         stopListening();
       };
+    },
+    warn(code, message) {
+      process.emitWarning(message, { type: 'Pm2SelfWarning', code });
     },
   };
 }

@@ -134,8 +134,17 @@ export interface ProcessPort {
   keepAlive(): () => void;
   /** Ends the process. The only exit pm2-self ever performs goes through here. */
   exit(code: number): void;
-  /** Subscribes to a shutdown signal or pm2's `'shutdown'` IPC message; returns the unsubscribe. */
-  onShutdown(listener: (source: ShutdownSignal | 'message') => void): () => void;
+  /**
+   * Subscribes to a shutdown signal or pm2's `'shutdown'` IPC message; returns the unsubscribe.
+   * `onOtherListener` is told of each other listener for SIGINT or SIGTERM, there already or added
+   * later while subscribed (it may exit before the drain is done).
+   */
+  onShutdown(
+    listener: (source: ShutdownSignal | 'message') => void,
+    onOtherListener?: (signal: ShutdownSignal) => void,
+  ): () => void;
+  /** Emits a process warning with a `PM2SELF_*` code (`process.emitWarning`); absent: none is shown. */
+  warn?(code: string, message: string): void;
 }
 
 /** All ports together. */

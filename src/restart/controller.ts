@@ -43,6 +43,10 @@ export interface ControllerContext {
   daemonRestartGraceMs(planned: PlannedRestart): number;
   /** Turns across the instances of a multi-instance app; absent: no turns are taken. */
   readonly turns?: Turns;
+  /** A task running longer than this is stale (the `staleTask` event); absent: never. */
+  readonly staleTaskMs?: number;
+  /** Told of each task begun (after it was accepted). */
+  onTaskBegun?(): void;
 }
 
 /** The interpreter of the restart machine: it owns the state and performs the effects. */
@@ -66,7 +70,15 @@ export interface RestartController {
 export function createRestartController(context: ControllerContext): RestartController {
   const { machine, clock } = context;
   const events = createEventHub();
-  const registry = createTaskRegistry(clock);
+  const registry = createTaskRegistry(
+    clock,
+    context.staleTaskMs === undefined
+      ? undefined
+      : {
+          staleTaskMs: context.staleTaskMs,
+          onStale: (task) => events.emit('staleTask', { type: 'staleTask', ...task }),
+        },
+  );
   let state = machine.initialState;
   let deadline: TimerHandle | undefined;
   let taskRefused = false;
@@ -330,7 +342,9 @@ export function createRestartController(context: ControllerContext): RestartCont
       taskRefused = false;
       return null;
     }
-    return registry.begin(label, () => dispatch({ type: 'taskEnded', at: clock.now() }));
+    const task = registry.begin(label, () => dispatch({ type: 'taskEnded', at: clock.now() }));
+    context.onTaskBegun?.();
+    return task;
   };
 
   return {

@@ -1,6 +1,7 @@
 import type { MachineNotice } from './machine.js';
 import type { HookFailure } from './run-hooks.js';
 import type { RestartStrategy } from './strategy.js';
+import type { TaskSnapshot } from './task-registry.js';
 
 /** Whether the record for the next generation was written. */
 export type RecordOutcome = 'written' | 'notWritten' | 'none';
@@ -65,6 +66,11 @@ export interface RestartEvents {
    * `budgetMs` the time it had.
    */
   hookFailed: { readonly type: 'hookFailed'; readonly reason: string } & HookFailure;
+  /**
+   * A task has run longer than `staleTaskMs` (a forgotten `end()` defers a restart forever): its label,
+   * start and running time. Once per task; the task shows `stale: true` in `runningTasks()`.
+   */
+  staleTask: { readonly type: 'staleTask' } & TaskSnapshot;
   /** The health check of `restartWhen()` failed after passing (or at its first run): why it failed. */
   unhealthy: { readonly type: 'unhealthy'; readonly error: string; readonly at: number };
   /** The health check passed again after failing for `failedForMs`. */
@@ -88,6 +94,7 @@ const EVENT_SET = {
   hooksRejected: true,
   failed: true,
   hookFailed: true,
+  staleTask: true,
   unhealthy: true,
   healthy: true,
 } as const satisfies Record<RestartEventName, true>;

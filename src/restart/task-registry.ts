@@ -17,6 +17,14 @@ export interface TaskSnapshot {
   readonly startedAt: number;
   /** How long it has run, in milliseconds, when the snapshot was taken. */
   readonly runningMs: number;
+  /** True once it has run longer than `staleTaskMs` (a forgotten `end()`, say). */
+  readonly stale: boolean;
+}
+
+/** When a task counts as stale, and whom to tell. */
+export interface StaleWatch {
+  readonly staleTaskMs: number;
+  onStale(task: TaskSnapshot): void;
 }
 
 /** The running tasks of one controller, with their labels and start times. */
@@ -27,14 +35,36 @@ export interface TaskRegistry {
   list(): readonly TaskSnapshot[];
 }
 
-/** Creates a {@link TaskRegistry} on a clock. */
-export function createTaskRegistry(clock: Clock): TaskRegistry {
-  const running = new Set<{ label: string | null; startedAt: number }>();
+interface Entry {
+  readonly label: string | null;
+  readonly startedAt: number;
+  stale: boolean;
+}
+
+const snapshotOf = (task: Entry, now: number): TaskSnapshot => ({
+  ...task,
+  runningMs: Math.max(0, now - task.startedAt),
+});
+
+/**
+ * Creates a {@link TaskRegistry} on a clock. With `watch`, a task still running after `staleTaskMs`
+ * is marked stale and reported once (its timer never keeps the process alive).
+ */
+export function createTaskRegistry(clock: Clock, watch?: StaleWatch): TaskRegistry {
+  const running = new Set<Entry>();
   return {
     begin(label, onEnd) {
-      const entry = { label: label ?? null, startedAt: clock.now() };
+      const entry: Entry = { label: label ?? null, startedAt: clock.now(), stale: false };
       running.add(entry);
       let ended = false;
+      const timer =
+        watch === undefined
+          ? undefined
+          : clock.setTimeout(() => {
+              if (ended) return;
+              entry.stale = true;
+              watch.onStale(snapshotOf(entry, clock.now()));
+            }, watch.staleTaskMs);
       return {
         label,
         get ended() {
@@ -43,6 +73,7 @@ export function createTaskRegistry(clock: Clock): TaskRegistry {
         end() {
           if (ended) return;
           ended = true;
+          if (timer !== undefined) clock.clearTimeout(timer);
           running.delete(entry);
           onEnd();
         },
@@ -50,7 +81,13 @@ export function createTaskRegistry(clock: Clock): TaskRegistry {
     },
     list() {
       const now = clock.now();
-      return [...running].map((task) => ({ ...task, runningMs: Math.max(0, now - task.startedAt) }));
+      return [...running].map((task) => snapshotOf(task, now));
     },
   };
+}
+
+/** A stale task in words, for a warning: `task "import-batch" has run 612 s`. */
+export function describeStaleTask(task: TaskSnapshot): string {
+  const label = task.label === null ? 'a task without label' : `task ${JSON.stringify(task.label)}`;
+  return `(${label} has run ${Math.round(task.runningMs / 1000)} s)`;
 }

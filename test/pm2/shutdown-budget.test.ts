@@ -1,7 +1,7 @@
 /**
  * Issue 19 under a real pm2 daemon, with pm2's default injection and with `pmx: false`: the hooks keep
- * their reserve inside pm2's kill_timeout, a hook that hangs costs only its own share, and a misspelt
- * option is refused at run time.
+ * their reserve inside pm2's kill_timeout, a hook that hangs costs only its own share, a misspelt
+ * option is refused at run time, and conflicts are warned about.
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ import {
 } from '../apps/restart/harness.js';
 
 const APP = resolve(import.meta.dirname, '../apps/shutdown-budget/app.cjs');
-const SCENARIOS = ['long-task', 'hanging-hook', 'misspelt-key'] as const;
+const SCENARIOS = ['long-task', 'hanging-hook', 'misspelt-key', 'exit-on-sigint'] as const;
 
 describe.each(PMX_VARIANTS)('shutdown budget under real pm2 ($label)', ({ suffix, pmx }) => {
   let sandbox: Pm2Sandbox;
@@ -56,6 +56,10 @@ describe.each(PMX_VARIANTS)('shutdown budget under real pm2 ($label)', ({ suffix
       tasks: 1,
     });
     expect(events.filter((e) => e.event === 'hookFailed')).toEqual([]);
+    // Tasks with kill_timeout at pm2's default: warned, once.
+    expect(events.filter((e) => e.event === 'warning').map((e) => e.code)).toEqual([
+      'PM2SELF_KILL_TIMEOUT_DEFAULT',
+    ]);
   });
 
   it('a hook that never settles, then a second one: the second runs and the app comes back', async () => {
@@ -80,5 +84,18 @@ describe.each(PMX_VARIANTS)('shutdown budget under real pm2 ($label)', ({ suffix
     expect(events.map((e) => e.event)).not.toContain('requested');
     const entry = entryOf(await sandbox.jlist(), name('misspelt-key'));
     expect(entry.pm2_env).toMatchObject({ status: 'online', restart_time: 0 });
+  });
+
+  it("process.on('SIGINT', () => process.exit(0)) beside installShutdownHandler() gets a warning naming the conflict", async () => {
+    const events = await waitForEvents(file('exit-on-sigint'), hasEvent('warning'));
+    expect(events.filter((e) => e.event === 'warning')).toEqual([
+      expect.objectContaining({
+        code: 'PM2SELF_SHUTDOWN_LISTENER',
+        message: expect.stringContaining("process.on('SIGINT', ...)"),
+      }),
+    ]);
+    // No warning where there is no conflict (the app with the hanging hook runs no task and no rival).
+    const quiet = await waitForEvents(file('hanging-hook'), hasEvent('started'));
+    expect(quiet.filter((e) => e.event === 'warning')).toEqual([]);
   });
 });

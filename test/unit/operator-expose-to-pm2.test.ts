@@ -60,7 +60,7 @@ function createTarget(outcome: RestartOutcome = { status: 'deferred', tasks: 2 }
     },
     getInfo: async () => null,
     getLastRestart: async () => null,
-    runningTasks: () => [{ label: 'import-batch', startedAt: 1_000, runningMs: 12_000 }],
+    runningTasks: () => [{ label: 'import-batch', startedAt: 1_000, runningMs: 12_000, stale: false }],
     get restartState(): RestartState {
       return target.state;
     },
