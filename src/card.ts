@@ -30,14 +30,16 @@ export function getStatus(): Promise<string | null> {
 
 /**
  * A curated snapshot of this process under pm2, free of environment values. By default it costs
- * no daemon query; `{ live: true }` adds pm2's status, memory and CPU.
+ * no daemon query; `{ live: true }` adds pm2's status (built by this process itself once the daemon has
+ * said it is online and a shutdown handler is installed, else the daemon's), and `{ live: 'daemon' }`
+ * always asks the daemon, for its memory and CPU measures.
  *
  * @example
  * ```ts
  * hub.send({ type: 'identify', info: await getInfo() });
  * ```
  */
-export function getInfo(options?: { live?: boolean }): Promise<Pm2Info | null> {
+export function getInfo(options?: { live?: boolean | 'daemon' }): Promise<Pm2Info | null> {
   return getDefaultPm2Self().getInfo(options);
 }
 

@@ -5,6 +5,7 @@
  * (`runTask`, being async, rejects with it) and changes nothing.
  */
 import { checkOptions, nearestKey } from './common/check-options.js';
+import { invalidOption } from './common/errors.js';
 import { MINIMUMS_MS, OPTION_TABLES } from './option-tables.js';
 import { RESTART_EVENT_NAMES } from './restart/events.js';
 
@@ -42,6 +43,9 @@ export function withRuntimeChecks<T extends Checkable>(self: T): T {
   const checked: Checkable = {
     getInfo(options) {
       checkOptions('getInfo', options, OPTION_TABLES.getInfo);
+      const live = (options as { live?: unknown } | undefined)?.live;
+      if (live !== undefined && typeof live !== 'boolean' && live !== 'daemon')
+        invalidOption('live', "a boolean or 'daemon'", live);
       return getInfo(options);
     },
     gracefulRestart(options) {

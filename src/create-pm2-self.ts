@@ -1,14 +1,13 @@
 import { checkCreateOptions, withRuntimeChecks } from './checked-calls.js';
 import { DEFAULTS } from './common/defaults.js';
 import { createWarn } from './common/warnings.js';
-import { createDaemonQuery, type DaemonListResult } from './daemon/daemon-query.js';
+import { createDaemonQuery } from './daemon/daemon-query.js';
 import { findPm2Command, type Pm2Command } from './daemon/find-pm2-bin.js';
 import { pm2HomePaths, resolvePm2Home } from './daemon/pm2-home.js';
-import type { Identity, ManagedIdentity, NameSource } from './identity/identity.js';
+import type { Identity, NameSource } from './identity/identity.js';
 import { createIdentityCache } from './identity/identity-cache.js';
 import { resolveIdentity } from './identity/resolve-identity.js';
 import { buildInfo, freezeInfo, type Pm2Info } from './info/info.js';
-import { ownStatus } from './info/own-status.js';
 import {
   checkPm2SelfOptions,
   normalizeRestartOptions,
@@ -35,7 +34,8 @@ import { createLastRestart } from './last-restart.js';
 import { handBackWhenReady } from './restart/hand-back.js';
 import { exposeToPm2 } from './operator/expose-to-pm2.js';
 import type { ExposeToPm2Options } from './operator/operator-target.js';
-import { createRestartContext, entryOf } from './restart-context.js';
+import { createRestartContext } from './restart-context.js';
+import { createLiveAnswers } from './live-answers.js';
 import { createShutdownHandler } from './shutdown-handler.js';
 import { describeStaleTask } from './restart/task-registry.js';
 import { createSelfPolicies, type HealthSnapshot } from './self-policies.js';
@@ -53,18 +53,21 @@ export interface Pm2Self {
   /**
    * pm2's live status of this app; null outside pm2 or without an answer. Never `launching` once this
    * process's code runs (pm2 can mark a cluster worker online after that), except for a `wait_ready` app
-   * before the daemon has seen its `ready`. The daemon's list is asked
+   * before the daemon has seen its `ready`. With a shutdown handler installed, once the daemon has said
+   * this process is online, the answer is built locally (no daemon query) while the daemon's heartbeat
+   * is fresh (see `livenessIntervalMs`), until pm2's signal. Otherwise the daemon's list is asked
    * once per `cacheTtlMs` by all processes of one `PM2_HOME` together, and an answer is at most that old
    * (see `cacheTtlMs`); it is never one asked before this process started (a restart shows at once), nor
    * one asked before a shutdown signal seen by the shutdown handler (`stopping` shows in the next answer).
    */
   getStatus(): Promise<string | null>;
   /**
-   * A curated, frozen snapshot for dashboards; `live: true` adds the daemon's status and measurements,
-   * from an answer shared as for {@link Pm2Self.getStatus} (callers served by the same daemon answer
-   * share one snapshot). Null outside pm2.
+   * A curated, frozen snapshot for dashboards; `live: true` adds the status as {@link Pm2Self.getStatus}
+   * has it (locally built when it can be: `sources.status` says which), `live: 'daemon'` always the
+   * daemon's status and measurements, from an answer shared as for getStatus (callers served by the
+   * same daemon answer share one snapshot). Null outside pm2.
    */
-  getInfo(options?: { live?: boolean }): Promise<Pm2Info | null>;
+  getInfo(options?: { live?: boolean | 'daemon' }): Promise<Pm2Info | null>;
   /** The full identity answer, including why a process is not under pm2. */
   getIdentity(): Promise<Identity>;
   /**
@@ -175,12 +178,13 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     return fromEnv ? { value: fromEnv, source: 'envVar' } : null;
   };
 
-  // pm2 marks an app `stopping` before it signals it: once signalled, older answers are stale.
-  let signalledAt = 0;
-  const liveEntry = async (identity: ManagedIdentity) =>
-    entryOf(identity, await daemon.list({ askedAfter: signalledAt }));
-
-  let shared: { list: DaemonListResult; identity: ManagedIdentity; info: Pm2Info } | undefined;
+  const live = createLiveAnswers({
+    ports,
+    paths,
+    daemon,
+    queryTimeoutMs: options.queryTimeoutMs ?? DEFAULTS.queryTimeoutMs,
+    livenessIntervalMs: options.livenessIntervalMs ?? DEFAULTS.livenessIntervalMs,
+  });
 
   const context = createRestartContext({
     machine: options.machine ?? restartMachine,
@@ -201,33 +205,12 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     process: ports.process,
     controller,
     identities,
-    onSignal: () => (signalledAt = ports.clock.now()),
+    onSignal: () => live.signalled(),
+    onInstalled: (installed) => live.handlerInstalled(installed),
     warn,
   });
   const getLastRestart = createLastRestart({ ports, paths, identities });
   const policies = createSelfPolicies({ ports, controller, identities, paths, daemon });
-
-  const liveInfo = (
-    identity: ManagedIdentity,
-    name: { value: string; source: NameSource },
-    list: DaemonListResult,
-  ) => {
-    const live = entryOf(identity, list);
-    // During a cluster reload the pm_id already shows the new worker: this one is superseded.
-    const newer =
-      list.ok && 'entry' in live && live.entry === null && identity.relation === 'tracked'
-        ? list.entries.find((entry) => entry.pmId === identity.pmId)
-        : undefined;
-    if (newer === undefined) return buildInfo(identity, name, selfFacts(), live);
-    const superseded: ManagedIdentity = { ...identity, relation: 'superseded', trackedPid: newer.pid };
-    return buildInfo(superseded, name, selfFacts(), entryOf(superseded, list));
-  };
-
-  const selfFacts = () => ({
-    pid: ports.process.pid,
-    uptimeMs: Math.round(ports.process.uptimeSeconds() * 1000),
-    memoryBytes: ports.process.residentMemoryBytes(),
-  });
 
   const self: Pm2Self = {
     async getProcessName() {
@@ -239,20 +222,14 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     async getStatus() {
       const identity = await getIdentity();
       if (!identity.managed) return null;
-      const live = await liveEntry(identity);
-      return 'entry' in live && live.entry ? ownStatus(live.entry.status, identity) : null;
+      return live.status(identity);
     },
     async getInfo(infoOptions = {}) {
       const identity = await getIdentity();
       if (!identity.managed) return null;
       const name = explicitName() ?? { value: identity.name, source: identity.source };
-      if (!infoOptions.live) return freezeInfo(buildInfo(identity, name, selfFacts(), null));
-      const list = await daemon.list({ askedAfter: signalledAt });
-      // Callers served by the same daemon answer (shared query or cache) share one frozen snapshot.
-      const same = shared?.list === list && shared.identity === identity && shared.info.name === name.value;
-      if (same && shared !== undefined) return shared.info;
-      shared = { list, identity, info: freezeInfo(liveInfo(identity, name, list)) };
-      return shared.info;
+      if (!infoOptions.live) return freezeInfo(buildInfo(identity, name, live.selfFacts(), null));
+      return live.info(identity, name, infoOptions.live);
     },
     getIdentity,
     getLastRestart,

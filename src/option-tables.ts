@@ -22,6 +22,7 @@ const createPm2Self = {
   route: 'checked',
   queryTimeoutMs: 'duration',
   cacheTtlMs: 'duration',
+  livenessIntervalMs: 'duration',
   maxListBytes: 'checked',
   machine: 'object',
   ports: 'object',
@@ -74,7 +75,8 @@ const exposeToPm2 = {
   channel: 'object',
 } as const satisfies TableOf<ExposeToPm2Options>;
 
-const getInfo = { live: 'boolean' } as const satisfies TableOf<{ live?: boolean }>;
+// `live` is true, false or 'daemon': checked by the getInfo wrapper in checked-calls.ts.
+const getInfo = { live: 'checked' } as const satisfies TableOf<{ live?: boolean | 'daemon' }>;
 
 /** The known options of each public function that takes an options object. */
 export const OPTION_TABLES = {

@@ -46,6 +46,14 @@ export interface Pm2SelfOptions {
    */
   cacheTtlMs?: number;
   /**
+   * How old the daemon's heartbeat (`$PM2_HOME/pm2-self/alive-v1.json`) may be before a live answer
+   * built by this process itself stops trusting it: one process of the `PM2_HOME` pings the daemon
+   * once per interval. A paused daemon is reported as `timeout` within `livenessIntervalMs +
+   * queryTimeoutMs`; a daemon whose pid died, on the next call.
+   * @defaultValue `5000` (DEFAULTS.livenessIntervalMs)
+   */
+  livenessIntervalMs?: number;
+  /**
    * Largest daemon list accepted, in bytes: the socket's reply as well as `pm2 jlist` output.
    * @defaultValue `67108864` (DEFAULTS.maxListBytes)
    */
@@ -135,6 +143,7 @@ export function checkPm2SelfOptions(options: Pm2SelfOptions): void {
   }
   checkDuration('cacheTtlMs', options.cacheTtlMs);
   checkDuration('staleTaskMs', options.staleTaskMs);
+  checkDuration('livenessIntervalMs', options.livenessIntervalMs);
   if (
     options.maxListBytes !== undefined &&
     (!Number.isSafeInteger(options.maxListBytes) || options.maxListBytes < 1024)

@@ -29,6 +29,8 @@ export interface ShutdownHandlerParts {
   readonly identities: IdentityCache;
   /** Told of each delivery, before the controller. */
   readonly onSignal?: () => void;
+  /** Told when the handler starts listening (true) and when its last installation is removed (false). */
+  readonly onInstalled?: (installed: boolean) => void;
   readonly warn: Warn;
 }
 
@@ -92,10 +94,12 @@ export function createShutdownHandler(parts: ShutdownHandlerParts): ShutdownHand
       () => undefined,
     );
     stopListening ??= parts.process.onShutdown(onShutdown, onOtherListener);
+    parts.onInstalled?.(true);
     return () => {
       if (!registrations.delete(registration) || registrations.size > 0) return;
       stopListening?.();
       stopListening = undefined;
+      parts.onInstalled?.(false);
     };
   };
   return Object.assign(install, { taskBegun });

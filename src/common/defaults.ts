@@ -11,6 +11,11 @@ export const DEFAULTS = {
   queryTimeoutMs: 5_000,
   /** How long a daemon query result is reused, in milliseconds. */
   cacheTtlMs: 1_000,
+  /**
+   * How often one process of a `PM2_HOME` pings the daemon for the heartbeat that lets live answers be
+   * built locally, in milliseconds.
+   */
+  livenessIntervalMs: 5_000,
   /** Largest `pm2 jlist` output accepted, in bytes. */
   maxListBytes: 64 * 1024 * 1024,
   /** Time budget for the pre-exit hooks, in milliseconds. */

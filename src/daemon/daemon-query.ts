@@ -4,6 +4,7 @@ import { parseCount } from '../pm2/parse-values.js';
 import { debug } from '../common/debug.js';
 import { parseJlistOutput, readProcessList } from '../pm2/process-list.js';
 import type { DaemonListResult, DaemonProblem } from './daemon-list.js';
+import type { PingResult } from './daemon-liveness.js';
 import type { Pm2Command } from './find-pm2-bin.js';
 import type { Pm2HomePaths } from './pm2-home.js';
 import { createDaemonVersionGate } from './daemon-version.js';
@@ -53,6 +54,13 @@ export interface DaemonQuery {
   list(options?: ListOptions): Promise<DaemonListResult>;
   /** The daemon's pid when its pid file names a live process; no socket is touched. */
   daemonPid(): Promise<number | null>;
+  /**
+   * The live daemon's pid when its pm2 is supported (version checked once per daemon pid), else why it
+   * cannot be used.
+   */
+  usable(): Promise<number | Extract<DaemonListResult, { ok: false }>>;
+  /** Pings the daemon's socket within `timeoutMs`: a paused daemon answers nothing (`timeout`). */
+  ping(timeoutMs: number): Promise<PingResult>;
   /** Asks the daemon to restart a pm_id; resolves once the request is written. */
   requestRestart(pmId: number): Promise<RestartRequestResult>;
 }
@@ -231,7 +239,18 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
     return { ok: false, problem: fromRpc(sent.reason), message: sent.message };
   };
 
-  return { list, daemonPid, requestRestart };
+  const ping = async (timeoutMs: number): Promise<PingResult> => {
+    const reply = await ports.daemon.call<unknown>(paths.rpcSocket, 'ping', {}, { timeoutMs });
+    return reply.ok ? { ok: true } : { ok: false, problem: fromRpc(reply.reason), message: reply.message };
+  };
+
+  return {
+    list,
+    daemonPid,
+    usable: () => usableDaemon(ports.clock.now() + options.timeoutMs),
+    ping,
+    requestRestart,
+  };
 }
 
 /** The shared snapshot, when the file system can claim a refresh and answers may be reused at all. */

@@ -41,11 +41,20 @@ export interface Pm2Info {
     readonly counters: 'pm2Env' | 'daemon';
     readonly metrics: 'process' | 'daemon';
     readonly settings: SettingsOrigin;
+    /**
+     * Where `status` came from: the daemon's list; this process itself (`local`: the daemon once said
+     * it is online, the shutdown handler has seen no signal of pm2 since, and the daemon's heartbeat is
+     * fresh); or nowhere (`notAsked`: not a live answer).
+     */
+    readonly status: 'daemon' | 'local' | 'notAsked';
   };
-  /** The daemon query's outcome when one was made: null when none was. */
+  /**
+   * The daemon's outcome for a live answer: its list (`rpc`, `cli`), or (`heartbeat`) its last answer to
+   * the liveness ping when the answer was built locally; null when the daemon was not asked.
+   */
   readonly daemon:
     | null
-    | { readonly ok: true; readonly via: 'rpc' | 'cli'; readonly at: number }
+    | { readonly ok: true; readonly via: 'rpc' | 'cli' | 'heartbeat'; readonly at: number }
     | { readonly ok: false; readonly problem: DaemonProblem };
 }
 
@@ -91,6 +100,7 @@ export function buildInfo(
       counters: entry ? 'daemon' : identity.source,
       metrics: measured?.memoryBytes != null ? 'daemon' : 'process',
       settings: entry ? 'daemon' : identity.settingsOrigin,
+      status: entry ? 'daemon' : 'notAsked',
     },
     daemon:
       live === null

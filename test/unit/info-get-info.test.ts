@@ -135,6 +135,7 @@ describe('getInfo', () => {
         counters: 'pm2Env',
         metrics: 'process',
         settings: 'forkEnv',
+        status: 'notAsked',
       },
       daemon: null,
     } satisfies Pm2Info);
@@ -167,6 +168,7 @@ describe('getInfo', () => {
         counters: 'daemon',
         metrics: 'daemon',
         settings: 'daemon',
+        status: 'daemon',
       },
       daemon: { ok: true, via: 'rpc', at: NOW },
     } satisfies Pm2Info);

@@ -5,25 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createPm2Self } from '../../src/create-pm2-self.js';
-import type { RpcResult } from '../../src/ports/ports.js';
-import { jlistFixture, portsForEnvFixture } from '../helpers/fake-ports.js';
-
-const LIST = JSON.parse(jlistFixture('full.json')) as Array<Record<string, unknown>>;
+import { portsWithStatus } from '../helpers/status-daemon.js';
 
 function setup() {
-  let status = 'online';
-  const ports = portsForEnvFixture('fork', {
-    liveDaemon: true,
-    daemon: {
-      getMonitorData: (): RpcResult<unknown> => ({
-        ok: true,
-        value: LIST.map((entry) => ({ ...entry, pm2_env: { ...(entry.pm2_env as object), status } })),
-      }),
-    },
-  });
+  const { ports, setStatus } = portsWithStatus();
   const self = createPm2Self({ ports, route: 'rpc' });
   const queries = () => ports.daemon.methods().filter((m) => m === 'getMonitorData').length;
-  return { ports, self, queries, setStatus: (next: string) => (status = next) };
+  return { ports, self, queries, setStatus };
 }
 
 describe('live status after a shutdown signal', () => {

@@ -39,7 +39,7 @@ describe('options are checked at run time', () => {
 
   it.each([
     ['exposeToPm2', { refuseNewTasks: 'yes' }, 'Expected `refuseNewTasks` to be a boolean, got "yes"'],
-    ['getInfo', { live: 'yes' }, 'Expected `live` to be a boolean, got "yes"'],
+    ['getInfo', { live: 'yes' }, 'Expected `live` to be a boolean or \'daemon\', got "yes"'],
     [
       'installShutdownHandler',
       { beforeExit: 5 },

@@ -68,6 +68,8 @@ const daemonOf = (now: () => number): DaemonQuery => ({
     askedAt: now(),
   }),
   daemonPid: async () => 1,
+  usable: async () => 1,
+  ping: async () => ({ ok: true }),
   requestRestart: async () => ({ ok: true }),
 });
 

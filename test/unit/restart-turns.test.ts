@@ -35,6 +35,8 @@ function world() {
       askedAt: clock.now(),
     }),
     daemonPid: async () => 1,
+    usable: async () => 1,
+    ping: async () => ({ ok: true }),
     requestRestart: async () => ({ ok: true }),
   };
   const turnsOf = (pmId: number, pid: number, trackedPid = pid, alive: number[] = []) => {

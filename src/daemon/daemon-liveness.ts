@@ -1,0 +1,143 @@
+import { parseCount } from '../pm2/parse-values.js';
+import type { Clock, FileSystem } from '../ports/ports.js';
+import type { DaemonProblem } from './daemon-list.js';
+import { decodeListClaim, encodeListClaim } from './list-snapshot.js';
+
+/** Name of the heartbeat file in `$PM2_HOME/pm2-self/`; the claim to refresh it adds `.lock`. */
+export const LIVENESS_FILE = 'alive-v1.json';
+
+/** Tag of the heartbeat's format; another tag is ignored. */
+const FORMAT = 'pm2-self/alive@1';
+
+/** Whether the daemon answered lately, or why it is not known to be there. */
+export type LivenessVerdict =
+  | {
+      readonly ok: true;
+      readonly daemonPid: number;
+      /** When the daemon last answered a ping (epoch ms). */
+      readonly at: number;
+    }
+  | { readonly ok: false; readonly problem: DaemonProblem; readonly message: string };
+
+/** The outcome of one ping. */
+export type PingResult =
+  { readonly ok: true } | { readonly ok: false; readonly problem: DaemonProblem; readonly message: string };
+
+/** Settings of a {@link DaemonLiveness}. */
+export interface DaemonLivenessOptions {
+  readonly fs: Required<Pick<FileSystem, 'readText' | 'writeText' | 'remove' | 'createExclusive'>>;
+  readonly clock: Clock;
+  /** This process's pid (written into the claim). */
+  readonly pid: number;
+  /** True when a process with this pid exists: a dead daemon is seen at once, without a file read. */
+  readonly isAlive: (pid: number) => boolean;
+  /** The live daemon's pid from its pid file, else why none can be used. */
+  readonly daemonPid: () => Promise<number | Exclude<LivenessVerdict, { ok: true }>>;
+  /** Pings the daemon within `timeoutMs`. */
+  readonly ping: (timeoutMs: number) => Promise<PingResult>;
+  /** The heartbeat file; the claim file is beside it. */
+  readonly file: string;
+  /** A heartbeat younger than this says the daemon is there; one process pings once per interval. */
+  readonly intervalMs: number;
+  /** Time limit of one ping. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * Whether the daemon still answers, for a process that answers about itself without asking it: a
+ * heartbeat file that one process of the `PM2_HOME` refreshes with a ping once per `intervalMs`
+ * (whichever finds it stale first, by an exclusive claim), read by each process once per interval.
+ */
+export interface DaemonLiveness {
+  /**
+   * The verdict, at most `intervalMs` old; a daemon whose pid died is seen on the next call. A paused
+   * daemon (pid alive, no answer) is a `timeout` once its heartbeat is `intervalMs + timeoutMs` old.
+   */
+  check(): Promise<LivenessVerdict>;
+}
+
+interface Heartbeat {
+  readonly daemonPid: number;
+  readonly at: number;
+}
+
+function decodeHeartbeat(text: string | null): Heartbeat | null {
+  let value: unknown;
+  try {
+    value = text === null ? undefined : JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const fields = value as Record<string, unknown>;
+  const daemonPid = parseCount(fields.daemonPid);
+  const at = parseCount(fields.at);
+  if (fields.format !== FORMAT || daemonPid === undefined || at === undefined) return null;
+  return { daemonPid, at };
+}
+
+/** Creates a {@link DaemonLiveness}. */
+export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLiveness {
+  const { fs, clock } = options;
+  const claimFile = `${options.file}.lock`;
+  let known: { verdict: LivenessVerdict; checkedAt: number; daemonPid: number | null } | undefined;
+  let looking: Promise<LivenessVerdict> | undefined;
+
+  /** Pings as the claimant and writes the heartbeat. */
+  const refresh = async (daemonPid: number): Promise<LivenessVerdict> => {
+    try {
+      const pong = await options.ping(options.timeoutMs);
+      if (!pong.ok) return pong;
+      const at = clock.now();
+      await fs.writeText(options.file, JSON.stringify({ format: FORMAT, daemonPid, at }));
+      return { ok: true, daemonPid, at };
+    } finally {
+      await fs.remove(claimFile);
+    }
+  };
+
+  const look = async (daemonPid: number, attempt = 1): Promise<LivenessVerdict> => {
+    const beat = decodeHeartbeat(await fs.readText(options.file));
+    const now = clock.now();
+    const ageMs = beat !== null && beat.daemonPid === daemonPid && beat.at <= now ? now - beat.at : Infinity;
+    if (beat !== null && ageMs < options.intervalMs) return { ok: true, daemonPid, at: beat.at };
+    if (await fs.createExclusive(claimFile, encodeListClaim({ pid: options.pid, at: now })))
+      return refresh(daemonPid);
+    const holder = decodeListClaim(await fs.readText(claimFile));
+    const abandoned =
+      holder !== null && (now - holder.at > options.timeoutMs + 1_000 || !options.isAlive(holder.pid));
+    if (abandoned) await fs.remove(claimFile);
+    if ((holder === null || abandoned) && attempt < 2) return look(daemonPid, attempt + 1);
+    // Another process is pinging now: the last heartbeat stands while its ping may still succeed.
+    if (beat !== null && ageMs < options.intervalMs + options.timeoutMs)
+      return { ok: true, daemonPid, at: beat.at };
+    if (beat !== null && ageMs !== Infinity)
+      return {
+        ok: false,
+        problem: 'timeout',
+        message: `the pm2 daemon has not answered a ping for ${ageMs} ms`,
+      };
+    // No heartbeat of this daemon at all yet: this process asks itself.
+    const pong = await options.ping(options.timeoutMs);
+    return pong.ok ? { ok: true, daemonPid, at: clock.now() } : pong;
+  };
+
+  const lookAgain = async (): Promise<LivenessVerdict> => {
+    const pid = await options.daemonPid();
+    const verdict = typeof pid === 'number' ? await look(pid) : pid;
+    known = { verdict, checkedAt: clock.now(), daemonPid: typeof pid === 'number' ? pid : null };
+    return verdict;
+  };
+
+  return {
+    check() {
+      const fresh = known !== undefined && clock.now() - known.checkedAt < options.intervalMs;
+      // A known daemon that died is seen now, not at the next interval.
+      if (fresh && known !== undefined && (known.daemonPid === null || options.isAlive(known.daemonPid)))
+        return Promise.resolve(known.verdict);
+      return (looking ??= lookAgain().finally(() => {
+        looking = undefined;
+      }));
+    },
+  };
+}

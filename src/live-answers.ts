@@ -1,0 +1,156 @@
+/**
+ * Live answers (`getStatus()`, `getInfo({ live })`): from this process itself where it can answer, else
+ * from the daemon's list shared by the processes of one `PM2_HOME`.
+ */
+import { join } from 'node:path';
+import type { DaemonListResult, DaemonQuery } from './daemon/daemon-query.js';
+import { createDaemonLiveness, LIVENESS_FILE } from './daemon/daemon-liveness.js';
+import type { Pm2HomePaths } from './daemon/pm2-home.js';
+import type { ManagedIdentity, NameSource } from './identity/identity.js';
+import { isTrackedByPm2 } from './identity/relation.js';
+import { buildInfo, freezeInfo, type Pm2Info, type SelfFacts } from './info/info.js';
+import { buildLocalInfo } from './info/live-view.js';
+import { ownStatus } from './info/own-status.js';
+import type { RestartSettings } from './pm2/restart-settings.js';
+import type { Ports } from './ports/ports.js';
+import { entryOf } from './restart-context.js';
+
+/** Where a live answer may come from: this process when it can answer (`true`), or always the daemon. */
+export type LiveSource = true | 'daemon';
+
+/** What {@link createLiveAnswers} works with. */
+export interface LiveAnswersParts {
+  readonly ports: Ports;
+  readonly paths: Pm2HomePaths;
+  readonly daemon: DaemonQuery;
+  readonly queryTimeoutMs: number;
+  readonly livenessIntervalMs: number;
+}
+
+/** The live answers of one pm2-self instance. */
+export interface LiveAnswers {
+  /** pm2's status of this process (see `Pm2Self.getStatus`). */
+  status(identity: ManagedIdentity): Promise<string | null>;
+  /** A frozen live snapshot (see `Pm2Self.getInfo`). */
+  info(
+    identity: ManagedIdentity,
+    name: { value: string; source: NameSource },
+    source: LiveSource,
+  ): Promise<Pm2Info>;
+  /** The shutdown handler saw pm2's signal or `'shutdown'` message: older answers are stale. */
+  signalled(): void;
+  /** Whether a shutdown handler is installed (it is what tells this process of pm2's signals). */
+  handlerInstalled(installed: boolean): void;
+  /** What this process measures of itself. */
+  selfFacts(): SelfFacts;
+}
+
+/** Creates the {@link LiveAnswers} of one instance. */
+export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
+  const { ports, daemon } = parts;
+  // pm2 marks an app `stopping` before it signals it: once signalled, older answers are stale.
+  let signalledAt = 0;
+  let handler = false;
+  /**
+   * The daemon said this process is online (from then on it may answer about itself), with its
+   * settings: complete where the env is not (fork mode passes no list, such as `stop_exit_codes`).
+   */
+  let confirmed: { settings: RestartSettings } | undefined;
+  let shared: { list: DaemonListResult; identity: ManagedIdentity; info: Pm2Info } | undefined;
+
+  const createExclusive = ports.fs.createExclusive?.bind(ports.fs);
+  const liveness =
+    createExclusive === undefined
+      ? null
+      : createDaemonLiveness({
+          fs: {
+            readText: (path) => ports.fs.readText(path),
+            writeText: (path, text) => ports.fs.writeText(path, text),
+            remove: (path) => ports.fs.remove(path),
+            createExclusive,
+          },
+          clock: ports.clock,
+          pid: ports.process.pid,
+          isAlive: (pid) => ports.process.isAlive(pid),
+          daemonPid: () => daemon.usable(),
+          ping: (timeoutMs) => daemon.ping(timeoutMs),
+          file: join(parts.paths.recordDir, LIVENESS_FILE),
+          intervalMs: parts.livenessIntervalMs,
+          timeoutMs: parts.queryTimeoutMs,
+        });
+
+  /** Whether this process can answer about itself now (else the daemon is asked). */
+  const canAnswerLocally = (identity: ManagedIdentity) =>
+    liveness !== null &&
+    handler &&
+    confirmed !== undefined &&
+    signalledAt === 0 &&
+    isTrackedByPm2(identity.relation) &&
+    identity.source === 'pm2Env' &&
+    identity.restarts !== null;
+
+  const selfFacts = (): SelfFacts => ({
+    pid: ports.process.pid,
+    uptimeMs: Math.round(ports.process.uptimeSeconds() * 1000),
+    memoryBytes: ports.process.residentMemoryBytes(),
+  });
+
+  const daemonList = async (identity: ManagedIdentity) => {
+    const list = await daemon.list({ askedAfter: signalledAt });
+    const live = entryOf(identity, list);
+    if ('entry' in live && live.entry && ownStatus(live.entry.status, identity) === 'online')
+      confirmed = { settings: live.entry.settings };
+    return list;
+  };
+
+  const fromDaemon = (
+    identity: ManagedIdentity,
+    name: { value: string; source: NameSource },
+    list: DaemonListResult,
+  ) => {
+    const live = entryOf(identity, list);
+    // During a cluster reload the pm_id already shows the new worker: this one is superseded.
+    const newer =
+      list.ok && 'entry' in live && live.entry === null && identity.relation === 'tracked'
+        ? list.entries.find((entry) => entry.pmId === identity.pmId)
+        : undefined;
+    if (newer === undefined) return buildInfo(identity, name, selfFacts(), live);
+    const superseded: ManagedIdentity = { ...identity, relation: 'superseded', trackedPid: newer.pid };
+    return buildInfo(superseded, name, selfFacts(), entryOf(superseded, list));
+  };
+
+  return {
+    async status(identity) {
+      if (canAnswerLocally(identity) && liveness !== null) {
+        const alive = await liveness.check();
+        return alive.ok ? 'online' : null;
+      }
+      const live = entryOf(identity, await daemonList(identity));
+      return 'entry' in live && live.entry ? ownStatus(live.entry.status, identity) : null;
+    },
+    async info(identity, name, source) {
+      if (source === true && canAnswerLocally(identity) && liveness !== null && confirmed !== undefined) {
+        const alive = await liveness.check();
+        const now = ports.clock.now();
+        if (alive.ok)
+          return freezeInfo(
+            buildLocalInfo({ ...identity, settings: confirmed.settings }, name, selfFacts(), alive.at, now),
+          );
+        return freezeInfo(buildInfo(identity, name, selfFacts(), { problem: alive.problem }));
+      }
+      const list = await daemonList(identity);
+      // Callers served by the same daemon answer (shared query or cache) share one frozen snapshot.
+      const same = shared?.list === list && shared.identity === identity && shared.info.name === name.value;
+      if (same && shared !== undefined) return shared.info;
+      shared = { list, identity, info: freezeInfo(fromDaemon(identity, name, list)) };
+      return shared.info;
+    },
+    signalled() {
+      signalledAt = ports.clock.now();
+    },
+    handlerInstalled(installed) {
+      handler = installed;
+    },
+    selfFacts,
+  };
+}

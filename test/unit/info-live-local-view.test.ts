@@ -1,0 +1,119 @@
+/**
+ * Issue 20: a live answer built by the process itself. Once the daemon has said this process is online
+ * and a shutdown handler is installed, getStatus()/getInfo({ live: true }) ask the daemon nothing; a
+ * heartbeat (one ping per livenessIntervalMs among all processes) still reports a paused or dead daemon
+ * with a typed reason. A signal of pm2, no handler, or live: 'daemon' go to the daemon's list.
+ */
+import { describe, expect, it } from 'vitest';
+import { createPm2Self } from '../../src/create-pm2-self.js';
+import { FIXTURE_DAEMON_PID } from '../helpers/fake-ports.js';
+import { portsWithStatus } from '../helpers/status-daemon.js';
+
+const HEARTBEAT = '/pm2-self/alive-v1.json';
+
+function setup(options: { handler?: boolean } = {}) {
+  const { ports, setStatus } = portsWithStatus({ ping: { ok: true, value: { msg: 'pong' } } });
+  const self = createPm2Self({ ports, route: 'rpc', livenessIntervalMs: 5000, queryTimeoutMs: 1000 });
+  if (options.handler !== false) self.installShutdownHandler();
+  const count = (method: string) => ports.daemon.methods().filter((m) => m === method).length;
+  return { ports, self, count, setStatus };
+}
+
+describe('live answers built by the process itself', () => {
+  it("the first answer is the daemon's; later ones are local, with no list query", async () => {
+    const { ports, self, count } = setup();
+    expect((await self.getInfo({ live: true }))?.sources.status).toBe('daemon');
+    for (let i = 0; i < 10; i += 1) {
+      ports.clock.advance(1000);
+      const info = await self.getInfo({ live: true });
+      expect(info).toMatchObject({ status: 'online', sources: { status: 'local' }, cpuPercent: null });
+      expect(info?.daemon).toMatchObject({ ok: true, via: 'heartbeat' });
+      expect(await self.getStatus()).toBe('online');
+    }
+    expect(count('getMonitorData')).toBe(1);
+    // One ping per livenessIntervalMs: at 1 s (no heartbeat yet), 6 s, then at 11 s or later.
+    expect(count('ping')).toBeLessThanOrEqual(3);
+  });
+
+  it('local and daemon answers agree on every field both know', async () => {
+    const { ports, self } = setup();
+    await self.getInfo({ live: true });
+    ports.clock.advance(1000);
+    const local = await self.getInfo({ live: true });
+    const daemon = await self.getInfo({ live: 'daemon' });
+    expect(local?.sources.status).toBe('local');
+    expect(daemon?.sources.status).toBe('daemon');
+    const both = [
+      'name',
+      'pmId',
+      'pid',
+      'trackedPid',
+      'relation',
+      'instance',
+      'namespace',
+      'execMode',
+      'status',
+    ];
+    for (const field of [...both, 'restarts', 'unstableRestarts', 'settings', 'uptimeMs'] as const)
+      expect([field, local?.[field as keyof typeof local]]).toEqual([
+        field,
+        daemon?.[field as keyof typeof daemon],
+      ]);
+  });
+
+  it('without a shutdown handler, the daemon is asked (once per cacheTtlMs)', async () => {
+    const { ports, self, count } = setup({ handler: false });
+    await self.getStatus();
+    ports.clock.advance(1500);
+    expect((await self.getInfo({ live: true }))?.sources.status).toBe('daemon');
+    expect(count('getMonitorData')).toBe(2);
+  });
+
+  it("after pm2's signal, the next answer is the daemon's: stopping", async () => {
+    const { ports, self, setStatus } = setup();
+    await self.getStatus();
+    ports.clock.advance(1000);
+    expect(await self.getStatus()).toBe('online');
+    setStatus('stopping');
+    self.runTask(new Promise(() => undefined)).catch(() => undefined);
+    ports.process.emitShutdown('SIGINT');
+    ports.clock.advance(1);
+    expect(await self.getStatus()).toBe('stopping');
+    expect((await self.getInfo({ live: true }))?.sources.status).toBe('daemon');
+  });
+
+  it('a paused daemon (pid alive, no answer to the ping) is a timeout once its heartbeat is old', async () => {
+    const { ports, self } = setup();
+    await self.getStatus();
+    ports.clock.advance(1000);
+    expect(await self.getStatus()).toBe('online');
+    ports.daemon.script.ping = { ok: false, reason: 'timeout', message: 'no answer in 1000 ms' };
+    ports.clock.advance(6000);
+    expect(await self.getStatus()).toBeNull();
+    const info = await self.getInfo({ live: true });
+    expect(info).toMatchObject({ status: null, daemon: { ok: false, problem: 'timeout' } });
+  });
+
+  it('a dead daemon is seen on the next call: noDaemon', async () => {
+    const { ports, self } = setup();
+    await self.getStatus();
+    ports.clock.advance(1000);
+    expect(await self.getStatus()).toBe('online');
+    ports.process.alive.delete(FIXTURE_DAEMON_PID);
+    ports.clock.advance(10);
+    const info = await self.getInfo({ live: true });
+    expect(info).toMatchObject({ status: null, daemon: { ok: false, problem: 'noDaemon' } });
+  });
+
+  it('the heartbeat is written to $PM2_HOME/pm2-self/alive-v1.json', async () => {
+    const a = setup();
+    await a.self.getStatus();
+    a.ports.clock.advance(1000);
+    await a.self.getStatus();
+    const text = [...a.ports.fs.files].find(([path]) => path.endsWith(HEARTBEAT))?.[1];
+    expect(JSON.parse(text ?? '{}')).toMatchObject({
+      format: 'pm2-self/alive@1',
+      daemonPid: FIXTURE_DAEMON_PID,
+    });
+  });
+});
