@@ -7,19 +7,10 @@
  * process pm2 tracks): then the policy stops.
  */
 import { debug } from '../common/debug.js';
-import type { Pm2SelfErrorCode } from '../common/errors.js';
 import type { Clock, TimerHandle } from '../ports/ports.js';
 import type { RestartOutcome } from '../restart/restart-outcome.js';
+import { isPermanentRefusal, retryDelayMs } from './refusal-backoff.js';
 import { evaluatePolicy, QUIET, type PolicyPlan, type PolicyWatch } from './restart-policy.js';
-
-/** Refusals that no retry can turn around: this process is not one pm2 restarts. */
-const PERMANENT_REFUSALS: ReadonlySet<Pm2SelfErrorCode> = new Set([
-  'ERR_PM2SELF_NOT_UNDER_PM2',
-  'ERR_PM2SELF_NOT_TRACKED',
-]);
-
-/** The longest wait between two asks after refusals. */
-export const POLICY_RETRY_MAX_MS = 60_000;
 
 /** What the driver needs from the process and from a pm2-self instance. */
 export interface PolicyTarget {
@@ -62,13 +53,13 @@ export function watchPolicy(plan: PolicyPlan, target: PolicyTarget): () => void 
       retry = null;
       return schedule();
     }
-    if (PERMANENT_REFUSALS.has(outcome.code)) {
+    if (isPermanentRefusal(outcome.code)) {
       debug('policy: stopped, the restart was refused (%s)', outcome.code);
       return stop();
     }
     const refusals = (retry?.refusals ?? 0) + 1;
     retry = { reason, refusals };
-    const delayMs = Math.min(POLICY_RETRY_MAX_MS, plan.checkEveryMs * 2 ** (refusals - 1));
+    const delayMs = retryDelayMs(plan.checkEveryMs, refusals);
     debug('policy: refused (%s), asking again in %d ms', outcome.code, delayMs);
     schedule(delayMs);
   };

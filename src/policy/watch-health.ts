@@ -3,10 +3,12 @@
  * clock: it never keeps the process alive), each under `checkTimeoutMs`, and asks for a graceful
  * restart once the check has failed without a break for `unhealthyForMs`. The restart waits for tasks,
  * runs hooks and takes turns like any other. Nothing is asked within pm2's `min_uptime` or while a
- * request is pending; after a refusal (outside pm2, say) the checks go on (events, `getHealth()`) but
- * no restart is asked again.
+ * request is pending. After a refusal the checks go on (events, `getHealth()`); a refusal that can
+ * change (the daemon did not answer) is asked again after a back-off (doubling from `checkEveryMs`, up
+ * to 60 s), a permanent one (outside pm2, not tracked) never.
  */
 import { debug } from '../common/debug.js';
+import { isPermanentRefusal, retryDelayMs } from './refusal-backoff.js';
 import type { Clock, TimerHandle } from '../ports/ports.js';
 import type { RestartOutcome } from '../restart/restart-outcome.js';
 import {
@@ -68,6 +70,9 @@ export function watchHealth(plan: HealthPlan, target: HealthTarget): () => void 
   let timer: TimerHandle | undefined;
   let stopped = false;
   let refused = false;
+  /** Refusals in a row, and the earliest moment to ask again after the last one. */
+  let refusals = 0;
+  let retryAt = 0;
 
   const schedule = () => {
     if (stopped) return;
@@ -87,14 +92,24 @@ export function watchHealth(plan: HealthPlan, target: HealthTarget): () => void 
     watch = step.watch;
     target.update(watch, step.change, lateMs);
     const early = target.uptimeSeconds() * 1000 < target.minUptimeMs();
-    if (step.reason === null || refused || early || target.hasPendingRestart()) return schedule();
+    const backingOff = clock.now() < retryAt;
+    if (step.reason === null || refused || early || backingOff || target.hasPendingRestart())
+      return schedule();
     debug('health: %s', step.reason);
     schedule();
     const outcome = await target.restart(step.reason);
-    if (outcome.status === 'refused') {
+    if (outcome.status !== 'refused') {
+      refusals = 0;
+      return;
+    }
+    if (isPermanentRefusal(outcome.code)) {
       debug('health: no more restarts asked, the restart was refused (%s)', outcome.code);
       refused = true;
+      return;
     }
+    refusals += 1;
+    retryAt = clock.now() + retryDelayMs(plan.checkEveryMs, refusals);
+    debug('health: refused (%s), asking again from %d', outcome.code, retryAt);
   };
 
   schedule();

@@ -4,7 +4,7 @@
  * blocked process; the health check's pure core (a check that flips, the
  * failure that must last `unhealthyForMs` plus this process's jitter) and its driver (false, throw and
  * a never-settling check all count as failing; no request within min_uptime or while one is pending;
- * after a refusal the checks go on without asking again).
+ * after a refusal the checks go on, asking again with back-off unless the refusal is permanent).
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -104,7 +104,10 @@ describe('planHealth', () => {
 });
 
 describe('watchHealth', () => {
-  function setup(answer: () => boolean | Promise<boolean>, outcomes: RestartOutcome['status'][] = []) {
+  function setup(
+    answer: () => boolean | Promise<boolean>,
+    outcomes: Array<RestartOutcome['status'] | 'unreachable'> = [],
+  ) {
     const clock = createSimClock(0);
     const asked: string[] = [];
     const changes: string[] = [];
@@ -116,8 +119,11 @@ describe('watchHealth', () => {
       hasPendingRestart: () => world.pending,
       async restart(reason) {
         asked.push(reason);
-        if (outcomes.shift() === 'refused')
+        const outcome = outcomes.shift();
+        if (outcome === 'refused')
           return { status: 'refused', code: 'ERR_PM2SELF_NOT_UNDER_PM2', why: 'outside pm2' };
+        if (outcome === 'unreachable')
+          return { status: 'refused', code: 'ERR_PM2SELF_DAEMON_UNREACHABLE', why: 'daemon paused' };
         world.pending = true; // as the controller: pending until the restart ends
         return { status: 'deferred', tasks: 1 };
       },
@@ -180,7 +186,23 @@ describe('watchHealth', () => {
     expect(asked).toHaveLength(1);
   });
 
-  it('after a refusal the checks go on, but no restart is asked again', async () => {
+  it('a refusal that can change (daemon unreachable) is asked again after a back-off that doubles', async () => {
+    const { clock, asked } = setup(() => false, ['unreachable', 'unreachable', 'unreachable']);
+    const askedAt: number[] = [];
+    for (let step = 0; step < 400 && asked.length < 4; step++) {
+      const before = asked.length;
+      await clock.advance(50);
+      if (asked.length > before) askedAt.push(clock.now());
+    }
+    expect(asked).toHaveLength(4);
+    // checkEveryMs is 250 here: after each refusal, the next ask waits 250 ms, then 500 ms, then 1 s.
+    const gaps = askedAt.slice(1).map((at, index) => at - (askedAt[index] as number));
+    expect(gaps[0]).toBeGreaterThanOrEqual(250);
+    expect(gaps[1]).toBeGreaterThanOrEqual(500);
+    expect(gaps[2]).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('after a permanent refusal (outside pm2) the checks go on, but no restart is asked again', async () => {
     let ok = false;
     const { clock, asked, changes } = setup(() => ok, ['refused']);
     await clock.advance(5_000);
