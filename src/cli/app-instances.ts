@@ -1,4 +1,5 @@
 import { OPERATOR_ACTIONS, OPERATOR_METRICS } from '../operator/action-protocol.js';
+import { isLauncherScript } from '../identity/launchers.js';
 import { readProcessList, type ProcessEntry } from '../pm2/process-list.js';
 
 /** One process of the daemon's list, with what `exposeToPm2()` published about it. */
@@ -10,6 +11,28 @@ export interface AppInstance {
   readonly restartState: string | null;
   readonly runningTasks: number | null;
   readonly lastRestart: string | null;
+  /**
+   * The launcher pm2 runs instead of the app (`npm`, `sh`, `yarn`, ...), or null. Such an app has
+   * no IPC channel to pm2, so its `exposeToPm2()` cannot register anything.
+   */
+  readonly launcher: string | null;
+}
+
+/** The launcher an entry runs: its script or its interpreter (`npm`, `bash`), by base name; else null. */
+function launcherOf(env: Record<string, unknown>): string | null {
+  for (const path of [env.pm_exec_path, env.exec_interpreter]) {
+    if (typeof path === 'string' && isLauncherScript(path)) {
+      return (path.split(/[\\/]/).pop() ?? path).replace(/\.(c?js|exe|cmd)$/i, '');
+    }
+  }
+  return null;
+}
+
+/** Why an instance has no pm2-self actions, in a few words. Pure. */
+export function describeNotExposed(instance: AppInstance): string {
+  return instance.launcher === null
+    ? 'did not call exposeToPm2()'
+    : `has no IPC channel (launched through ${instance.launcher}?)`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -36,6 +59,7 @@ function readInstance(raw: unknown): AppInstance | null {
     restartState: typeof state === 'string' ? state : null,
     runningTasks: typeof tasks === 'number' && Number.isSafeInteger(tasks) && tasks >= 0 ? tasks : null,
     lastRestart: typeof last === 'string' ? last : null,
+    launcher: launcherOf(env),
   };
 }
 

@@ -1,4 +1,5 @@
 import { OPERATOR_ACTIONS } from '../operator/action-protocol.js';
+import { describeNotExposed } from './app-instances.js';
 import { askInstance } from './ask-instance.js';
 import type { CliPorts } from './daemon-link.js';
 import { withTargets } from './with-targets.js';
@@ -15,9 +16,10 @@ export async function runCancel(
     let failed = 0;
     // One request per instance, all at once: each answers at once.
     const answers = await Promise.all(
-      instances.map(async ({ entry, exposed }) => {
+      instances.map(async (instance) => {
+        const { entry } = instance;
         if (entry.status !== 'online') return { text: `${entry.status}: left alone`, ok: true };
-        if (!exposed) return { text: 'did not call exposeToPm2(): not asked', ok: false };
+        if (!instance.exposed) return { text: `${describeNotExposed(instance)}: not asked`, ok: false };
         const asked = await askInstance(ports, link, entry.pmId, OPERATOR_ACTIONS.cancel, {});
         if (!asked.ok) return { text: `could not be asked: ${asked.why}`, ok: false };
         const reply = asked.value;

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { homedir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { subscribeToBus } from '../ports/bus-subscriber.js';
 import { createNodeFileSystem, createNodeProcess, createSocketDaemonClient } from '../ports/node-ports.js';
 import type { CliPorts } from './daemon-link.js';
+import { readPackageVersion } from './package-version.js';
 
 /** The real ports of the CLI: this process's streams and environment, referenced timers, the daemon's sockets. */
 export function createCliPorts(): CliPorts {
@@ -25,5 +27,10 @@ export function createCliPorts(): CliPorts {
     err: (line) => process.stderr.write(`${line}\n`),
     color: process.stdout.isTTY === true && !process.env.NO_COLOR,
     newRequestId: () => randomUUID(),
+    // dist/cli.js sits one folder below the package's root.
+    packageVersion: async () => {
+      const text = await files.readText(fileURLToPath(new URL('../package.json', import.meta.url)));
+      return text === null ? null : readPackageVersion(text);
+    },
   };
 }

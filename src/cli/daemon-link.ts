@@ -23,6 +23,8 @@ export interface CliPorts {
   readonly color: boolean;
   /** A request id no other caller uses. */
   newRequestId(): string;
+  /** The installed package's version (`pm2-self --version`); null when its package.json cannot be read. */
+  packageVersion(): Promise<string | null>;
 }
 
 /** The outcome of a daemon operation. */

@@ -22,14 +22,16 @@ Exit codes: 0 done; 1 an instance refused, was cancelled, did not reply or
 did not come back (each is named); 2 a usage error, an unknown app, or no
 daemon.
 
-Run "pm2-self <command> --help" for a command's options.`;
+Run "pm2-self <command> --help" for a command's options, "pm2-self --version"
+(or -v) for the installed version.`;
 
 const STATUS = `Usage: pm2-self status [app] [--json] [--pm2-home <dir>]
 
 Lists the daemon's apps: name, namespace, pm_id, pid, status and restarts,
 and for each app that called exposeToPm2(), its restart state (idle,
 deferred, draining, exiting), running tasks and last restart reason. An app
-that did not is shown as "not exposed".
+that did not is shown as "not exposed"; one pm2 runs through a launcher
+(npm, a shell) as "no IPC channel": its exposeToPm2() cannot reach pm2.
 
   app               only this app (a name, a namespace or a pm_id)
   --json            the same as JSON, for scripts

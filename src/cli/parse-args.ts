@@ -8,6 +8,7 @@ export type CommandName = 'status' | 'restart' | 'cancel';
 /** What the command line asks for. */
 export type CliCommand =
   | { readonly kind: 'help'; readonly topic: CommandName | null }
+  | { readonly kind: 'version' }
   | { readonly kind: 'usage'; readonly topic: CommandName | null; readonly message: string }
   | {
       readonly kind: 'status';
@@ -119,6 +120,7 @@ function restartCommand(parsed: Parsed, pm2Home: string | null): CliCommand {
 export function parseArgs(args: readonly string[]): CliCommand {
   const [first, ...rest] = args;
   if (first === undefined || first === '--help' || first === '-h') return { kind: 'help', topic: null };
+  if (first === '--version' || first === '-v' || first === 'version') return { kind: 'version' };
   if (first === 'help') {
     const topic = rest[0];
     if (topic === undefined) return { kind: 'help', topic: null };

@@ -40,7 +40,7 @@ export function describeResult(result: InstanceResult, oldPid: number): string {
         (result.exposed ? '' : ' (it has not called exposeToPm2() again)')
       );
     case 'notExposed':
-      return 'did not call exposeToPm2(): not asked (restart it with pm2 itself)';
+      return `${result.why}: not asked (restart it with pm2 itself)`;
     case 'notOnline':
       return `${result.status} before it was asked: not asked, and the rollout stops here`;
     case 'gone':

@@ -1,7 +1,7 @@
 import { OPERATOR_ACTIONS } from '../operator/action-protocol.js';
 import type { DeadlinePolicy } from '../restart/machine.js';
 import type { RestartOutcome } from '../restart/restart-outcome.js';
-import type { AppInstance } from './app-instances.js';
+import { describeNotExposed, type AppInstance } from './app-instances.js';
 import { askInstance, REPLY_TIMEOUT_MS } from './ask-instance.js';
 import { restartDroppedOf } from './bus-messages.js';
 import type { CliPorts, DaemonLink } from './daemon-link.js';
@@ -10,7 +10,7 @@ import { followLook, startFollow } from './rollout-follow.js';
 /** How one instance's restart ended. `back` is success; the rest say why not. */
 export type InstanceResult =
   | { readonly kind: 'back'; readonly newPid: number; readonly afterMs: number; readonly exposed: boolean }
-  | { readonly kind: 'notExposed' }
+  | { readonly kind: 'notExposed'; readonly why: string }
   | { readonly kind: 'notOnline'; readonly status: string }
   | { readonly kind: 'gone' }
   | { readonly kind: 'triggerFailed'; readonly why: string }
@@ -62,7 +62,7 @@ export async function restartInstance(
   const instance = listed.value.find((i) => i.entry.pmId === pmId);
   if (instance === undefined) return { kind: 'gone' };
   if (instance.entry.status !== 'online') return { kind: 'notOnline', status: instance.entry.status };
-  if (!instance.exposed) return { kind: 'notExposed' };
+  if (!instance.exposed) return { kind: 'notExposed', why: describeNotExposed(instance) };
 
   report.asking(instance);
   const startedAt = ports.clock.now();

@@ -13,6 +13,15 @@ export async function runCli(args: readonly string[], ports: CliPorts): Promise<
     case 'help':
       ports.out(helpText(command.topic));
       return EXIT.ok;
+    case 'version': {
+      const version = await ports.packageVersion();
+      if (version === null) {
+        ports.err('pm2-self: its package.json could not be read, so its version is unknown');
+        return EXIT.failed;
+      }
+      ports.out(version);
+      return EXIT.ok;
+    }
     case 'usage':
       ports.err(`pm2-self: ${command.message}`);
       ports.err(`Run "pm2-self ${command.topic === null ? '' : `${command.topic} `}--help" for usage.`);

@@ -35,7 +35,7 @@ function row(instance: AppInstance, withNamespace: boolean): Cell[] {
     : [
         { text: '-', style: 'dim' },
         { text: '-', style: 'dim' },
-        { text: 'not exposed', style: 'dim' },
+        { text: instance.launcher === null ? 'not exposed' : 'no IPC channel', style: 'dim' },
       ];
   return [
     { text: entry.name },

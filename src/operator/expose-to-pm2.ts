@@ -137,7 +137,7 @@ export function exposeToPm2(
     const action = OPERATOR_ACTIONS.status;
     const parsed = parseRequestId(param);
     if (!parsed.ok) return invalid(action, param, parsed.why);
-    const info = await target.getInfo().catch(() => null);
+    const info = await target.getInfo({ live: true }).catch(() => null);
     const state = target.restartState;
     await reply(action, {
       action,

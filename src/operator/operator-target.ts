@@ -21,7 +21,7 @@ export interface OperatorRestartRequest {
 export interface OperatorTarget {
   gracefulRestart(options: OperatorRestartRequest): Promise<RestartOutcome>;
   clearPendingRestart(): boolean;
-  getInfo(): Promise<Pm2Info | null>;
+  getInfo(options?: { live?: boolean }): Promise<Pm2Info | null>;
   getLastRestart(): Promise<RestartRecord | null>;
   readonly restartState: RestartState;
   /** The running tasks with their labels and ages. */
@@ -72,7 +72,7 @@ export type OperatorReply =
       readonly action: 'pm2-self:status';
       readonly pid: number;
       readonly requestId: string | null;
-      /** As `getInfo()`. */
+      /** As `getInfo({ live: true })`: its `status` is pm2's live status. */
       readonly info: Pm2Info | null;
       readonly restart: OperatorRestartStatus;
       /** Running tasks: how many, and each with its label and age ("deferred by: import-batch, 12 s"). */

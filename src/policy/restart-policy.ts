@@ -118,8 +118,19 @@ export interface PolicyWatch {
 /** A watch where no limit holds. */
 export const QUIET: PolicyWatch = { rssAboveSince: null, heapAboveSince: null };
 
-const MB = 1024 * 1024;
-const megabytes = (bytes: number) => `${Math.round(bytes / MB)} MB`;
+const KB = 1024;
+const MB = 1024 * KB;
+
+/**
+ * A size in the unit that keeps it readable: `512 B`, `600 KB`, `1.5 MB`, `612 MB` (one decimal
+ * below 10 MB, so a limit under 1 MB never prints as `0 MB`).
+ */
+export function describeBytes(bytes: number): string {
+  if (bytes < KB) return `${Math.round(bytes)} B`;
+  if (bytes < MB) return `${Math.round(bytes / KB)} KB`;
+  const mb = bytes / MB;
+  return `${mb < 10 ? Math.round(mb * 10) / 10 : Math.round(mb)} MB`;
+}
 
 /** A duration in the largest whole unit that fits: `30 s`, `6 h`, `1500 ms`. */
 export function describeDuration(ms: number): string {
@@ -164,12 +175,15 @@ export function evaluatePolicy(
   const held = (from: number | null) => from !== null && sample.at - from >= sustained;
   const lasting = describeDuration(plan.sustainedForMs);
   if (held(next.rssAboveSince)) {
-    const reason = `rss ${megabytes(sample.rssBytes)} > ${megabytes(plan.rssAboveBytes as number)} for ${lasting}`;
+    const reason = `rss ${describeBytes(sample.rssBytes)} > ${describeBytes(plan.rssAboveBytes as number)} for ${lasting}`;
     return { watch: next, reason };
   }
   if (held(next.heapAboveSince)) {
-    const limit = megabytes(plan.heapUsedAboveBytes as number);
-    return { watch: next, reason: `heapUsed ${megabytes(sample.heapUsedBytes)} > ${limit} for ${lasting}` };
+    const limit = describeBytes(plan.heapUsedAboveBytes as number);
+    return {
+      watch: next,
+      reason: `heapUsed ${describeBytes(sample.heapUsedBytes)} > ${limit} for ${lasting}`,
+    };
   }
   if (plan.maxUptimeMs !== null && sample.uptimeMs >= plan.maxUptimeMs + plan.jitterMs) {
     const reason = `uptime ${describeDuration(sample.uptimeMs)} reached (max ${describeDuration(plan.maxUptimeMs)})`;

@@ -49,6 +49,14 @@ describe('the package', () => {
     expect(esm.getDefaultPm2Self().restartState.tasks).toBe(0);
   });
 
+  it('pm2-self --version and -v print the version of the installed package', async () => {
+    const { version } = createRequire(import.meta.url)(resolve(ROOT, 'package.json')) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      const { stdout, exitCode } = await execa('node', [resolve(ROOT, 'dist/cli.js'), flag]);
+      expect({ flag, stdout, exitCode }).toEqual({ flag, stdout: version, exitCode: 0 });
+    }
+  });
+
   it('packs LICENSE, the docs the README links to and the benchmark results', async () => {
     const { stdout } = await execa('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT });
     const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]?.files.map(

@@ -121,7 +121,7 @@ describe('exposeToPm2 under a real pm2 daemon, through pm2 trigger and pm2 show'
     expect(status[0]).toMatchObject({
       action: 'pm2-self:status',
       pid: entry?.pid,
-      info: { name, pmId: entry?.pm_id, relation: 'tracked' },
+      info: { name, pmId: entry?.pm_id, relation: 'tracked', status: 'online' },
       restart: { state: 'idle' },
       tasks: { running: 0 },
       lastRestart: null,

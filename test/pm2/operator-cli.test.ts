@@ -4,7 +4,7 @@
  * call exposeToPm2(), and no daemon at all (nothing started).
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -22,6 +22,12 @@ import {
 const APP = resolve(import.meta.dirname, '../apps/operator/app.cjs');
 const DIST = resolve(import.meta.dirname, '../../dist/index.cjs');
 const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
+
+/** An app started through npm, with pm2's injection and with `--no-pmx`. */
+const NPM_APPS = [
+  { name: 'npm-app', flags: [] },
+  { name: 'npm-app-nopmx', flags: ['--no-pmx'] },
+] as const;
 
 const cli = (args: string[], env: NodeJS.ProcessEnv) =>
   execa(process.execPath, [CLI, ...args], { env, extendEnv: false, reject: false, timeout: 180_000 });
@@ -48,6 +54,13 @@ describe('the pm2-self command under a real pm2 daemon', () => {
     sandbox = await createPm2Sandbox('pm2-self-operator-cli-');
     await sandbox.pm2(['ping']);
     const env = { PM2_SELF_DIST: DIST };
+    // `pm2 start npm -- start`: the app calls exposeToPm2(), but npm stands between it and pm2.
+    const npmDir = join(sandbox.home, 'npm-app');
+    await mkdir(npmDir);
+    await writeFile(
+      join(npmDir, 'package.json'),
+      JSON.stringify({ name: 'npm-app', scripts: { start: `node ${JSON.stringify(APP)}` } }),
+    );
     await Promise.all([
       pm2WithEnv(sandbox, ['start', APP, '--name', 'web', '-i', '4'], {
         ...env,
@@ -59,6 +72,12 @@ describe('the pm2-self command under a real pm2 daemon', () => {
         EVENTS_FILE: join(sandbox.home, 'plain.events.jsonl'),
         EXPOSE: '0',
       }),
+      ...NPM_APPS.map(({ name, flags }) =>
+        pm2WithEnv(sandbox, ['start', 'npm', '--name', name, '--cwd', npmDir, ...flags, '--', 'start'], {
+          ...env,
+          EVENTS_FILE: join(sandbox.home, `${name}.events.jsonl`),
+        }),
+      ),
       pm2WithEnv(sandbox, ['start', APP, '--name', 'broken', '-i', '3', '--no-pmx'], {
         ...env,
         EVENTS_FILE: join(sandbox.home, 'broken.events.jsonl'),
@@ -157,6 +176,23 @@ describe('the pm2-self command under a real pm2 daemon', () => {
     expect(result.stdout).not.toContain('asking');
     expect((await events('plain')).filter((e) => e.event === 'exit')).toEqual([]);
   });
+
+  it.each(NPM_APPS)(
+    '$name, launched through npm: "has no IPC channel", not "did not call exposeToPm2()"',
+    async ({ name }) => {
+      // The app itself called exposeToPm2() (with no channel to pm2) before the command asks.
+      const exposed = async () => (await events(name).catch(() => [])).some((e) => e.event === 'exposed');
+      for (const until = Date.now() + 30_000; !(await exposed()) && Date.now() < until;)
+        await new Promise((r) => setTimeout(r, 200));
+      const result = await cli(['restart', name], sandbox.env);
+      expect(result.exitCode).toBe(1);
+      expect(result.stdout).toMatch(
+        new RegExp(`^${name} \\d+\\s+has no IPC channel \\(launched through npm\\?\\): not asked`, 'm'),
+      );
+      expect(result.stdout).not.toContain('did not call exposeToPm2()');
+      expect((await events(name)).filter((e) => e.event === 'exit')).toEqual([]);
+    },
+  );
 
   it('an unknown app exits 2 with nothing asked', async () => {
     const result = await cli(['restart', 'nope'], sandbox.env);

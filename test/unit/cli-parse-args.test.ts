@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { helpText } from '../../src/cli/help-text.js';
 import { parseArgs } from '../../src/cli/parse-args.js';
+import { readPackageVersion } from '../../src/cli/package-version.js';
 import { formatDuration, parseDuration } from '../../src/cli/parse-duration.js';
 import { renderTable, wrap } from '../../src/cli/render-table.js';
 import { paint } from '../../src/cli/style.js';
@@ -70,6 +71,18 @@ describe('parseArgs', () => {
     [['status', 'web', '-h'], { kind: 'help', topic: 'status' }],
   ])('asks for help: %j', (args, expected) => {
     expect(parseArgs(args)).toEqual(expected);
+  });
+
+  it.each([['--version'], ['-v'], ['version']])('asks for the version: %s', (flag) => {
+    expect(parseArgs([flag])).toEqual({ kind: 'version' });
+  });
+
+  it('reads the version of a package.json text, and refuses text without one', () => {
+    expect(
+      ['{"name":"pm2-self","version":"0.2.0"}', '{"version":3}', '{}', 'null', 'not json'].map(
+        readPackageVersion,
+      ),
+    ).toEqual(['0.2.0', null, null, null, null]);
   });
 
   it.each([

@@ -29,6 +29,8 @@ interface SimInstance {
   exposed: boolean;
   restarts: number;
   behaviour: Behaviour;
+  /** pm2's pm_exec_path: the app's script, or a launcher (`pm2 start npm -- start`). */
+  execPath: string;
 }
 
 function createSimPm2(clock: SimClock, specs: Partial<SimInstance>[], options: { daemon?: boolean } = {}) {
@@ -40,6 +42,7 @@ function createSimPm2(clock: SimClock, specs: Partial<SimInstance>[], options: {
     exposed: true,
     restarts: 0,
     behaviour: 'comesBack',
+    execPath: '/srv/web/server.js',
     ...spec,
   }));
   const busListeners: ((message: BusMessage) => void)[] = [];
@@ -56,6 +59,7 @@ function createSimPm2(clock: SimClock, specs: Partial<SimInstance>[], options: {
       pm2_env: {
         status: i.status,
         restart_time: i.restarts,
+        pm_exec_path: i.execPath,
         axm_actions: i.exposed
           ? [{ action_name: 'pm2-self:restart' }, { action_name: 'pm2-self:cancel' }]
           : [],
@@ -141,6 +145,7 @@ function createSimPm2(clock: SimClock, specs: Partial<SimInstance>[], options: {
     err: (line) => err.push(line),
     color: false,
     newRequestId: () => `req-${++ids}`,
+    packageVersion: async () => '9.9.9',
   };
 
   const run = async (args: string[]) => {
@@ -264,6 +269,21 @@ describe('pm2-self restart (simulated daemon)', () => {
 });
 
 describe('pm2-self status and cancel (simulated daemon)', () => {
+  it('an app pm2 runs through npm is reported as having no IPC channel, not as not calling exposeToPm2()', async () => {
+    const npm = { exposed: false, execPath: '/usr/local/bin/npm' };
+    const pm2 = createSimPm2(createSimClock(0), [{}, npm]);
+    expect(await pm2.run(['restart', 'web'])).toBe(1);
+    const line = pm2.out.filter((l) => !l.startsWith(' ')).join('\n');
+    expect(line).toMatch(/^web 1\s+has no IPC channel \(launched through npm\?\)/m);
+    expect(line).not.toContain('did not call exposeToPm2()');
+    pm2.out.length = 0;
+    expect(await pm2.run(['cancel', 'web'])).toBe(1);
+    expect(pm2.out[1]).toMatch(/^web 1\s+has no IPC channel \(launched through npm\?\).*: not asked$/);
+    pm2.out.length = 0;
+    expect(await pm2.run(['status'])).toBe(0);
+    expect(pm2.out[2]).toMatch(/^web\s+.*\s+-\s+-\s+no IPC channel$/);
+  });
+
   it('status: a table within 80 columns, and JSON for scripts', async () => {
     const pm2 = createSimPm2(createSimClock(0), [
       { name: 'a-rather-long-application-name' },

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { exposeToPm2 } from '../../src/operator/expose-to-pm2.js';
+import type { Pm2Info } from '../../src/info/info.js';
 import type { OperatorRestartRequest, OperatorTarget } from '../../src/operator/operator-target.js';
 import type { IpcChannel } from '../../src/ports/ipc-channel.js';
 import { createEventHub } from '../../src/restart/events.js';
@@ -58,7 +59,9 @@ function createTarget(outcome: RestartOutcome = { status: 'deferred', tasks: 2 }
       target.cancelled++;
       return true;
     },
-    getInfo: async () => null,
+    // Only a live answer carries pm2's status (the process's own view has none).
+    getInfo: async (options?: { live?: boolean }) =>
+      ({ name: 'web', status: options?.live === true ? 'online' : null }) as unknown as Pm2Info,
     getLastRestart: async () => null,
     runningTasks: () => [{ label: 'import-batch', startedAt: 1_000, runningMs: 12_000, stale: false }],
     get restartState(): RestartState {
@@ -193,7 +196,7 @@ describe('exposeToPm2', () => {
       restart: { state: 'deferred', reason: null },
       tasks: { running: 1, list: [{ label: 'import-batch', startedAt: 1_000, runningMs: 12_000 }] },
       lastRestart: null,
-      info: null,
+      info: { name: 'web', status: 'online' },
     });
     expect(replies().find((r) => r.action_name === 'pm2-self:cancel')?.return).toMatchObject({
       requestId: 'c1',

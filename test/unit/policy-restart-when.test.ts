@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  describeBytes,
   describeDuration,
   evaluatePolicy,
   planPolicy,
@@ -63,6 +64,18 @@ describe('evaluatePolicy', () => {
     const heap = planPolicy({ heapUsedAboveBytes: 200 * MB, sustainedForMs: 10_000 }, noJitter);
     const high = (at: number) => sample(at, { heapUsedBytes: 300 * MB });
     expect(run(heap, [high(0), high(10_000)])).toEqual([null, 'heapUsed 300 MB > 200 MB for 10 s']);
+  });
+
+  it('limits under 1 MB print in KB, never as "0 MB"', () => {
+    const small = planPolicy({ heapUsedAboveBytes: 600 * 1024, sustainedForMs: 10_000 }, noJitter);
+    const high = (at: number) => sample(at, { heapUsedBytes: 1.5 * MB });
+    expect(run(small, [high(0), high(10_000)])).toEqual([null, 'heapUsed 1.5 MB > 600 KB for 10 s']);
+    expect([512, 600 * 1024, 1.5 * MB, 612 * MB].map(describeBytes)).toEqual([
+      '512 B',
+      '600 KB',
+      '1.5 MB',
+      '612 MB',
+    ]);
   });
 
   it('nothing within min_uptime, even when a limit holds', () => {
