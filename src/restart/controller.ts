@@ -1,53 +1,22 @@
 import { setImmediate } from 'node:timers';
 import { Pm2SelfError } from '../common/errors.js';
-import type { Clock, ProcessPort, TimerHandle } from '../ports/ports.js';
+import type { TimerHandle } from '../ports/ports.js';
 import { debug } from '../common/debug.js';
 import { cancellableDelay } from './cancellable-delay.js';
 import { createEventHub, type RestartEventName, type RestartEvents } from './events.js';
-import type {
-  RestartEffect,
-  RestartEvent,
-  RestartMachine,
-  RestartState,
-  ShutdownRequest,
-} from './machine.js';
-import type { PlannedRestart } from './plan-restart.js';
+import type { RestartEffect, RestartEvent, RestartState, ShutdownRequest } from './machine.js';
+import type { ControllerContext } from './controller-context.js';
+import type { PlannedRestart } from './planned-restart.js';
 import type { PendingRequest, RequestOptions } from './request.js';
-import type { RestartRecord } from './restart-record.js';
 import { outcomeOfNotice } from './outcome-of-notice.js';
 import type { RestartOutcome } from './restart-outcome.js';
 import { performExit } from './perform-exit.js';
 import { runHooks, type HookFailure } from './run-hooks.js';
-import type { Turns } from './turns.js';
 import { createTaskRegistry, type TaskHandle, type TaskSnapshot } from './task-registry.js';
 
 export type { TaskHandle, TaskSnapshot } from './task-registry.js';
+export type { ControllerContext } from './controller-context.js';
 export type { RestartOutcome, RestartRequestOptions } from './restart-outcome.js';
-
-/** The side of the world the controller acts on. */
-export interface ControllerContext {
-  readonly machine: RestartMachine;
-  readonly clock: Clock;
-  readonly process: Pick<ProcessPort, 'exit' | 'pid' | 'keepAlive'>;
-  /** Decides how to restart, from a fresh look at identity and settings. */
-  plan(allowPlainExit: boolean): Promise<PlannedRestart>;
-  /** Re-checks, just before an exit, that pm2 still tracks this process (or its launcher). */
-  stillTracked(): Promise<boolean>;
-  /** Asks the daemon to restart a pm_id. */
-  requestDaemonRestart(pmId: number): Promise<{ ok: boolean; message?: string }>;
-  /** Persists the record for the next generation; resolves whether it was written. */
-  writeRecord(record: RestartRecord): Promise<boolean>;
-  /** Removes a record written for a restart that then did not happen (best effort). */
-  discardRecord(pmId: number): Promise<void>;
-  /** How long to stay alive after the daemon accepted our restart request, before giving up on it. */
-  daemonRestartGraceMs(planned: PlannedRestart): number;
-  /** Turns across the instances of a multi-instance app; absent: no turns are taken. */
-  readonly turns?: Turns;
-  /** A task running longer than this is stale (the `staleTask` event); absent: never. */
-  readonly staleTaskMs?: number;
-  /** Told of each task begun (after it was accepted). */
-  onTaskBegun?(): void;
-}
 
 /** The interpreter of the restart machine: it owns the state and performs the effects. */
 export interface RestartController {

@@ -2,7 +2,7 @@
  * The restart machine's vocabulary: its state, the events it takes, the notices and effects it returns.
  */
 import type { Pm2SelfErrorCode } from '../common/errors.js';
-import type { PlannedRestart } from './plan-restart.js';
+import type { PlannedRestart } from './planned-restart.js';
 import type { DeadlinePolicy, PendingRequest, RequestKind, RequestOptions } from './request.js';
 import type { ExitHook } from './run-hooks.js';
 

@@ -5,12 +5,13 @@
  * instead of leaving the controller stuck.
  */
 import { debug } from '../common/debug.js';
-import type { ControllerContext } from './controller.js';
+import type { ControllerContext } from './controller-context.js';
 import type { EventHub } from './events.js';
 import type { RestartFailureCause, RestartState } from './machine-types.js';
-import type { PlannedRestart } from './plan-restart.js';
+import type { PlannedRestart } from './planned-restart.js';
 import type { PendingRequest } from './request.js';
-import { describeRestart, type RecordTarget } from './restart-record.js';
+import type { RecordTarget } from './record-target.js';
+import { describeRestart } from './restart-record.js';
 import type { RestartStrategy } from './strategy.js';
 
 /** What {@link performExit} acts through. */

@@ -3,8 +3,12 @@ import type { ProcessEntry } from '../pm2/process-list.js';
 import type { Identity } from '../identity/identity.js';
 import type { RestartSettings } from '../pm2/restart-settings.js';
 import type { DaemonProblem } from '../daemon/daemon-query.js';
-import { recordLifetimeMs, type RecordTarget } from './restart-record.js';
-import { chooseStrategy, type DaemonAccess, type RestartPlan } from './strategy.js';
+import type { PlannedRestart } from './planned-restart.js';
+import type { RecordTarget } from './record-target.js';
+import { recordLifetimeMs } from './restart-record.js';
+import { chooseStrategy, type DaemonAccess } from './strategy.js';
+
+export type { PlannedRestart } from './planned-restart.js';
 
 /** What {@link planRestart} decides from. */
 export interface RestartPlanInput {
@@ -18,17 +22,6 @@ export interface RestartPlanInput {
   readonly now: number;
   /** How long this process has run, for when pm2's spawn time is unknown. */
   readonly uptimeMs: number;
-}
-
-/** A restart plan plus what the controller needs to carry it out. */
-export interface PlannedRestart {
-  readonly plan: RestartPlan;
-  /** How long to wait before exiting so pm2 does not count the exit as unstable. */
-  readonly minUptimeWaitMs: number;
-  /** The app and generation the restart record is written for; null outside pm2. */
-  readonly target: RecordTarget | null;
-  /** How many instances of this app the daemon lists; absent when unknown. One never takes a turn. */
-  readonly instances?: number;
 }
 
 /** The settings to trust: the daemon's entry, a daemon-sourced identity, or a cluster env (which has every key). */

@@ -2,8 +2,8 @@
  * A pending restart (or shutdown) request and how requests merge. Pure: the machine keeps the request
  * in its state, so merging a second request is a transition, not bookkeeping beside the machine.
  */
-import type { PlannedRestart } from './plan-restart.js';
-import type { RecordTarget } from './restart-record.js';
+import type { PlannedRestart } from './planned-restart.js';
+import type { RecordTarget } from './record-target.js';
 import type { ExitHook } from './run-hooks.js';
 
 /** `restart`: come back as a new process. `shutdown`: pm2 is stopping or restarting us; just exit. */

@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import { parseCount, parseName } from '../pm2/parse-values.js';
 import type { RestartSettings } from '../pm2/restart-settings.js';
 import type { PendingRequest } from './request.js';
+import type { RecordTarget } from './record-target.js';
+
+export type { RecordTarget } from './record-target.js';
 
 /**
  * What a generation leaves for the next one: why and how it restarted. A record belongs to one app
@@ -34,16 +37,6 @@ export interface RestartRecord {
   readonly forced: boolean;
   /** Tasks still running at the exit (only ever non-zero when forced). */
   readonly tasksCut: number;
-}
-
-/** The app and generation a record is written for. */
-export interface RecordTarget {
-  readonly name: string;
-  readonly namespace: string | null;
-  readonly pmId: number;
-  readonly restarts: number | null;
-  /** How long after the exit the next generation may start and still read the record. */
-  readonly lifetimeMs: number;
 }
 
 /** Slack added to pm2's own delays before a record expires. */

@@ -90,3 +90,51 @@ describe('src/ layers', () => {
     ]);
   });
 });
+
+/** The files each file of src/ imports (relative imports, types included), keyed by path below src/. */
+async function fileGraph(): Promise<Map<string, string[]>> {
+  const graph = new Map<string, string[]>();
+  for (const file of await sourceFiles(SRC)) {
+    const targets = importsOf(await readFile(file, 'utf8')).map((specifier) =>
+      relative(SRC, normalize(join(dirname(file), specifier))).replace(/\.js$/, '.ts'),
+    );
+    graph.set(relative(SRC, file), targets);
+  }
+  return graph;
+}
+
+/** Every cycle among files of one folder, each as its files in import order (first one smallest). */
+function folderCycles(graph: Map<string, string[]>): string[][] {
+  const cycles = new Map<string, string[]>();
+  const visit = (path: string[]) => {
+    const last = path.at(-1) as string;
+    for (const next of graph.get(last) ?? []) {
+      if (folderOf(join(SRC, next)) !== folderOf(join(SRC, last))) continue;
+      const at = path.indexOf(next);
+      if (at >= 0) {
+        const cycle = path.slice(at);
+        const start = cycle.indexOf([...cycle].sort()[0] as string);
+        const turned = [...cycle.slice(start), ...cycle.slice(0, start)];
+        cycles.set(turned.join(' -> '), turned);
+      } else if (path.length < 12) visit([...path, next]);
+    }
+  };
+  for (const file of graph.keys()) visit([file]);
+  return [...cycles.values()];
+}
+
+describe('files within a folder', () => {
+  it('import each other one way: no cycle, not even through types', async () => {
+    const cycles = folderCycles(await fileGraph()).map((cycle) => cycle.join(' -> '));
+    expect(cycles).toEqual([]);
+  });
+
+  it('finds a cycle when one is there', () => {
+    const graph = new Map([
+      ['restart/a.ts', ['restart/b.ts']],
+      ['restart/b.ts', ['restart/a.ts', 'common/c.ts']],
+      ['common/c.ts', []],
+    ]);
+    expect(folderCycles(graph)).toEqual([['restart/a.ts', 'restart/b.ts']]);
+  });
+});
