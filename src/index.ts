@@ -25,7 +25,7 @@ export type {
 } from './options.js';
 export type { RestartPolicyLimits } from './policy/restart-policy.js';
 export type { HealthCheck, HealthCheckLimits } from './policy/health-check.js';
-export type { HealthSnapshot } from './self-policies.js';
+export type { HealthSnapshot } from './policy/health-snapshot.js';
 export { DEFAULTS, PM2_DEFAULTS } from './common/defaults.js';
 export { SUPPORTED_PM2 } from './pm2/pm2-version.js';
 export {

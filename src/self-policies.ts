@@ -10,6 +10,7 @@ import type { IdentityCache } from './identity/identity-cache.js';
 import type { ManagedIdentity } from './identity/identity.js';
 import { normalizeRestartOptions, type RestartPolicy } from './options.js';
 import { NO_CHECK_YET, planHealth, type HealthWatch } from './policy/health-check.js';
+import type { HealthSnapshot } from './policy/health-snapshot.js';
 import { hasLimits, planPolicy } from './policy/restart-policy.js';
 import { watchPolicy } from './policy/restart-when.js';
 import { watchHealth } from './policy/watch-health.js';
@@ -21,27 +22,6 @@ import { entryOf, killTimeoutOf, recordTargetOf } from './restart-context.js';
 import { restartRecordPath } from './restart/restart-record.js';
 import type { RestartController } from './restart/controller.js';
 import { createEventHub, type EventHub } from './restart/events.js';
-
-/** What `getHealth()` shows: the health check's last result and how long it has failed. */
-export interface HealthSnapshot {
-  /** True while a health check of `restartWhen()` runs. */
-  readonly checking: boolean;
-  /** When the last check's result was known (epoch ms), or null before the first. */
-  readonly lastCheckAt: number | null;
-  /** The last check's result, or null before the first. */
-  readonly lastOk: boolean | null;
-  /** Since when the check has failed without a break (epoch ms), or null while it passes. */
-  readonly failingSince: number | null;
-  /** Why the last failing check failed, or null. */
-  readonly lastError: string | null;
-  /** The watchdog's limit (`eventLoopBlockedForMs`), or null when no watchdog runs. */
-  readonly eventLoopBlockedForMs: number | null;
-  /**
-   * How late the last heartbeat of the watchdog (or else the health check's timer) came: the event
-   * loop's delay then; null before the first.
-   */
-  readonly loopDelayMs: number | null;
-}
 
 /** The watchdog's target for a tracked identity; null for any other (the watchdog then only reports). */
 export function watchdogTargetOf(

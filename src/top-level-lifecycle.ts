@@ -7,7 +7,7 @@ import type { ExposeToPm2Options } from './operator/operator-target.js';
 import type { RestartPolicy, ShutdownHandlerOptions } from './options.js';
 import type { RestartEventName, RestartEvents } from './restart/events.js';
 import type { RestartRecord } from './restart/restart-record.js';
-import type { HealthSnapshot } from './self-policies.js';
+import type { HealthSnapshot } from './policy/health-snapshot.js';
 
 /**
  * Makes pm2's own stop, restart and reload wait for running tasks: on SIGINT, SIGTERM or pm2's

@@ -11,6 +11,9 @@ export interface AppInstance {
   readonly restartState: string | null;
   readonly runningTasks: number | null;
   readonly lastRestart: string | null;
+  /** The health summary and loop delay it sent (a health check or watchdog runs); else null. */
+  readonly health: string | null;
+  readonly loopDelayMs: number | null;
   /**
    * The launcher pm2 runs instead of the app (`npm`, `sh`, `yarn`, ...), or null. Such an app has
    * no IPC channel to pm2, so its `exposeToPm2()` cannot register anything.
@@ -53,6 +56,8 @@ function readInstance(raw: unknown): AppInstance | null {
   const state = metric(monitor, OPERATOR_METRICS.state);
   const tasks = metric(monitor, OPERATOR_METRICS.tasks);
   const last = metric(monitor, OPERATOR_METRICS.lastRestart);
+  const health = metric(monitor, OPERATOR_METRICS.health);
+  const delay = metric(monitor, OPERATOR_METRICS.loopDelay);
   return {
     entry: entry.entries[0],
     exposed: actions.some((action) => isRecord(action) && action.action_name === OPERATOR_ACTIONS.restart),
@@ -60,6 +65,8 @@ function readInstance(raw: unknown): AppInstance | null {
     runningTasks: typeof tasks === 'number' && Number.isSafeInteger(tasks) && tasks >= 0 ? tasks : null,
     lastRestart: typeof last === 'string' ? last : null,
     launcher: launcherOf(env),
+    health: typeof health === 'string' ? health : null,
+    loopDelayMs: typeof delay === 'number' && Number.isFinite(delay) && delay >= 0 ? delay : null,
   };
 }
 

@@ -17,11 +17,34 @@ const COLUMNS = [
   { title: 'last restart', max: 80 },
 ];
 
+/** Shown only when an instance runs a health check or a watchdog (`restartWhen()`). */
+const HEALTH = [
+  { title: 'health', max: 26 },
+  { title: 'loop', max: 6 },
+];
+const hasHealth = (instances: readonly AppInstance[]) =>
+  instances.some((i) => i.exposed && i.health !== null);
+
 /** Shown only when an app lives outside pm2's `default` namespace: 80 columns are few. */
 const hasNamespaces = (instances: readonly AppInstance[]) =>
   instances.some((i) => (i.entry.namespace ?? 'default') !== 'default');
 
-function row(instance: AppInstance, withNamespace: boolean): Cell[] {
+/**
+ * The health in a table cell (`ok 14:02:11`, `failing 14:01:30 hub down`) and the loop delay
+ * (`10ms`); `-` when no health check or watchdog runs.
+ */
+function healthCells(instance: AppInstance): Cell[] {
+  if (instance.health === null) return [DASH, DASH];
+  const text = instance.health
+    .replace(/^ok, checked /, 'ok ')
+    .replace(/^failing since (\d\d:\d\d:\d\d): /, 'failing $1 ');
+  const style = instance.health.startsWith('failing') ? 'yellow' : 'plain';
+  return [{ text, style }, instance.loopDelayMs === null ? DASH : { text: `${instance.loopDelayMs}ms` }];
+}
+
+const DASH: Cell = { text: '-', style: 'dim' };
+
+function row(instance: AppInstance, withNamespace: boolean, withHealth: boolean): Cell[] {
   const { entry } = instance;
   const exposed: Cell[] = instance.exposed
     ? [
@@ -30,11 +53,13 @@ function row(instance: AppInstance, withNamespace: boolean): Cell[] {
           style: instance.restartState === 'idle' ? 'plain' : 'yellow',
         },
         { text: instance.runningTasks === null ? '?' : String(instance.runningTasks) },
+        ...(withHealth ? healthCells(instance) : []),
         { text: instance.lastRestart ?? '?' },
       ]
     : [
         { text: '-', style: 'dim' },
         { text: '-', style: 'dim' },
+        ...(withHealth ? [DASH, DASH] : []),
         { text: instance.launcher === null ? 'not exposed' : 'no IPC channel', style: 'dim' },
       ];
   return [
@@ -62,7 +87,26 @@ export function statusJson(instance: AppInstance) {
     restartState: instance.exposed ? instance.restartState : null,
     tasks: instance.exposed ? { running: instance.runningTasks } : null,
     lastRestart: instance.exposed ? instance.lastRestart : null,
+    health:
+      instance.exposed && instance.health !== null
+        ? { summary: instance.health, loopDelayMs: instance.loopDelayMs }
+        : null,
   };
+}
+
+/** The status table's lines (a namespace column when needed, a health column when one is sent). Pure. */
+export function statusLines(instances: readonly AppInstance[], color: boolean): string[] {
+  const withNamespace = hasNamespaces(instances);
+  const withHealth = hasHealth(instances);
+  const columns = [
+    COLUMNS[0],
+    ...(withNamespace ? [NAMESPACE] : []),
+    ...COLUMNS.slice(1, -1),
+    ...(withHealth ? HEALTH : []),
+    COLUMNS[COLUMNS.length - 1],
+  ];
+  const rows = instances.map((instance) => row(instance, withNamespace, withHealth));
+  return renderTable(columns as typeof COLUMNS, rows, color);
 }
 
 /** `pm2-self status [app] [--json]`: the daemon's apps and what each exposed. */
@@ -80,10 +124,7 @@ export async function runStatus(
       ports.out(`no apps in PM2_HOME ${link.home}`);
       return EXIT.ok;
     }
-    const withNamespace = hasNamespaces(instances);
-    const columns = withNamespace ? [COLUMNS[0], NAMESPACE, ...COLUMNS.slice(1)] : COLUMNS;
-    const rows = instances.map((instance) => row(instance, withNamespace));
-    for (const line of renderTable(columns as typeof COLUMNS, rows, ports.color)) ports.out(line);
+    for (const line of statusLines(instances, ports.color)) ports.out(line);
     return EXIT.ok;
   });
 }

@@ -20,6 +20,10 @@ export const OPERATOR_METRICS = {
   state: 'pm2-self restart state',
   tasks: 'pm2-self running tasks',
   lastRestart: 'pm2-self last restart',
+  /** Only while `restartWhen()` runs a health check or a watchdog. */
+  health: 'pm2-self health',
+  /** Only while `restartWhen()` runs a health check or a watchdog. */
+  loopDelay: 'pm2-self loop delay',
 } as const;
 
 /** The bus event an app publishes when a restart it accepted will not happen after all. */

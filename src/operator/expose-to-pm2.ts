@@ -77,7 +77,7 @@ export function exposeToPm2(
   let sent: MetricValues | null = null;
   const publish = () => {
     if (!channel.connected) return;
-    const next = operatorMetrics(target.restartState, lastRestart);
+    const next = operatorMetrics(target.restartState, lastRestart, target.getHealth?.() ?? null);
     const changed = changedMetrics(sent, next);
     if (changed === null) return;
     sent = next;

@@ -1,16 +1,35 @@
+import { summarizeHealth, type HealthSnapshot } from '../policy/health-snapshot.js';
 import type { RestartState } from '../restart/machine.js';
 import type { RestartRecord } from '../restart/restart-record.js';
 import { OPERATOR_METRICS } from './action-protocol.js';
 
 /** Metric values as pm2 stores them (`axm_monitor`): strings, booleans, finite numbers. */
-export type MetricValues = Readonly<Record<string, { readonly value: string | number }>>;
+export type MetricValues = Readonly<
+  Record<string, { readonly value: string | number; readonly unit?: string }>
+>;
 
-/** The metrics of the current state: restart phase, running tasks, last restart reason. Pure. */
-export function operatorMetrics(state: RestartState, lastRestart: RestartRecord | null): MetricValues {
-  return {
+/**
+ * The metrics of the current state: restart phase, running tasks, last restart reason; and, while
+ * `restartWhen()` runs a health check or a watchdog, the health summary and the loop delay (in 10 ms
+ * steps, so that jitter alone sends nothing). Pure.
+ */
+export function operatorMetrics(
+  state: RestartState,
+  lastRestart: RestartRecord | null,
+  health: HealthSnapshot | null = null,
+): MetricValues {
+  const metrics = {
     [OPERATOR_METRICS.state]: { value: state.phase },
     [OPERATOR_METRICS.tasks]: { value: state.tasks },
     [OPERATOR_METRICS.lastRestart]: { value: lastRestart === null ? 'none' : lastRestart.reason },
+  };
+  const summary = health === null ? null : summarizeHealth(health);
+  if (health === null || summary === null) return metrics;
+  const delay = health.loopDelayMs === null ? -1 : Math.round(health.loopDelayMs / 10) * 10;
+  return {
+    ...metrics,
+    [OPERATOR_METRICS.health]: { value: summary },
+    [OPERATOR_METRICS.loopDelay]: { value: delay, unit: 'ms' },
   };
 }
 

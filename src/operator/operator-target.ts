@@ -1,4 +1,5 @@
 import type { Pm2Info } from '../info/info.js';
+import type { HealthSnapshot } from '../policy/health-snapshot.js';
 import type { IpcChannel } from '../ports/ipc-channel.js';
 import type { RestartEventName, RestartEvents } from '../restart/events.js';
 import type { DeadlinePolicy, RestartPhase, RestartState } from '../restart/machine.js';
@@ -26,6 +27,8 @@ export interface OperatorTarget {
   readonly restartState: RestartState;
   /** The running tasks with their labels and ages. */
   runningTasks(): readonly TaskSnapshot[];
+  /** What the health check and the watchdog of `restartWhen()` show (absent: none is shown). */
+  getHealth?(): HealthSnapshot;
   on<K extends RestartEventName>(name: K, listener: (event: RestartEvents[K]) => void): () => void;
 }
 

@@ -308,6 +308,7 @@ describe('pm2-self status and cancel (simulated daemon)', () => {
         restartState: null,
         tasks: null,
         lastRestart: null,
+        health: null,
       },
     ]);
   });

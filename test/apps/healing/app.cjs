@@ -9,7 +9,7 @@
  *                 spin() 1.5 s after the start. SHUTDOWN_HANDLER=1 installs the shutdown handler first.
  * - busy:         restartWhen({ eventLoopBlockedForMs: 3000, healthCheck }) (in every generation): for
  *                 BUSY_MS (60000) the loop is blocked 2500 ms at a time (Atomics.wait: no CPU), with a
- *                 short turn between blocks; then `busy-done` with the health seen.
+ *                 short turn between blocks; then `busy-done` with the health seen. Exposed to pm2.
  */
 const startedAt = Date.now();
 const fs = require('node:fs');
@@ -70,6 +70,7 @@ const scenarios = {
     }, 1500);
   },
   busy() {
+    lib.exposeToPm2();
     lib.restartWhen({ eventLoopBlockedForMs: 3000, healthCheck: () => true, checkEveryMs: 1000 });
     const cell = new Int32Array(new SharedArrayBuffer(4));
     let blocks = 0;
