@@ -27,6 +27,7 @@ export type { RestartPolicyLimits } from './policy/restart-policy.js';
 export type { HealthCheck, HealthCheckLimits } from './policy/health-check.js';
 export type { HealthSnapshot } from './policy/health-snapshot.js';
 export { DEFAULTS, PM2_DEFAULTS } from './common/defaults.js';
+export { WARNING_CODES, type WarningCode } from './common/warnings.js';
 export { SUPPORTED_PM2 } from './pm2/pm2-version.js';
 export {
   Pm2SelfError,
@@ -75,7 +76,7 @@ export {
   type RestartEventName,
   type RecordOutcome,
 } from './restart/events.js';
-export type { ExitHook, HookContext } from './restart/run-hooks.js';
+export type { ExitHook, HookContext, HookFailure } from './restart/run-hooks.js';
 export type { RestartStrategy, DaemonAccess } from './restart/strategy.js';
 export type { RestartRecord, RecordTarget } from './restart/restart-record.js';
 export type { PlannedRestart } from './restart/plan-restart.js';

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createWarn, WARNING_CODES } from '../../src/common/warnings.js';
 import { createPm2Self } from '../../src/create-pm2-self.js';
 import { createNodeProcess } from '../../src/ports/node-ports.js';
+import type { IpcChannel } from '../../src/ports/ipc-channel.js';
 import type { RestartEvents } from '../../src/restart/events.js';
 import { jlistFixture, portsForEnvFixture, type FakePorts } from '../helpers/fake-ports.js';
 import { flush } from '../helpers/sim-clock.js';
@@ -112,6 +113,29 @@ describe('stale tasks', () => {
         message: `${WARNING_CODES.PM2SELF_STALE_TASK} (task "forgotten" has run 60 s)`,
       },
     ]);
+  });
+
+  it("the operator's pm2-self:status reply marks the stale task", async () => {
+    const ports = managedPorts('eco-fork');
+    const self = createPm2Self({ ports, staleTaskMs: 1_000 });
+    const sent: Array<{ type?: string; data?: { return?: { tasks?: unknown } } }> = [];
+    let deliver: (message: unknown) => void = () => undefined;
+    const channel: IpcChannel = {
+      available: true,
+      connected: true,
+      send: async (message) => Boolean(sent.push(message as never)),
+      onMessage: (listener) => ((deliver = listener), () => undefined),
+    };
+    self.exposeToPm2({ channel });
+    self.beginTask('forgotten');
+    ports.clock.advance(1_000);
+    deliver('pm2-self:status');
+    await settle();
+    const reply = sent.find((message) => message.type === 'axm:reply');
+    expect(reply?.data?.return?.tasks).toMatchObject({
+      running: 1,
+      list: [{ label: 'forgotten', runningMs: 1_000, stale: true }],
+    });
   });
 });
 
