@@ -1,9 +1,9 @@
-import { access, constants, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs';
+import { access, constants, readdir } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname } from 'node:path';
 import { callDaemon, sendToDaemon } from './rpc-client.js';
 import { createExecaRunner } from './execa-runner.js';
 import { listenUncounted } from './uncounted-listener.js';
+import { createSafely, listSafely, readSafely, removeSafely, writeSafely } from './store-files.js';
 import type {
   Clock,
   DaemonClient,
@@ -30,31 +30,15 @@ export function createNodeClock(): Clock {
   };
 }
 
-/** Reads a text file; null when it cannot be read. Callback `node:fs`, already loaded by Node itself. */
-function readText(path: string): Promise<string | null> {
-  return new Promise((resolve) => readFile(path, 'utf8', (error, text) => resolve(error ? null : text)));
-}
+/** Reads a small regular text file; null when it cannot be read (see {@link readSafely}). */
+const readText = readSafely;
 
-/** Runs a callback-style fs operation; resolves whether it succeeded. */
-function succeeded(
-  operation: (done: (error: NodeJS.ErrnoException | null) => void) => void,
-): Promise<boolean> {
-  return new Promise((resolve) => operation((error) => resolve(!error)));
-}
-
-/** File access over `node:fs`; failures are results, not exceptions. */
+/** File access over `node:fs` through the store's checks; failures are results, not exceptions. */
 export function createNodeFileSystem(): FileSystem {
   return {
     readText,
-    async writeText(path, text) {
-      const temporary = `${path}.${process.pid}.tmp`;
-      return (
-        (await succeeded((done) => mkdir(dirname(path), { recursive: true }, done))) &&
-        (await succeeded((done) => writeFile(temporary, text, { mode: 0o600 }, done))) &&
-        (await succeeded((done) => rename(temporary, path, done)))
-      );
-    },
-    remove: (path) => succeeded((done) => rm(path, { force: true }, done)),
+    writeText: writeSafely,
+    remove: removeSafely,
     whyUnreadable: (path) =>
       new Promise((resolve) =>
         access(path, constants.R_OK, (error) => {
@@ -63,13 +47,8 @@ export function createNodeFileSystem(): FileSystem {
           else resolve('other');
         }),
       ),
-    list: (dir) => new Promise((resolve) => readdir(dir, (error, names) => resolve(error ? null : names))),
-    async createExclusive(path, text) {
-      return (
-        (await succeeded((done) => mkdir(dirname(path), { recursive: true }, done))) &&
-        (await succeeded((done) => writeFile(path, text, { mode: 0o600, flag: 'wx' }, done)))
-      );
-    },
+    list: listSafely,
+    createExclusive: createSafely,
   };
 }
 
