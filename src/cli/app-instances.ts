@@ -1,6 +1,7 @@
 import { OPERATOR_ACTIONS, OPERATOR_METRICS } from '../operator/action-protocol.js';
 import { isLauncherScript } from '../identity/launchers.js';
 import { readProcessList, type ProcessEntry } from '../pm2/process-list.js';
+import { isRecord } from '../common/json-values.js';
 
 /** One process of the daemon's list, with what `exposeToPm2()` published about it. */
 export interface AppInstance {
@@ -36,10 +37,6 @@ export function describeNotExposed(instance: AppInstance): string {
   return instance.launcher === null
     ? 'did not call exposeToPm2()'
     : `has no IPC channel (launched through ${instance.launcher}?)`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function metric(monitor: Record<string, unknown>, name: string): unknown {

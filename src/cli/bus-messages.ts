@@ -1,10 +1,7 @@
 import { RESTART_DROPPED_EVENT, type OperatorActionName } from '../operator/action-protocol.js';
 import type { OperatorReply } from '../operator/operator-target.js';
 import type { BusMessage } from '../ports/bus-subscriber.js';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isRecord } from '../common/json-values.js';
 
 /** The pm_id and payload of a bus message from an app: `{ process: { pm_id }, data }`. */
 function fromApp(

@@ -2,6 +2,7 @@ import { parseCount } from '../pm2/parse-values.js';
 import type { Clock, FileSystem } from '../ports/ports.js';
 import type { DaemonProblem } from './daemon-list.js';
 import { decodeListClaim, encodeListClaim } from './list-snapshot.js';
+import { isRecord, parseJson } from '../common/json-values.js';
 
 /** Name of the heartbeat file in `$PM2_HOME/pm2-self/`; the claim to refresh it adds `.lock`. */
 export const LIVENESS_FILE = 'alive-v1.json';
@@ -62,14 +63,8 @@ interface Heartbeat {
 }
 
 function decodeHeartbeat(text: string | null): Heartbeat | null {
-  let value: unknown;
-  try {
-    value = text === null ? undefined : JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const fields = value as Record<string, unknown>;
+  const fields = text === null ? undefined : parseJson(text);
+  if (!isRecord(fields)) return null;
   const daemonPid = parseCount(fields.daemonPid);
   const at = parseCount(fields.at);
   if (fields.format !== FORMAT || daemonPid === undefined || at === undefined) return null;

@@ -2,6 +2,7 @@ import { compactProcessList } from '../pm2/compact-list.js';
 import { parseCount } from '../pm2/parse-values.js';
 import { readProcessList } from '../pm2/process-list.js';
 import type { DaemonListAnswer } from './daemon-list.js';
+import { isRecord, parseJson } from '../common/json-values.js';
 
 /** Tag of the snapshot file's format; another tag is ignored (another pm2-self version writes its own file). */
 const FORMAT = 'pm2-self/list@1';
@@ -25,18 +26,6 @@ export function encodeListSnapshot(snapshot: ListSnapshot): string {
     skipped: answer.skipped,
     list: compactProcessList(answer.entries),
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Reads a snapshot file written by {@link encodeListSnapshot}; null for anything else (torn, foreign, old). */

@@ -1,6 +1,7 @@
 import { readRestartSettings, type RestartSettings } from './restart-settings.js';
 import { parseCount, parseName } from './parse-values.js';
 import { parseExecMode, type ExecMode } from './pm2-env.js';
+import { isRecord } from '../common/json-values.js';
 
 /**
  * One process of the daemon's list, curated: identity, status, counters and settings.
@@ -61,10 +62,6 @@ export function parseJlistOutput(text: string): ProcessListReading {
   return trimmed.startsWith('{') || trimmed.startsWith('"')
     ? { ok: false, problem: 'notAList' }
     : { ok: false, problem: 'noJson' };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function readEntry(raw: unknown): ProcessEntry | undefined {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseCount, parseName } from '../pm2/parse-values.js';
 import type { RestartSettings } from '../pm2/restart-settings.js';
 import type { PendingRequest } from './request.js';
+import { isRecord, parseJson } from '../common/json-values.js';
 import type { RecordTarget } from './record-target.js';
 
 export type { RecordTarget } from './record-target.js';
@@ -122,14 +123,9 @@ function isForReader(record: Complete, reader: RecordReader): boolean {
  */
 export function parseRestartRecord(text: string | null, reader: RecordReader): RestartRecord | null {
   if (text === null || text.length > 64 * 1024) return null;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
-  const fields = readFields(raw as Record<string, unknown>);
+  const raw = parseJson(text);
+  if (!isRecord(raw)) return null;
+  const fields = readFields(raw);
   if (!isComplete(fields) || !isForReader(fields, reader)) return null;
   return fields;
 }
