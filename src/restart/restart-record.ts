@@ -113,8 +113,10 @@ function isForReader(record: Complete, reader: RecordReader): boolean {
     if (record.previousRestarts + 1 !== reader.restarts) return false;
   }
   if (reader.startedAt === null) return true;
-  // Started after the writer's request and before the record expired.
-  return reader.startedAt >= record.requestedAt && reader.startedAt <= record.expiresAt;
+  // Started after the writer's request and before the record expired; in a cluster reload the new
+  // worker starts before pm2 stops the old one, so a record of pm2's stop may predate its reader.
+  const startedInTime = reader.startedAt >= record.requestedAt || record.initiator === 'pm2';
+  return startedInTime && reader.startedAt <= record.expiresAt;
 }
 
 /**

@@ -201,7 +201,7 @@ describe('ports that reject', () => {
     };
     const managed = identity(0);
     const getLastRestart = createLastRestart({
-      ports: { fs, process: createFakeProcess({ pid: 100 }) },
+      ports: { fs, process: createFakeProcess({ pid: 100 }), clock: createSimClock(1_000) },
       paths,
       identities: { get: async () => managed, refresh: async () => managed, current: managed },
     });
