@@ -70,8 +70,11 @@ function closeAndWait(socket, code, reason, signal) {
   });
 }
 
-/** The beforeExit hook: tell the hub, flush, close with 1012 and wait for the close handshake. */
-async function leaveHub(reason, signal) {
+/**
+ * The beforeExit hook (it receives `{ reason, signal }`): tell the hub, flush, close with 1012 and wait
+ * for the close handshake.
+ */
+async function leaveHub({ reason, signal }) {
   leaving = true;
   const socket = ws;
   if (socket === null || socket.readyState !== WebSocket.OPEN) return;
@@ -109,7 +112,7 @@ async function onHubMessage(data) {
       typeof message.reason === 'string' && message.reason !== ''
         ? message.reason.slice(0, 200)
         : 'hub request';
-    const outcome = await gracefulRestart({ reason, beforeExit: ({ signal }) => leaveHub(reason, signal) });
+    const outcome = await gracefulRestart({ reason, beforeExit: leaveHub });
     // With no task running the restart is already under way and the socket may be closing: send() skips it then.
     send({ type: 'restart-ack', outcome });
   }
@@ -142,5 +145,7 @@ on('failed', () => {
 });
 
 // pm2 stopping or restarting us (`pm2 restart`, `pm2 stop`, `pm2 reload`): also finish tasks and say goodbye.
-installShutdownHandler({ beforeExit: ({ reason, signal }) => leaveHub(`pm2: ${reason}`, signal) });
+installShutdownHandler({
+  beforeExit: ({ reason, signal }) => leaveHub({ reason: `pm2: ${reason}`, signal }),
+});
 connect();

@@ -1,6 +1,7 @@
 // The package from the outside: `npm pack`, install the tarball beside fresh CommonJS, ESM and
 // TypeScript projects (node16 from both sides, nodenext, bundler), build each, and run each under a
-// real pm2 daemon (private PM2_HOME), using the six card functions. Exits non-zero on any failure.
+// real pm2 daemon (private PM2_HOME), using the six card functions; the shipped examples/typescript/
+// must type-check under strict. Exits non-zero on any failure.
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,6 +110,13 @@ try {
         ]);
     }
   }
+
+  // The TypeScript example as the tarball ships it, compiled under its own strict tsconfig against the
+  // installed package.
+  const shipped = join(work, 'node_modules/pm2-self/examples/typescript');
+  await cp(shipped, join(work, 'ts-example'), { recursive: true });
+  await run(process.execPath, [tsc, '-p', join(work, 'ts-example/tsconfig.json')]);
+  log('examples/typescript (from the tarball): type-checks under strict');
 
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !/^(PM2_|pm_|npm_)/.test(key)),

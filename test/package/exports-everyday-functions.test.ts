@@ -57,7 +57,7 @@ describe('the package', () => {
     }
   });
 
-  it('packs LICENSE, the docs the README links to and the benchmark results', async () => {
+  it('packs LICENSE, the docs, the examples they cite and the benchmark results', async () => {
     const { stdout } = await execa('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT });
     const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]?.files.map(
       (f) => f.path,
@@ -71,7 +71,23 @@ describe('the package', () => {
         'docs/writing-a-sidecar.md',
         'bench/RESULTS.md',
         'dist/cli.js',
+        'examples/readme/app.mjs',
+        'examples/ws-sidecar/sidecar.mjs',
+        'examples/http-admin/server.mjs',
+        'examples/healing/hub-health.mjs',
+        'examples/typescript/app.ts',
+        'examples/typescript/testing.ts',
+        'examples/typescript/tsconfig.json',
       ]),
     );
+  });
+
+  it('names its repository, home page and issue tracker, one repository throughout', () => {
+    const pkg = createRequire(import.meta.url)(resolve(ROOT, 'package.json')) as Record<string, unknown>;
+    expect(pkg).toMatchObject({
+      repository: { type: 'git', url: 'git+https://github.com/pm2-self/pm2-self.git' },
+      homepage: 'https://github.com/pm2-self/pm2-self#readme',
+      bugs: { url: 'https://github.com/pm2-self/pm2-self/issues' },
+    });
   });
 });

@@ -3,15 +3,24 @@
  * from a file under examples/ (compared line by line, leading and trailing spaces ignored, so a block
  * may quote an indented part). The examples type-check against the package's types
  * (`npm run typecheck:examples`) and run under a real pm2 daemon (test/pm2/example-*.test.ts). The
- * README's complete example is examples/readme/ in full, and every relative link points at a file the
- * package ships.
+ * README's complete example is examples/readme/ in full, and every relative link in a shipped
+ * Markdown file points at a file of the packed tarball.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const DOCS = ['README.md', 'docs/writing-a-sidecar.md', 'docs/errors.md'];
+/** Every Markdown file the package ships: its code blocks are checked, its links must resolve. */
+const DOCS = [
+  'README.md',
+  'CHANGELOG.md',
+  'examples/README.md',
+  ...readdirSync(resolve(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 const CODE_LANGUAGES = new Set(['js', 'javascript', 'mjs', 'cjs', 'ts', 'typescript']);
 
 const read = (path: string) => readFileSync(resolve(ROOT, path), 'utf8');
@@ -67,17 +76,12 @@ const slug = (heading: string) =>
     .replace(/[^\p{L}\p{N}\s_-]/gu, '')
     .replace(/\s/g, '-');
 
-/** Whether the package ships `path` (relative to the root): package.json `files`, plus what npm always packs. */
-function isShipped(path: string): boolean {
-  const files = (JSON.parse(read('package.json')) as { files: string[] }).files;
-  if (['README.md', 'LICENSE', 'package.json'].includes(path)) return true;
-  return files.some((pattern) => {
-    if (!pattern.includes('*')) return path === pattern || path.startsWith(`${pattern}/`);
-    const regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('[^/]*')}$`);
-    return regex.test(path);
-  });
+/** The files `npm pack` puts in the tarball (relative to the root). */
+async function packedFiles(): Promise<Set<string>> {
+  const { stdout } = await execa('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT });
+  const packed = JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>;
+  return new Set(packed[0]?.files.map((file) => file.path) ?? []);
 }
-const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('README and guides', () => {
   const examples = exampleFiles().map((path) => ({
@@ -111,9 +115,11 @@ describe('README and guides', () => {
     expect(readme.indexOf('## Install')).toBeLessThan(readme.indexOf('## A complete example'));
   });
 
-  it('link only to files the package ships, and to headings that exist', () => {
+  it('link only to files the tarball has (npm pack), and to headings that exist', async () => {
+    const packed = await packedFiles();
+    expect([...DOCS, 'package.json', 'LICENSE'].filter((doc) => !packed.has(doc))).toEqual([]);
     const broken: string[] = [];
-    for (const doc of [...DOCS, 'docs/testing.md', 'docs/compatibility.md']) {
+    for (const doc of DOCS) {
       const text = read(doc);
       const anchors = new Set([...text.matchAll(/^#+ (.+)$/gm)].map((m) => slug(m[1] ?? '')));
       for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
@@ -124,11 +130,19 @@ describe('README and guides', () => {
           continue;
         }
         const file = relative(ROOT, resolve(ROOT, dirname(doc), path));
-        if (!isShipped(file)) broken.push(`${doc}: ${target} (not shipped)`);
-        else if (!readdirSync(resolve(ROOT, dirname(file))).includes(file.split('/').pop() ?? ''))
-          broken.push(`${doc}: ${target} (missing)`);
+        if (!packed.has(file)) broken.push(`${doc}: ${target} (not in the tarball)`);
       }
     }
     expect(broken).toEqual([]);
+  });
+
+  it('send registry users to no file of the repository only: no test/ paths, no "in a clone"', () => {
+    const found: string[] = [];
+    for (const doc of DOCS.filter((name) => name !== 'CHANGELOG.md')) {
+      // The README's last section is for contributors, who have a clone.
+      const text = read(doc).split('## Working on pm2-self')[0] ?? '';
+      for (const match of text.matchAll(/`test\/[^`]*`|in a clone/g)) found.push(`${doc}: ${match[0]}`);
+    }
+    expect(found).toEqual([]);
   });
 });
