@@ -94,6 +94,7 @@ export type {
   CommandFailureReason,
   DaemonClient,
   FileSystem,
+  StampedFile,
   ProcessPort,
   ProcessFacts,
   ShutdownSignal,

@@ -67,6 +67,8 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
             readText: (path) => ports.fs.readText(path),
             writeText: (path, text) => ports.fs.writeText(path, text),
             remove: (path) => ports.fs.remove(path),
+            readStamped: ports.fs.readStamped?.bind(ports.fs),
+            replaceAbandoned: ports.fs.replaceAbandoned?.bind(ports.fs),
             createExclusive,
           },
           clock: ports.clock,

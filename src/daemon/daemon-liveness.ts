@@ -1,7 +1,8 @@
 import { parseCount } from '../pm2/parse-values.js';
 import type { Clock, FileSystem } from '../ports/ports.js';
 import type { DaemonProblem } from './daemon-list.js';
-import { decodeListClaim, encodeListClaim } from './list-snapshot.js';
+import { type ClaimFiles, settleClaim } from './claim-state.js';
+import { encodeListClaim } from './list-snapshot.js';
 import { isRecord, parseJson } from '../common/json-values.js';
 
 /** Name of the heartbeat file in `$PM2_HOME/pm2-self/`; the claim to refresh it adds `.lock`. */
@@ -26,7 +27,8 @@ export type PingResult =
 
 /** Settings of a {@link DaemonLiveness}. */
 export interface DaemonLivenessOptions {
-  readonly fs: Required<Pick<FileSystem, 'readText' | 'writeText' | 'remove' | 'createExclusive'>>;
+  readonly fs: Required<Pick<FileSystem, 'readText' | 'writeText' | 'remove' | 'createExclusive'>> &
+    ClaimFiles;
   readonly clock: Clock;
   /** This process's pid (written into the claim). */
   readonly pid: number;
@@ -98,11 +100,8 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
     if (beat !== null && ageMs < options.intervalMs) return { ok: true, daemonPid, at: beat.at };
     if (await fs.createExclusive(claimFile, encodeListClaim({ pid: options.pid, at: now })))
       return refresh(daemonPid);
-    const holder = decodeListClaim(await fs.readText(claimFile));
-    const abandoned =
-      holder !== null && (now - holder.at > options.timeoutMs + 1_000 || !options.isAlive(holder.pid));
-    if (abandoned) await fs.remove(claimFile);
-    if ((holder === null || abandoned) && attempt < 2) return look(daemonPid, attempt + 1);
+    const state = await settleClaim(fs, claimFile, now, options.timeoutMs + 1_000, options.isAlive);
+    if (state !== 'held' && attempt < 2) return look(daemonPid, attempt + 1);
     // Another process is pinging now: the last heartbeat stands while its ping may still succeed.
     if (beat !== null && ageMs < options.intervalMs + options.timeoutMs)
       return { ok: true, daemonPid, at: beat.at };

@@ -266,6 +266,8 @@ function sharedListOf(
       readText: (path) => fs.readText(path),
       writeText: (path, text) => fs.writeText(path, text),
       remove: (path) => fs.remove(path),
+      readStamped: fs.readStamped?.bind(fs),
+      replaceAbandoned: fs.replaceAbandoned?.bind(fs),
       createExclusive,
     },
     clock,

@@ -1,7 +1,7 @@
 import type { Clock, FileSystem } from '../ports/ports.js';
+import { type ClaimFiles, settleClaim } from './claim-state.js';
 import type { DaemonListResult } from './daemon-list.js';
 import {
-  decodeListClaim,
   decodeListSnapshot,
   encodeListClaim,
   encodeListSnapshot,
@@ -13,7 +13,8 @@ export const SHARED_LIST_FILE = 'list-v1.json';
 
 /** Settings of a {@link SharedList}. */
 export interface SharedListOptions {
-  readonly fs: Required<Pick<FileSystem, 'readText' | 'writeText' | 'remove' | 'createExclusive'>>;
+  readonly fs: Required<Pick<FileSystem, 'readText' | 'writeText' | 'remove' | 'createExclusive'>> &
+    ClaimFiles;
   readonly clock: Clock;
   /** This process's pid (written into the claim). */
   readonly pid: number;
@@ -81,12 +82,9 @@ export function createSharedList(options: SharedListOptions): SharedList {
       if (snapshot && ageMs < options.ttlMs) return snapshot.answer;
       const now = clock.now();
       if (await claim(now)) return refresh(daemonPid, askedAfter, deadline);
-      const holder = decodeListClaim(await fs.readText(claimFile));
-      const abandoned =
-        holder !== null && (now - holder.at > options.claimExpiresMs || !options.isAlive(holder.pid));
-      if (abandoned) await fs.remove(claimFile);
+      const state = await settleClaim(fs, claimFile, now, options.claimExpiresMs, options.isAlive);
       // No holder: it has just finished (its answer is in the file now); abandoned: claim it. Once.
-      if (holder === null || abandoned) {
+      if (state !== 'held') {
         if (attempt < 2) continue;
         return options.ask(deadline);
       }

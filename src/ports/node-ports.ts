@@ -3,7 +3,15 @@ import { homedir } from 'node:os';
 import { callDaemon, sendToDaemon } from './rpc-client.js';
 import { createExecaRunner } from './execa-runner.js';
 import { listenUncounted } from './uncounted-listener.js';
-import { createSafely, listSafely, readSafely, removeSafely, writeSafely } from './store-files.js';
+import {
+  createSafely,
+  listSafely,
+  readSafely,
+  readStampedSafely,
+  removeSafely,
+  replaceAbandonedSafely,
+  writeSafely,
+} from './store-files.js';
 import type {
   Clock,
   DaemonClient,
@@ -49,6 +57,8 @@ export function createNodeFileSystem(): FileSystem {
       ),
     list: listSafely,
     createExclusive: createSafely,
+    readStamped: readStampedSafely,
+    replaceAbandoned: replaceAbandonedSafely,
   };
 }
 

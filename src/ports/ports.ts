@@ -94,6 +94,25 @@ export interface FileSystem {
    * file exists or could not be created. Optional: without it, no answer is shared between processes.
    */
   createExclusive?(path: string, text: string): Promise<boolean>;
+  /**
+   * A file's text (null when it is there but not a readable regular file), its modification time
+   * (epoch ms) and a stamp naming this very file (device, inode, time); null when nothing is at `path`.
+   * Optional: without it, a claim's age is the time written in it.
+   */
+  readStamped?(path: string): Promise<StampedFile | null>;
+  /**
+   * Takes over an abandoned claim: moves the file aside and removes it only when it is still the one
+   * `stamp` names (else puts it back). Resolves true when nothing is at `path` afterwards. Optional:
+   * without it, the claim is removed.
+   */
+  replaceAbandoned?(path: string, stamp: string): Promise<boolean>;
+}
+
+/** A file as {@link FileSystem.readStamped} read it. */
+export interface StampedFile {
+  readonly text: string | null;
+  readonly modifiedAt: number;
+  readonly stamp: string;
 }
 
 /** Another process, as far as the process tree shows it (Linux `/proc`; readable for any user). */

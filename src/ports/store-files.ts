@@ -8,7 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, open, readdir, rename, unlink } from 'node:fs/promises';
+import { link, lstat, open, readdir, rename, unlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import type { StampedFile } from './ports.js';
 import { join } from 'node:path';
 import { ownUid, storeProblem, storeRootOf } from './store-folders.js';
 
@@ -158,4 +160,47 @@ export function listSafely(dir: string): Promise<string[] | null> {
     return readdir(dir);
   })();
   return withinBudget(work, STORE_READ_BUDGET_MS, null);
+}
+
+const stampOf = (stats: Stats) => `${stats.dev}:${stats.ino}:${stats.mtimeMs}`;
+
+/** A file's text, time and stamp (see `FileSystem.readStamped`); null when nothing is there. */
+export function readStampedSafely(path: string): Promise<StampedFile | null> {
+  const work = (async (): Promise<StampedFile | null> => {
+    if ((await storeProblem(path, false)) !== null) return null;
+    let stats: Stats;
+    try {
+      stats = await lstat(path);
+    } catch {
+      return null;
+    }
+    const text = stats.isFile() ? await readRegular(path, true).catch(() => null) : null;
+    return { text, modifiedAt: stats.mtimeMs, stamp: stampOf(stats) };
+  })();
+  return withinBudget(work, STORE_READ_BUDGET_MS, null);
+}
+
+/**
+ * Takes over an abandoned claim by moving it aside: a claim made anew by another process in between
+ * is put back, never removed (see `FileSystem.replaceAbandoned`).
+ */
+export function replaceAbandonedSafely(path: string, stamp: string): Promise<boolean> {
+  const work = (async () => {
+    if ((await storeProblem(path, false)) !== null) return false;
+    const aside = `${path}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`;
+    try {
+      await rename(path, aside);
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ENOENT';
+    }
+    const moved = await lstat(aside).catch(() => null);
+    if (moved !== null && stampOf(moved) !== stamp) {
+      await link(aside, path).catch(() => undefined);
+      await unlink(aside).catch(() => undefined);
+      return false;
+    }
+    await unlink(aside).catch(() => undefined);
+    return true;
+  })();
+  return withinBudget(work, STORE_WRITE_BUDGET_MS, false);
 }

@@ -168,15 +168,31 @@ describe('shared list: one daemon query per cacheTtlMs for all processes of a PM
   it('while a live process holds the claim, its previous answer stands up to ttl + the query limit, then timeout: no pile-on', async () => {
     const m = machine();
     await m.spawn().list();
-    m.fs.files.set(CLAIM, JSON.stringify({ pid: 777, at: m.clock.now() + 3 * TTL }));
+    // The holder keeps claiming afresh (a claim only ever ages by its own time).
     m.clock.advance(TTL + 2000 - 1);
+    m.fs.files.set(CLAIM, JSON.stringify({ pid: 777, at: m.clock.now() }));
     expect(statusOf(await m.spawn({ alive: [777] }).list())).toBe('online');
     m.clock.advance(1);
+    m.fs.files.set(CLAIM, JSON.stringify({ pid: 777, at: m.clock.now() }));
     const late = await m.spawn({ alive: [777] }).list();
     expect(late).toMatchObject({ ok: false, problem: 'timeout' });
     expect(m.queries()).toBe(1);
     expect(m.fs.files.has(CLAIM)).toBe(true);
   });
+
+  it.each([
+    ['an empty claim (a full disk)', ''],
+    ['a junk claim', '{"pid":'],
+    ['a claim dated an hour ahead', JSON.stringify({ pid: 777, at: Date.UTC(2030, 0) })],
+  ])(
+    '%s does not switch sharing off: it is taken over and N processes make one query',
+    async (_name, text) => {
+      const m = machine();
+      m.fs.files.set(CLAIM, text);
+      for (let i = 0; i < 5; i += 1) expect(statusOf(await m.spawn({ alive: [777] }).list())).toBe('online');
+      expect(m.queries()).toBe(1);
+    },
+  );
 
   it('a claim that is gone by the time it is read: the holder just finished, its answer is used', async () => {
     const m = machine();

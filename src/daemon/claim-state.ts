@@ -1,0 +1,58 @@
+/**
+ * Whether a claim file (the list's or the heartbeat's) is held, free or abandoned, and the take-over
+ * of an abandoned one. A claim that is empty, junk, unreadable or dated in the future is abandoned
+ * once the budget has passed (its age is the file's own time); a claim by a dead process at once.
+ */
+import type { FileSystem, StampedFile } from '../ports/ports.js';
+import { decodeListClaim } from './list-snapshot.js';
+
+/** What a claim file says now. */
+export type ClaimState = 'free' | 'held' | 'abandoned';
+
+/** Judges a claim as read. Pure. */
+export function judgeClaim(
+  file: Pick<StampedFile, 'text' | 'modifiedAt'> | null,
+  now: number,
+  expiresMs: number,
+  isAlive: (pid: number) => boolean,
+): ClaimState {
+  if (file === null) return 'free';
+  const holder = file.text === null ? null : decodeListClaim(file.text);
+  if (holder !== null && !isAlive(holder.pid)) return 'abandoned';
+  // A time in the future is invalid: no age can be told from it.
+  if (file.modifiedAt > now || (holder !== null && holder.at > now)) return 'abandoned';
+  const since = Math.min(file.modifiedAt, holder?.at ?? file.modifiedAt);
+  return now - since > expiresMs ? 'abandoned' : 'held';
+}
+
+/** The file-system calls a claim needs. */
+export type ClaimFiles = Pick<FileSystem, 'readText' | 'remove' | 'readStamped' | 'replaceAbandoned'>;
+
+/**
+ * Reads the claim at `path` and, when it is abandoned, takes it away (moved aside where the file
+ * system can, so a claim made anew meanwhile stays). Resolves the state it found.
+ */
+export async function settleClaim(
+  fs: ClaimFiles,
+  path: string,
+  now: number,
+  expiresMs: number,
+  isAlive: (pid: number) => boolean,
+): Promise<ClaimState> {
+  if (fs.readStamped === undefined) {
+    // Without file times: the time written in the claim; a claim that cannot be read is abandoned.
+    const text = await fs.readText(path);
+    if (text === null) return 'free';
+    const holder = decodeListClaim(text);
+    const state = judgeClaim({ text, modifiedAt: holder?.at ?? -Infinity }, now, expiresMs, isAlive);
+    if (state === 'abandoned') await fs.remove(path);
+    return state;
+  }
+  const file = await fs.readStamped(path);
+  const state = judgeClaim(file, now, expiresMs, isAlive);
+  if (state === 'abandoned' && file !== null) {
+    if (fs.replaceAbandoned === undefined) await fs.remove(path);
+    else if (!(await fs.replaceAbandoned(path, file.stamp))) return 'held';
+  }
+  return state;
+}
