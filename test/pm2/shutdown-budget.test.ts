@@ -19,7 +19,11 @@ import {
 } from '../apps/restart/harness.js';
 
 const APP = resolve(import.meta.dirname, '../apps/shutdown-budget/app.cjs');
-const SCENARIOS = ['long-task', 'hanging-hook', 'misspelt-key', 'exit-on-sigint'] as const;
+const SCENARIOS = ['long-task', 'hanging-hook', 'misspelt-key', 'exit-on-sigint', 'noauto-restart'] as const;
+/** Ecosystem keys of a scenario beyond the script and pmx (kill_timeout stays at pm2's default). */
+const EXTRA: Partial<Record<(typeof SCENARIOS)[number], Record<string, unknown>>> = {
+  'noauto-restart': { autorestart: false },
+};
 
 describe.each(PMX_VARIANTS)('shutdown budget under real pm2 ($label)', ({ suffix, pmx }) => {
   let sandbox: Pm2Sandbox;
@@ -33,7 +37,11 @@ describe.each(PMX_VARIANTS)('shutdown budget under real pm2 ($label)', ({ suffix
     // kill_timeout is left at pm2's default (1600 ms) on purpose.
     await startApps(
       sandbox,
-      SCENARIOS.map((scenario) => ({ name: name(scenario), scenario, pm2: { script: APP, ...pmx } })),
+      SCENARIOS.map((scenario) => ({
+        name: name(scenario),
+        scenario,
+        pm2: { script: APP, ...pmx, ...EXTRA[scenario] },
+      })),
     );
     await Promise.all(SCENARIOS.map((scenario) => waitForEvents(file(scenario), hasEvent('started'))));
   });
@@ -97,5 +105,20 @@ describe.each(PMX_VARIANTS)('shutdown budget under real pm2 ($label)', ({ suffix
     // No warning where there is no conflict (the app with the hanging hook runs no task and no rival).
     const quiet = await waitForEvents(file('hanging-hook'), hasEvent('started'));
     expect(quiet.filter((e) => e.event === 'warning')).toEqual([]);
+  });
+
+  it("autorestart: false, a self-restart through the daemon: its one SIGINT is not called a 'second SIGINT'", async () => {
+    const events = await waitForEvents(file('noauto-restart'), (all) =>
+      all.some((e) => e.event === 'started' && e.gen === '1'),
+    );
+    const gen0 = findEvent(events, (e) => e.event === 'started' && e.gen === '0').pid;
+    const old = events.filter(ofPid(gen0));
+    expect(findEvent(old, (e) => e.event === 'restarting').detail).toMatchObject({
+      reason: 'deploy',
+      strategy: { type: 'daemon' },
+    });
+    expect(old.filter((e) => e.event === 'exiting').map((e) => e.detail)).toEqual([
+      expect.objectContaining({ initiator: 'pm2', signal: 'SIGINT', reason: 'deploy', secondSignal: false }),
+    ]);
   });
 });

@@ -11,6 +11,8 @@
  *                 `second` that records `second-hook`.
  * - exit-on-sigint: process.on('SIGINT', () => process.exit(0)), then installShutdownHandler().
  * - misspelt-key: gracefulRestart({ refuseNewTask: true }); records `threw` or `resolved`.
+ * - noauto-restart: installShutdownHandler(); generation 0 then asks gracefulRestart({ reason: 'deploy' })
+ *                 (run with autorestart: false, so the daemon restarts it and sends its one SIGINT).
  * Warnings (process.emitWarning) are recorded as `warning` with their code and message.
  */
 const fs = require('node:fs');
@@ -56,6 +58,10 @@ const scenarios = {
   'exit-on-sigint'() {
     process.on('SIGINT', () => process.exit(0));
     self.installShutdownHandler();
+  },
+  'noauto-restart'() {
+    self.installShutdownHandler();
+    if (gen === '0') void self.gracefulRestart({ reason: 'deploy' });
   },
   'misspelt-key'() {
     try {
