@@ -86,6 +86,7 @@ export interface Pm2Self {
    * Marks a task as begun; a deferred restart waits until every task has ended.
    * @throws Pm2SelfError `ERR_PM2SELF_NOT_ACCEPTING_TASKS` while draining or exiting (or deferred
    * with `refuseNewTasks`). Use {@link Pm2Self.tryBeginTask} where a throw is unwelcome.
+   * @throws TypeError when `label` is not a string of at most 200 characters.
    */
   beginTask(label?: string): TaskHandle;
   /** Like {@link Pm2Self.beginTask}, but returns null instead of throwing when tasks are refused now. */

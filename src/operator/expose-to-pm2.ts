@@ -9,6 +9,7 @@ import { DEFAULTS } from '../common/defaults.js';
 import { invalidOption } from '../common/errors.js';
 import { checkDuration, hookList } from '../common/option-checks.js';
 import { createNodeIpcChannel, type IpcChannel } from '../ports/ipc-channel.js';
+import { sendableReply } from './sendable-reply.js';
 import type { Clock, TimerHandle } from '../ports/ports.js';
 import type { RestartEventName } from '../restart/events.js';
 import type { RestartRecord } from '../restart/restart-record.js';
@@ -85,7 +86,7 @@ export function exposeToPm2(
   };
 
   const reply = (action: OperatorActionName, value: OperatorReply) =>
-    channel.send({ type: 'axm:reply', data: { return: value, action_name: action } });
+    channel.send({ type: 'axm:reply', data: { return: sendableReply(value), action_name: action } });
 
   const invalid = (action: 'pm2-self:cancel' | 'pm2-self:status', param: unknown, why: string) =>
     reply(action, { action, pid, requestId: requestIdOf(param), outcome: { status: 'invalid', why } });

@@ -1,3 +1,4 @@
+import type { OperatorActionName } from './action-protocol.js';
 import type { Pm2Info } from '../info/info.js';
 import type { HealthSnapshot } from '../policy/health-snapshot.js';
 import type { IpcChannel } from '../ports/ipc-channel.js';
@@ -87,4 +88,11 @@ export type OperatorReply =
       readonly pid: number;
       readonly requestId: string | null;
       readonly outcome: { readonly status: 'invalid'; readonly why: string };
+    }
+  | {
+      readonly action: OperatorActionName;
+      readonly pid: number;
+      readonly requestId: string | null;
+      /** The real reply could not be sent: it held a value JSON cannot carry, or was over 64 KiB. */
+      readonly error: 'invalid reply' | 'reply too large';
     };

@@ -13,6 +13,7 @@ import type { RestartOutcome } from './restart-outcome.js';
 import { performExit } from './perform-exit.js';
 import { runHooks, type HookFailure } from './run-hooks.js';
 import { createTaskRegistry, type TaskHandle, type TaskSnapshot } from './task-registry.js';
+import { checkTaskLabel } from './task-label.js';
 
 export type { TaskHandle, TaskSnapshot } from './task-registry.js';
 export type { ControllerContext } from './controller-context.js';
@@ -306,6 +307,7 @@ export function createRestartController(context: ControllerContext): RestartCont
   };
 
   const tryBeginTask = (label?: string): TaskHandle | null => {
+    checkTaskLabel(label);
     dispatch({ type: 'taskStarted', at: clock.now() });
     if (taskRefused) {
       taskRefused = false;

@@ -179,6 +179,30 @@ describe('exposeToPm2', () => {
     expect(replies().map((r) => r.return.outcome)).toEqual([{ status: 'invalid', why: 'bad option' }]);
   });
 
+  it.each([
+    ['holds a BigInt', [{ label: 1n, startedAt: 1, runningMs: 1, stale: false }], 'invalid reply'],
+    [
+      'is over 64 KiB',
+      Array.from({ length: 400 }, () => ({
+        label: 'x'.repeat(200),
+        startedAt: 1,
+        runningMs: 1,
+        stale: false,
+      })),
+      'reply too large',
+    ],
+  ])('a status reply that %s is sent as one small error reply, never dropped', async (_name, list, error) => {
+    const { channel, target, replies } = setup();
+    (target as { runningTasks: () => unknown }).runningTasks = () => list;
+    channel.deliver({ msg: 'pm2-self:status', opts: '{"requestId":"s1"}' });
+    await flush(3);
+    expect(replies()).toHaveLength(1);
+    const sent = replies()[0];
+    expect(() => JSON.stringify(sent)).not.toThrow();
+    expect(JSON.stringify(sent).length).toBeLessThan(1024);
+    expect(sent?.return).toEqual({ action: 'pm2-self:status', pid: 777, requestId: 's1', error });
+  });
+
   it('cancel and status reply once each with the state', async () => {
     const { channel, target, replies } = setup();
     target.state = { phase: 'deferred', tasks: 1, request: null, nextId: 2 };
