@@ -3,7 +3,10 @@
  * been dead for a minute (closed and not coming back, or open but no longer answering pings), the
  * sidecar restarts itself gracefully: running tasks finish, and the next generation reads why.
  *
- * Environment: HUB_URL (required), e.g. ws://127.0.0.1:8080; UNHEALTHY_FOR_MS (default 60000).
+ * Environment: HUB_URL (required), e.g. ws://127.0.0.1:8080; UNHEALTHY_FOR_MS (default 60000) and
+ * CHECK_EVERY_MS (default 5000).
+ *
+ *   HUB_URL=ws://127.0.0.1:8080 pm2 start examples/healing/hub-health.mjs
  */
 import WebSocket from 'ws';
 import { getLastRestart, on, restartWhen } from 'pm2-self';
@@ -35,7 +38,7 @@ function hubAnswers() {
 restartWhen({
   healthCheck: hubAnswers, // true: healthy; false, a throw or no answer: failing
   unhealthyForMs: Number(process.env.UNHEALTHY_FOR_MS ?? 60_000),
-  checkEveryMs: 5_000,
+  checkEveryMs: Number(process.env.CHECK_EVERY_MS ?? 5_000),
   checkTimeoutMs: 2_000, // a check still pending after this counts as failing
 });
 on('unhealthy', ({ error }) => console.warn(`hub-health: hub unhealthy (${error})`));
