@@ -94,13 +94,31 @@ function writeRecord(reason, now) {
     reason, requestedAt: now, deferredMs: 0, exitedAt: now, expiresAt: now + target.lifetimeMs,
     forced: tasks > 0, tasksCut: tasks,
   });
-  const temporary = target.recordFile + '.' + process.pid + '.tmp';
+  // The store's rules (src/ports/store-files.ts): a folder of this uid that group and others cannot
+  // write (made 0700), an exclusive temp file (0600, never followed) renamed into place.
+  const folder = path.dirname(target.recordFile);
+  const random = Math.random().toString(16).slice(2, 10);
+  const temporary = target.recordFile + '.' + process.pid + '.' + random + '.tmp';
   try {
-    fs.mkdirSync(path.dirname(target.recordFile), { recursive: true });
-    fs.writeFileSync(temporary, JSON.stringify(record));
+    try {
+      fs.mkdirSync(folder, { mode: 0o700 });
+    } catch {}
+    const stats = fs.lstatSync(folder);
+    const uid = typeof process.getuid === 'function' ? process.getuid() : stats.uid;
+    if (!stats.isDirectory() || stats.uid !== uid || (stats.mode & 0o022) !== 0) return 'notWritten';
+    const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+    const fd = fs.openSync(temporary, O_WRONLY | O_CREAT | O_EXCL | (O_NOFOLLOW || 0), 0o600);
+    try {
+      fs.writeSync(fd, JSON.stringify(record));
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(temporary, target.recordFile);
     return 'written';
   } catch {
+    try {
+      fs.unlinkSync(temporary);
+    } catch {}
     return 'notWritten';
   }
 }
