@@ -3,10 +3,10 @@
  * One app of the scale benchmark, run under pm2 (fork mode, `pmx: false`). Once a second, at a random
  * phase, it asks for its live status and records [epoch ms at the call, latency ms, answered online].
  * SCALE_MODE:
- * - `lib`: `getInfo({ live: true })` of the pm2-self build at PM2_SELF_DIST;
+ * - `lib`: `getInfo({ live: true })` of the pm2-self build at PM2_SELF_DIST, shutdown handler installed;
  * - `seed`: the approach pm2-self replaces, `execSync('pm2 jlist')` (this file is the only place the
  *   benchmarks run it once a second);
- * - `idle`: no call at all (the daemon's floor).
+ * - `idle`: the same app with the library loaded and the handler installed, but no call (the floor).
  * When SCALE_DIR/collect.json appears ({ from, to }), it writes SCALE_DIR/result-<pm_id>.json with the
  * samples and the number of connections it opened to the daemon's RPC socket inside that window, once,
  * and goes on idling until pm2 kills it.
@@ -25,7 +25,10 @@ let inFlight = false;
 let skipped = 0;
 let collected = false;
 
-const lib = MODE === 'lib' ? require(process.env.PM2_SELF_DIST) : null;
+// The idle floor is the same app, library loaded and handler installed, only not calling.
+const lib = MODE === 'lib' || MODE === 'idle' ? require(process.env.PM2_SELF_DIST) : null;
+// As a real app would: the handler is what tells a process of pm2's signals, so it may answer itself.
+if (lib) lib.getDefaultPm2Self().installShutdownHandler();
 
 // Daemon queries made by this process: connections to the daemon's RPC socket, by time.
 const connects = [];
