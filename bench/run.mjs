@@ -4,12 +4,13 @@
  *
  *   npm run bench                      # build, then all benchmarks, full repetitions (~12-15 min, the
  *                                      # scale section alone ~8: PM2SELF_SCALE_BASELINE=<rev> adds `before`)
- *   node bench/run.mjs --quick         # fewer repetitions (~1-2 min), for checking the harness
+ *   npm run bench:quick                # build, then every benchmark with fewer repetitions (~1-2 min):
+ *                                      # CI's check that each still runs (exit 1 on an ERROR row)
  *   node bench/run.mjs --only import,parse [--out file.md]
  *
  * Benchmarks needing pm2 start their own daemon in a temporary PM2_HOME and kill it (with every
- * app) when done; a leftover process is an error. With --only, RESULTS.md is written only when
- * --out is given.
+ * app) when done; a leftover process is an error. With --quick or --only, RESULTS.md is written only
+ * when --out is given.
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -129,7 +130,8 @@ console.log(
   `\n${counts.PASS} PASS, ${counts.GAP} GAP, ${counts.ERROR} ERROR, ${counts.info} informative; load average ${fmt(startedLoad[0], 2)} -> ${fmt(endedLoad[0], 2)} on ${machine.cores} cores`,
 );
 
-const out = args.out ?? (args.only ? null : join(ROOT, 'bench', 'RESULTS.md'));
+// Only a full run of every benchmark refreshes RESULTS.md; --quick and --only write only to --out.
+const out = args.out ?? (args.only || args.quick ? null : join(ROOT, 'bench', 'RESULTS.md'));
 if (out) {
   const round = (value) => (typeof value === 'number' ? Math.round(value * 1000) / 1000 : value);
   const rounded = JSON.parse(JSON.stringify(details, (_key, value) => round(value)));

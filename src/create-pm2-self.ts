@@ -22,7 +22,7 @@ import {
   createNodeProcess,
   createSocketDaemonClient,
 } from './ports/node-ports.js';
-import { createExecaRunner } from './ports/execa-runner.js';
+import { createSpawnRunner } from './ports/spawn-runner.js';
 import type { Ports } from './ports/ports.js';
 import {
   createRestartController,
@@ -130,7 +130,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
   checkPm2SelfOptions(options);
   const ports: Ports = {
     clock: options.ports?.clock ?? createNodeClock(),
-    runner: options.ports?.runner ?? createExecaRunner(),
+    runner: options.ports?.runner ?? createSpawnRunner(),
     daemon: options.ports?.daemon ?? createSocketDaemonClient(),
     fs: options.ports?.fs ?? createNodeFileSystem(),
     process: options.ports?.process ?? createNodeProcess(),

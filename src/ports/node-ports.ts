@@ -1,7 +1,7 @@
 import { access, constants, readdir } from 'node:fs';
 import { homedir } from 'node:os';
 import { callDaemon, sendToDaemon } from './rpc-client.js';
-import { createExecaRunner } from './execa-runner.js';
+import { createSpawnRunner } from './spawn-runner.js';
 import { listenUncounted } from './uncounted-listener.js';
 import {
   createSafely,
@@ -186,11 +186,11 @@ export function createSocketDaemonClient(): DaemonClient {
   };
 }
 
-/** The real ports: timers, files, execa, the daemon socket and this process. */
+/** The real ports: timers, files, child_process.spawn, the daemon socket and this process. */
 export function createNodePorts(): Ports {
   return {
     clock: createNodeClock(),
-    runner: createExecaRunner(),
+    runner: createSpawnRunner(),
     daemon: createSocketDaemonClient(),
     fs: createNodeFileSystem(),
     process: createNodeProcess(),

@@ -82,6 +82,11 @@ describe('the package', () => {
     );
   });
 
+  it('has no runtime dependency: the pm2 CLI is spawned with child_process', () => {
+    const pkg = createRequire(import.meta.url)(resolve(ROOT, 'package.json')) as Record<string, unknown>;
+    expect(pkg.dependencies).toBeUndefined();
+  });
+
   it('names its repository, home page and issue tracker, one repository throughout', () => {
     const pkg = createRequire(import.meta.url)(resolve(ROOT, 'package.json')) as Record<string, unknown>;
     expect(pkg).toMatchObject({
