@@ -12,10 +12,12 @@ import type { HealthSnapshot } from './policy/health-snapshot.js';
 /**
  * Makes pm2's own stop, restart and reload wait for running tasks: on SIGINT, SIGTERM or pm2's
  * `'shutdown'` message, tasks finish and the hooks run before the exit, within pm2's `kill_timeout`
- * (less `marginMs`). A task still running when that budget ends is cut: the process exits, as pm2
- * would kill it at `kill_timeout` (default 1600 ms). Set `kill_timeout` above your longest task.
- * Installing it again adds hooks (each function once); a second signal exits at once. Returns the
- * uninstall.
+ * (less `marginMs`), whose last `hooksReserveMs` (default 500 ms) are kept for the hooks. A task still
+ * running then is cut, and the hooks run before pm2 would kill the process at `kill_timeout` (default
+ * 1600 ms). Set `kill_timeout` above your longest task: a `PM2SELF_KILL_TIMEOUT_DEFAULT` warning says
+ * when it is left at pm2's default while tasks run, and `PM2SELF_SHUTDOWN_LISTENER` when another
+ * SIGINT or SIGTERM listener could end the process first. Installing it again adds hooks (each
+ * function once); a second signal exits at once. Returns the uninstall.
  *
  * @throws TypeError when an option is invalid.
  * @example
