@@ -177,6 +177,7 @@ describe.each(PM2_RELEASES)('identity under a real pm2 daemon ($label)', (releas
         counters: 'pm2Env',
         metrics: 'process',
         settings: 'forkEnv',
+        status: 'notAsked',
       },
       daemon: null,
     });
