@@ -1,4 +1,5 @@
 import { paint, type Style } from './style.js';
+import { escapeControl } from './terminal-text.js';
 
 /** One cell: its text and how to paint it. */
 export interface Cell {
@@ -9,8 +10,9 @@ export interface Cell {
 /** The widest line the CLI prints. */
 export const LINE_WIDTH = 80;
 
-/** Cuts `text` to `width` characters, marking the cut with `~`. Pure. */
-export function fit(text: string, width: number): string {
+/** Cuts `raw` (its control characters escaped) to `width` characters, marking the cut with `~`. Pure. */
+export function fit(raw: string, width: number): string {
+  const text = escapeControl(raw);
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}~`;
 }
 
@@ -48,7 +50,7 @@ export function renderTable(
 export function wrap(text: string, width: number, indent = 0): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const word of text.split(' ')) {
+  for (const word of escapeControl(text).split(' ')) {
     const room = width - (lines.length === 0 ? 0 : indent);
     if (line !== '' && line.length + 1 + word.length > room) {
       lines.push(line);

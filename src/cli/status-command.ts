@@ -4,6 +4,7 @@ import { withTargets } from './with-targets.js';
 import { renderTable, type Cell } from './render-table.js';
 import { statusStyle } from './style.js';
 import { EXIT } from './exit-codes.js';
+import { jsonForTerminal } from './terminal-text.js';
 
 const NAMESPACE = { title: 'namespace', max: 10 };
 const COLUMNS = [
@@ -117,7 +118,7 @@ export async function runStatus(
   const request = { target: command.target ?? 'all', pm2Home: command.pm2Home, bus: false };
   return withTargets(ports, request, async (link, instances) => {
     if (command.json) {
-      ports.out(JSON.stringify(instances.map(statusJson), null, 2));
+      ports.out(jsonForTerminal(instances.map(statusJson)));
       return EXIT.ok;
     }
     if (instances.length === 0) {

@@ -1,3 +1,5 @@
+import { escapeControl } from './terminal-text.js';
+
 /** The few styles the CLI uses. */
 export type Style = 'plain' | 'bold' | 'dim' | 'green' | 'yellow' | 'red';
 
@@ -9,8 +11,10 @@ const CODES: Readonly<Record<Exclude<Style, 'plain'>, readonly [number, number]>
   red: [31, 39],
 };
 
-/** `text` in `style` when colours are on; the text alone otherwise. Pure. */
-export function paint(text: string, style: Style, color: boolean): string {
+/** `raw` in `style` when colours are on, its control characters escaped; the text alone otherwise. Pure. */
+export function paint(raw: string, style: Style, color: boolean): string {
+  // App text never reaches the terminal raw (see terminal-text.ts).
+  const text = escapeControl(raw);
   if (!color || style === 'plain' || text === '') return text;
   const [open, close] = CODES[style];
   return `\u001B[${open}m${text}\u001B[${close}m`;

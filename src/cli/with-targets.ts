@@ -1,6 +1,7 @@
 import { selectInstances, type AppInstance } from './app-instances.js';
 import { openDaemonLink, type CliPorts, type DaemonLink } from './daemon-link.js';
 import { EXIT } from './exit-codes.js';
+import { escapeControl } from './terminal-text.js';
 
 /**
  * Opens the daemon, reads its list and selects the instances `target` names, then runs `command`
@@ -14,19 +15,21 @@ export async function withTargets(
 ): Promise<number> {
   const opened = await openDaemonLink(ports, request.pm2Home, { bus: request.bus });
   if (!opened.ok) {
-    ports.err(`pm2-self: ${opened.why}`);
+    ports.err(`pm2-self: ${escapeControl(opened.why)}`);
     return EXIT.usage;
   }
   const link = opened.value;
   try {
     const listed = await link.list();
     if (!listed.ok) {
-      ports.err(`pm2-self: ${listed.why}`);
+      ports.err(`pm2-self: ${escapeControl(listed.why)}`);
       return EXIT.usage;
     }
     const instances = selectInstances(listed.value, request.target);
     if (instances.length === 0 && request.target !== 'all') {
-      ports.err(`pm2-self: no app "${request.target}" in PM2_HOME ${link.home}`);
+      ports.err(
+        `pm2-self: no app "${escapeControl(request.target)}" in PM2_HOME ${escapeControl(link.home)}`,
+      );
       return EXIT.usage;
     }
     return await command(link, instances);
