@@ -12,7 +12,7 @@
  * a `restartProcessId` request on the daemon's socket (the daemon kills and starts the app, even with
  * `autorestart: false`), with SIGKILL after the daemon's kill budget if it never acts.
  */
-import { blockedReason, judgeHeartbeat } from './watchdog-verdict.js';
+import { blockedReason, judgeHeartbeat, monotonicMs, wasFrozen } from './watchdog-verdict.js';
 
 /** Slots of the heartbeat buffer (a BigInt64Array). */
 export const BEAT_SLOTS = { lastBeatAt: 0, inspectorOpen: 1, tasks: 2, length: 3 } as const;
@@ -50,6 +50,8 @@ const path = load('node:path');
 const inspector = load('node:inspector');
 const { parentPort, workerData } = load('node:worker_threads');
 const judgeHeartbeat = ${judgeHeartbeat.toString()};
+const wasFrozen = ${wasFrozen.toString()};
+const monotonicMs = ${monotonicMs.toString()};
 const blockedReason = ${blockedReason.toString()};
 const S = ${JSON.stringify(BEAT_SLOTS)};
 const beats = new BigInt64Array(workerData.beats);
@@ -177,14 +179,20 @@ async function fire(blockedMs) {
 }
 
 let firedFor = -1;
+let previousPollAt = 0;
+let awakeSince = 0;
 setInterval(() => {
+  const now = monotonicMs();
+  if (wasFrozen(previousPollAt, now, workerData.limitMs)) awakeSince = now;
+  previousPollAt = now;
   const lastBeatAt = Number(Atomics.load(beats, S.lastBeatAt));
   if (lastBeatAt === firedFor) return;
   const blockedMs = judgeHeartbeat(
     lastBeatAt,
     Atomics.load(beats, S.inspectorOpen) === 1n,
-    Date.now(),
+    now,
     workerData.limitMs,
+    awakeSince,
   );
   if (blockedMs === null) return;
   firedFor = lastBeatAt;

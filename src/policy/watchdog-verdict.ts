@@ -5,20 +5,38 @@
  */
 
 /**
- * How long the main loop has been blocked, once that reaches `limitMs`; null otherwise. `lastBeatAt`
- * is the main loop's last heartbeat (epoch ms; 0 before the first, so the watchdog arms only once the
- * main loop has turned once: a long synchronous start-up never fires it). While an inspector is open
- * (a debugger may be paused at a breakpoint) it never fires. Pure.
+ * How long the main loop has been blocked, once that reaches `limitMs`; null otherwise. Times are
+ * monotonic milliseconds (`process.hrtime`, one clock for every thread of the process), so a step of
+ * the wall clock neither fires nor silences the watchdog. `lastBeatAt` is the main loop's last
+ * heartbeat (0 before the first, so the watchdog arms only once the main loop has turned once: a long
+ * synchronous start-up never fires it). `awakeSince` is when the watchdog thread itself last resumed
+ * after a freeze of the whole process (SIGSTOP, a paused container, a suspended machine; 0 if never):
+ * the main loop is judged from then on, not for the time nobody ran. While an inspector is open (a
+ * debugger may be paused at a breakpoint) it never fires. Pure.
  */
 export function judgeHeartbeat(
   lastBeatAt: number,
   inspectorOpen: boolean,
   now: number,
   limitMs: number,
+  awakeSince = 0,
 ): number | null {
   if (lastBeatAt === 0 || inspectorOpen) return null;
-  const blockedMs = now - lastBeatAt;
+  const blockedMs = now - Math.max(lastBeatAt, awakeSince);
   return blockedMs >= limitMs ? blockedMs : null;
+}
+
+/**
+ * Whether the watchdog thread itself was frozen between two of its polls: its own poll, due every
+ * `pollMs`, came `limitMs` or more late. Then the whole process was stopped, not the main loop alone. Pure.
+ */
+export function wasFrozen(previousPollAt: number, now: number, limitMs: number): boolean {
+  return previousPollAt !== 0 && now - previousPollAt >= limitMs;
+}
+
+/** Monotonic milliseconds, the same clock in every thread of the process. */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint() / 1000000n);
 }
 
 /**

@@ -8,7 +8,7 @@ import { url as inspectorUrl } from 'node:inspector';
 import { Worker } from 'node:worker_threads';
 import { debug } from '../common/debug.js';
 import { BEAT_SLOTS, watchdogSource, type WatchdogData, type WatchdogTarget } from './watchdog-source.js';
-import { heartbeatEveryMs } from './watchdog-verdict.js';
+import { heartbeatEveryMs, monotonicMs } from './watchdog-verdict.js';
 
 /** A running watchdog. */
 export interface Watchdog {
@@ -33,20 +33,24 @@ export function startWatchdog(limitMs: number, runningTasks: () => number): Watc
   let last = 0;
   let delay: number | null = null;
   const beat = () => {
-    const now = Date.now();
+    const now = monotonicMs();
     if (last !== 0) delay = Math.max(0, now - last - beatMs);
     last = now;
     Atomics.store(slots, BEAT_SLOTS.inspectorOpen, inspectorUrl() === undefined ? 0n : 1n);
     Atomics.store(slots, BEAT_SLOTS.tasks, BigInt(runningTasks()));
     Atomics.store(slots, BEAT_SLOTS.lastBeatAt, BigInt(now));
   };
-  // The first beat comes from the first turn of the loop: a synchronous start-up never counts as blocked.
+  // The first beat comes from the first turn of the loop after this call (a synchronous start-up never
+  // counts as blocked, and code that hangs on that first turn is caught), then one every beatMs.
+  const first = setImmediate(beat);
+  first.unref();
   const interval = setInterval(beat, beatMs);
   interval.unref();
   return {
     setTarget: (target) => worker.postMessage({ type: 'target', target }),
     loopDelayMs: () => delay,
     stop() {
+      clearImmediate(first);
       clearInterval(interval);
       void worker.terminate();
     },

@@ -56,6 +56,50 @@ describe('the event-loop watchdog in both builds', () => {
     },
   );
 
+  it('a loop that hangs on its very first turn after restartWhen() is caught', async () => {
+    const load = `await import(${JSON.stringify(resolve(root, 'dist/index.js'))})`;
+    const source = `
+const lib = ${load};
+const spin = (ms) => { const until = Date.now() + ms; while (Date.now() < until) {} };
+const self = lib.createPm2Self();
+self.restartWhen({ eventLoopBlockedForMs: 300 });
+setImmediate(function firstTurn() { spin(1200); });
+await new Promise((r) => setTimeout(r, 300));
+`;
+    const { stderr, exitCode } = await run(source);
+    expect(exitCode).toBe(0);
+    const lines = stderr.split('\n').filter((line) => line.startsWith('pm2-self: '));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^pm2-self: event loop blocked for \d+ ms; main thread at spin \(.*\) < firstTurn/,
+    );
+  });
+
+  it('a freeze of the whole process (SIGSTOP then SIGCONT) is not a blocked loop', async () => {
+    const load = `await import(${JSON.stringify(resolve(root, 'dist/index.js'))})`;
+    const source = `
+const lib = ${load};
+const self = lib.createPm2Self();
+self.restartWhen({ eventLoopBlockedForMs: 300 });
+await new Promise((r) => setTimeout(r, 300));
+console.log('armed');
+await new Promise((r) => setTimeout(r, 2500));
+`;
+    const child = run(source);
+    await new Promise<void>((done) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('armed')) done();
+      });
+    });
+    const pid = child.pid ?? 0;
+    process.kill(pid, 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, 1200));
+    process.kill(pid, 'SIGCONT');
+    const { stderr, exitCode } = await child;
+    expect(exitCode).toBe(0);
+    expect(stderr).not.toContain('pm2-self:');
+  });
+
   it('never fires while an inspector is open (a debugger may be paused at a breakpoint)', async () => {
     const load = `await import(${JSON.stringify(resolve(root, 'dist/index.js'))})`;
     const { stderr, exitCode } = await run(program(load), ['--inspect=127.0.0.1:0']);

@@ -16,7 +16,12 @@ import {
 } from '../../src/policy/health-check.js';
 import { watchHealth, type HealthTarget } from '../../src/policy/watch-health.js';
 import { watchdogEnd } from '../../src/policy/watchdog-end.js';
-import { blockedReason, heartbeatEveryMs, judgeHeartbeat } from '../../src/policy/watchdog-verdict.js';
+import {
+  blockedReason,
+  heartbeatEveryMs,
+  judgeHeartbeat,
+  wasFrozen,
+} from '../../src/policy/watchdog-verdict.js';
 import type { RestartSettings } from '../../src/pm2/restart-settings.js';
 import type { RestartOutcome } from '../../src/restart/restart-outcome.js';
 import { createSimClock } from '../helpers/sim-clock.js';
@@ -248,6 +253,19 @@ describe('judgeHeartbeat: heartbeat gaps', () => {
         expect(judgeHeartbeat(lastBeatAt, false, now, 3_000)).toBeNull();
       lastBeatAt += beatMs + 2_500;
     }
+  });
+
+  it('a freeze of the whole process (SIGSTOP, a paused container) is not a blocked loop', () => {
+    // The watchdog thread polls every 250 ms; a poll 5 s late means nobody ran, the main loop included.
+    expect(wasFrozen(10_000, 10_250, 3_000)).toBe(false);
+    expect(wasFrozen(10_000, 15_000, 3_000)).toBe(true);
+    expect(wasFrozen(0, 15_000, 3_000)).toBe(false);
+    // Judged from the resume: no verdict at once, a verdict once the loop stays silent past the limit.
+    expect(judgeHeartbeat(10_000, false, 15_000, 3_000, 15_000)).toBeNull();
+    expect(judgeHeartbeat(10_000, false, 17_999, 3_000, 15_000)).toBeNull();
+    expect(judgeHeartbeat(10_000, false, 18_000, 3_000, 15_000)).toBe(3_000);
+    // A beat after the resume counts as usual.
+    expect(judgeHeartbeat(15_100, false, 16_000, 3_000, 15_000)).toBeNull();
   });
 
   it('the heartbeat is a tenth of the limit, between 10 and 250 ms', () => {
