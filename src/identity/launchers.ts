@@ -8,7 +8,7 @@ const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ash', 'ksh', 'busybox']);
 const LAUNCHER_NAMES = new Set(['npm', 'npx', 'yarn', 'yarnpkg', 'pnpm', 'pnpx', 'tsx', 'env']);
 /** The JavaScript entry points of the Node launchers, as pm2 or Node see them. */
 const LAUNCHER_SCRIPTS =
-  /(?:^|[\\/])(?:npm-cli|npx-cli|yarn|pnpm|pnpx)\.c?js$|[\\/]tsx[\\/]dist[\\/]cli\.[cm]?js$/;
+  /(?:^|[\\/])(?:npm-cli|npx-cli|yarn|pnpm|pnpx)\.[cm]?js$|[\\/]tsx[\\/]dist[\\/]cli\.[cm]?js$/;
 
 function baseName(path: string): string {
   return (path.split(/[\\/]/).pop() ?? '').replace(/\.(exe|cmd)$/i, '');

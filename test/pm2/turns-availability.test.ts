@@ -5,13 +5,14 @@
  * instance asks for its restart in the same instant:
  * - a 4-instance cluster with a slow boot: never more than one down (the turn is handed back by the
  *   new process, not freed when pm2 shows a fork `online` before the app's code ran);
- * - 2 fork instances under `npm start`: the leases name npm's pid, so they take turns;
+ * - 2 fork instances under `npm start` and under `tsx app`: the leases name the launcher's pid (the
+ *   one pm2 tracks), so they take turns;
  * - `restart_delay: 35000`: the first holder is `waiting restart` past any fixed lease, and keeps its turn;
  * - an instance deferred by an endless task holds no turn: another, asked 1 s later, goes at once.
  * One daemon for the file; the cases run concurrently.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   eventsFile,
@@ -42,6 +43,16 @@ function downIntervals(events: readonly AppEvent[]) {
     });
 }
 
+const MODULES = resolve(import.meta.dirname, '../../node_modules');
+/**
+ * Launchers pm2 tracks instead of the app: each runs app.cjs as a descendant. (yarn 1.22.22 and pnpm
+ * 12.4.2 under pm2 did not exit when the app exited, so pm2 never restarted the app: not tested here.)
+ */
+const LAUNCHERS = [
+  { name: 'npm', script: 'npm', args: 'start' },
+  { name: 'tsx', script: join(MODULES, 'tsx/dist/cli.mjs'), args: RESTART_APP },
+] as const;
+
 describe('turns keep availability as the app sees it', () => {
   let sandbox: Pm2Sandbox;
   const file = (name: string) => eventsFile(sandbox, name);
@@ -60,12 +71,12 @@ describe('turns keep availability as the app sees it', () => {
         env: { GO_FILE: go(`boot${suffix}`), BOOT_MS: '1500', HOOK_MS: '300' },
         pm2: { exec_mode: 'cluster', instances: 4, ...pmx },
       },
-      {
-        name: `npm${suffix}`,
+      ...LAUNCHERS.map(({ name, script, args }): AppSpec => ({
+        name: `${name}${suffix}`,
         scenario: 'turns',
-        env: { GO_FILE: go(`npm${suffix}`), HOOK_MS: '300' },
-        pm2: { script: 'npm', args: 'start', cwd: appDir, instances: 2, ...pmx },
-      },
+        env: { GO_FILE: go(`${name}${suffix}`), HOOK_MS: '300' },
+        pm2: { script, args, cwd: appDir, instances: 2, ...pmx },
+      })),
       {
         name: `delay${suffix}`,
         scenario: 'turns',
@@ -112,12 +123,18 @@ describe('turns keep availability as the app sees it', () => {
       );
     }, 120_000);
 
-    it('2 fork instances under npm start, asked together: one at a time', async () => {
-      const events = await rollout(`npm${suffix}`, 2, 60_000);
-      const down = downIntervals(events);
-      expect(down).toHaveLength(2);
-      expect(mostAtOnce(down)).toBe(1);
-    }, 120_000);
+    it.each(LAUNCHERS)(
+      '2 fork instances under $name, asked together: one at a time',
+      async ({ name }) => {
+        const events = await rollout(`${name}${suffix}`, 2, 60_000);
+        const started = events.filter((e) => e.event === 'started');
+        for (const e of started) expect(e.identity).toMatchObject({ relation: 'wrapper' });
+        const down = downIntervals(events);
+        expect(down).toHaveLength(2);
+        expect(mostAtOnce(down)).toBe(1);
+      },
+      120_000,
+    );
 
     it('restart_delay 35000, 2 instances asked together: the second waits while the first is waiting restart', async () => {
       const events = await rollout(`delay${suffix}`, 2, 110_000);
