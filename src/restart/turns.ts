@@ -104,7 +104,7 @@ export function createTurns(parts: TurnParts): Turns {
       if (over === null) return null;
       debug('turns: %s is over (%s)', path, over);
     }
-    const next = current === undefined ? 0 : current + 1;
+    const next = nextGeneration(current);
     const name = slotFile(slot, next);
     if (!(await createExclusive(join(dir, name), lease()))) return null;
     // The slot is ours from here: old generations left behind (a failed remove) only cost a listing.
@@ -181,6 +181,18 @@ export function createTurns(parts: TurnParts): Turns {
     if (timer !== undefined) clock.clearTimeout(timer);
     await fs.writeText(join(dir, name), lease(true));
   }
+}
+
+/** The largest generation a lease file may carry: 12 digits, the listing's own bound. */
+const MAX_GENERATION = 999_999_999_999;
+
+/**
+ * The generation after `current`: 0 for an empty slot, and 0 again after the largest, so a lease at
+ * the bound (planted, or after a very long life) never leads to a name the listing cannot see. The
+ * new generation is still created exclusively, and the old ones are removed once it is held.
+ */
+function nextGeneration(current: number | undefined): number {
+  return current === undefined || current >= MAX_GENERATION ? 0 : current + 1;
 }
 
 function slotFile(slot: number, generation: number): string {

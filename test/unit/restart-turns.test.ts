@@ -147,6 +147,34 @@ describe('turns', () => {
     expect(slotFiles).toHaveLength(1);
   });
 
+  it('a released lease at the largest generation is followed by generation 0: never two holders', async () => {
+    const { clock, fs, turnsOf } = world();
+    const dir = `${HOME}/pm2-self/turns/default--web`;
+    fs.files.set(
+      `${dir}/slot-0-999999999999.json`,
+      JSON.stringify({
+        pmId: 0,
+        pid: 100,
+        trackedPid: 100,
+        restarts: 0,
+        claimedAt: clock.now(),
+        expiresAt: clock.now() + 30_000,
+        released: true,
+      }),
+    );
+    const first = await turnsOf(1, 101).take({ onWait: () => undefined, stillWanted: () => true });
+    expect(first).toMatchObject({ taken: true });
+    expect([...fs.files.keys()].filter((path) => path.startsWith(`${dir}/`))).toEqual([
+      `${dir}/slot-0-0.json`,
+    ]);
+    let second: unknown;
+    void turnsOf(2, 102)
+      .take({ onWait: () => undefined, stillWanted: () => true })
+      .then((result) => (second = result));
+    await clock.advance(1_000);
+    expect(second).toBeUndefined();
+  });
+
   it('a single-instance app never waits, and a released lease frees the slot', async () => {
     const { listed, turnsOf } = world();
     listed.entries = [entry(0, 100)];
