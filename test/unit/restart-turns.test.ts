@@ -21,6 +21,18 @@ const entry = (pmId: number, pid: number, status = 'online'): ProcessEntry =>
 const identityOf = (pmId: number, trackedPid: number) =>
   ({ managed: true, name: 'web', namespace: 'default', pmId, trackedPid, restarts: 0 }) as ManagedIdentity;
 
+/** A lease of instance 0 (pid 100) taken at `now`, as its file holds it. */
+const leaseOfInstance0 = (now: number, released: boolean) =>
+  JSON.stringify({
+    pmId: 0,
+    pid: 100,
+    trackedPid: 100,
+    restarts: 0,
+    claimedAt: now,
+    expiresAt: now + 30_000,
+    released,
+  });
+
 function world() {
   const clock = createSimClock(1_000_000);
   const fs = createFakeFileSystem();
@@ -98,18 +110,7 @@ describe('turns', () => {
     const { clock, fs, listed, turnsOf } = world();
     const dir = `${HOME}/pm2-self/turns/default--web`;
     // Instance 0 (pid 100) took the slot and exited; pm2 waits its restart_delay of 40 s.
-    fs.files.set(
-      `${dir}/slot-0-0.json`,
-      JSON.stringify({
-        pmId: 0,
-        pid: 100,
-        trackedPid: 100,
-        restarts: 0,
-        claimedAt: clock.now(),
-        expiresAt: clock.now() + 30_000,
-        released: false,
-      }),
-    );
+    fs.files.set(`${dir}/slot-0-0.json`, leaseOfInstance0(clock.now(), false));
     listed.entries = [processEntry({ pid: 0, pmId: 0, status: 'waiting restart' }), entry(1, 101)];
     let second: unknown;
     void turnsOf(1, 101)
@@ -150,18 +151,7 @@ describe('turns', () => {
   it('a released lease at the largest generation is followed by generation 0: never two holders', async () => {
     const { clock, fs, turnsOf } = world();
     const dir = `${HOME}/pm2-self/turns/default--web`;
-    fs.files.set(
-      `${dir}/slot-0-999999999999.json`,
-      JSON.stringify({
-        pmId: 0,
-        pid: 100,
-        trackedPid: 100,
-        restarts: 0,
-        claimedAt: clock.now(),
-        expiresAt: clock.now() + 30_000,
-        released: true,
-      }),
-    );
+    fs.files.set(`${dir}/slot-0-999999999999.json`, leaseOfInstance0(clock.now(), true));
     const first = await turnsOf(1, 101).take({ onWait: () => undefined, stillWanted: () => true });
     expect(first).toMatchObject({ taken: true });
     expect([...fs.files.keys()].filter((path) => path.startsWith(`${dir}/`))).toEqual([
