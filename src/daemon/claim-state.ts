@@ -3,7 +3,7 @@
  * of an abandoned one. A claim that is empty, junk, unreadable or dated in the future is abandoned
  * once the budget has passed (its age is the file's own time); a claim by a dead process at once.
  */
-import type { FileSystem, StampedFile } from '../ports/ports.js';
+import type { Clock, FileSystem, StampedFile } from '../ports/ports.js';
 import { decodeListClaim } from './list-snapshot.js';
 
 /** What a claim file says now. */
@@ -27,6 +27,17 @@ export function judgeClaim(
 
 /** The file-system calls a claim needs. */
 export type ClaimFiles = Pick<FileSystem, 'readText' | 'remove' | 'readStamped' | 'replaceAbandoned'>;
+
+/** What a process needs to take, keep and hand over a claim file (the list's or the heartbeat's). */
+export interface ClaimantOptions {
+  readonly fs: Required<Pick<FileSystem, 'readText' | 'writeText' | 'remove' | 'createExclusive'>> &
+    ClaimFiles;
+  readonly clock: Clock;
+  /** This process's pid (written into the claim). */
+  readonly pid: number;
+  /** True when a process with this pid exists. */
+  readonly isAlive: (pid: number) => boolean;
+}
 
 /**
  * Reads the claim at `path` and, when it is abandoned, takes it away (moved aside where the file

@@ -1,7 +1,6 @@
 import { parseCount } from '../pm2/parse-values.js';
-import type { Clock, FileSystem } from '../ports/ports.js';
 import type { DaemonProblem } from './daemon-list.js';
-import { type ClaimFiles, settleClaim } from './claim-state.js';
+import { type ClaimantOptions, settleClaim } from './claim-state.js';
 import { encodeListClaim } from './list-snapshot.js';
 import { isRecord, parseJson } from '../common/json-values.js';
 
@@ -26,12 +25,7 @@ export type PingResult =
   { readonly ok: true } | { readonly ok: false; readonly problem: DaemonProblem; readonly message: string };
 
 /** Settings of a {@link DaemonLiveness}. */
-export interface DaemonLivenessOptions {
-  readonly fs: Required<Pick<FileSystem, 'readText' | 'writeText' | 'remove' | 'createExclusive'>> &
-    ClaimFiles;
-  readonly clock: Clock;
-  /** This process's pid (written into the claim). */
-  readonly pid: number;
+export interface DaemonLivenessOptions extends ClaimantOptions {
   /** True when a process with this pid exists: a dead daemon is seen at once, without a file read. */
   readonly isAlive: (pid: number) => boolean;
   /** The live daemon's pid from its pid file, else why none can be used. */

@@ -1,5 +1,4 @@
-import type { Clock, FileSystem } from '../ports/ports.js';
-import { type ClaimFiles, settleClaim } from './claim-state.js';
+import { type ClaimantOptions, settleClaim } from './claim-state.js';
 import type { DaemonListResult } from './daemon-list.js';
 import {
   decodeListSnapshot,
@@ -12,12 +11,7 @@ import {
 export const SHARED_LIST_FILE = 'list-v1.json';
 
 /** Settings of a {@link SharedList}. */
-export interface SharedListOptions {
-  readonly fs: Required<Pick<FileSystem, 'readText' | 'writeText' | 'remove' | 'createExclusive'>> &
-    ClaimFiles;
-  readonly clock: Clock;
-  /** This process's pid (written into the claim). */
-  readonly pid: number;
+export interface SharedListOptions extends ClaimantOptions {
   /** True when a process with this pid exists (a claim by a dead process is taken over). */
   readonly isAlive: (pid: number) => boolean;
   /** The snapshot file; the claim file is beside it. */
