@@ -5,13 +5,14 @@
  * (`runTask`, being async, rejects with it) and changes nothing.
  */
 import { checkOptions, nearestKey } from './common/check-options.js';
+import { describeReceived } from './common/describe-received.js';
 import { invalidOption } from './common/errors.js';
-import { MINIMUMS_MS, OPTION_TABLES } from './option-tables.js';
+import { OPTION_TABLES } from './option-tables.js';
 import { RESTART_EVENT_NAMES } from './restart/events.js';
 
 /** Checks `createPm2Self()`'s options against their table. @throws TypeError */
 export function checkCreateOptions(options: unknown): void {
-  checkOptions('createPm2Self', options, OPTION_TABLES.createPm2Self, MINIMUMS_MS);
+  checkOptions('createPm2Self', options, OPTION_TABLES.createPm2Self);
 }
 
 function checkEventName(name: unknown): void {
@@ -69,13 +70,13 @@ export function withRuntimeChecks<T extends Checkable>(self: T): T {
       checkEventName(name);
       if (typeof listener !== 'function')
         throw new TypeError(
-          `Expected the listener of on('${name}') to be a function, got ${String(listener)}`,
+          `Expected the listener of on('${name}') to be a function, got ${describeReceived(listener)}`,
         );
       return on(name as never, listener as never);
     },
     runTask(work, label) {
       if (!isWork(work)) {
-        const shown = typeof work === 'string' ? JSON.stringify(work) : String(work);
+        const shown = describeReceived(work);
         return Promise.reject(new TypeError(`Expected \`work\` to be a function or a promise, got ${shown}`));
       }
       return runTask(work, label);

@@ -1,7 +1,7 @@
 /**
  * The runtime checks of every public function, in one place: the known keys of each options object
- * with their kinds (a type check keeps each table complete and free of stray keys), and the smallest
- * sane value of some durations. A new option is added to its type and to its table here.
+ * with their kinds (a type check keeps each table complete and free of stray keys). A duration's
+ * allowed range is in common/duration-ranges.ts. A new option is added to its type and to its table here.
  */
 import type { OptionTable, OptionKind } from './common/check-options.js';
 import type { ExposeToPm2Options } from './operator/operator-target.js';
@@ -52,14 +52,14 @@ const installShutdownHandler = {
 const restartWhen = {
   rssAboveBytes: 'checked',
   heapUsedAboveBytes: 'checked',
-  sustainedForMs: 'checked',
-  checkEveryMs: 'checked',
-  maxUptimeMs: 'checked',
-  jitterMs: 'checked',
-  eventLoopBlockedForMs: 'checked',
+  sustainedForMs: 'duration',
+  checkEveryMs: 'duration',
+  maxUptimeMs: 'duration',
+  jitterMs: 'duration',
+  eventLoopBlockedForMs: 'duration',
   healthCheck: 'checked',
-  unhealthyForMs: 'checked',
-  checkTimeoutMs: 'checked',
+  unhealthyForMs: 'duration',
+  checkTimeoutMs: 'duration',
   deadlineMs: 'checked',
   onDeadline: 'checked',
   refuseNewTasks: 'boolean',
@@ -87,11 +87,3 @@ export const OPTION_TABLES = {
   exposeToPm2,
   getInfo,
 } as const satisfies Record<string, OptionTable>;
-
-/**
- * The smallest sane value of some durations, in milliseconds: a daemon query needs time to answer
- * (the CLI route takes ~150-200 ms), so a shorter limit would make every query time out.
- */
-export const MINIMUMS_MS: Readonly<Record<string, number>> = {
-  queryTimeoutMs: 100,
-};

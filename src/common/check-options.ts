@@ -1,14 +1,16 @@
 /**
  * Runtime checks of an options object against a table of its known keys and their kinds, for callers
  * that TypeScript does not check (plain JavaScript): `null` or a non-object, an unknown key (with the
- * nearest known one suggested), a value of the wrong kind and a duration below its minimum all throw a
+ * nearest known one suggested), a value of the wrong kind and a duration outside its range all throw a
  * `TypeError` in the house's wording.
  */
+import { describeReceived } from './describe-received.js';
+import type { DurationName } from './duration-ranges.js';
 import { invalidOption } from './errors.js';
 import { checkDuration, hookList } from './option-checks.js';
 
 /**
- * What a key holds. `duration`: milliseconds, at least the key's minimum; `hooks`: a function or an
+ * What a key holds. `duration`: milliseconds within the key's range (duration-ranges.ts); `hooks`: a function or an
  * array of functions; `object`: a non-null object; `checked`: a value the function checks itself (a
  * union such as `'force' | 'giveUp'`, or a number with its own rule).
  */
@@ -44,7 +46,7 @@ export function nearestKey(key: string, known: readonly string[]): string | null
   return best;
 }
 
-function checkValue(key: string, kind: OptionKind, value: unknown, minimumMs: number): void {
+function checkValue(key: string, kind: OptionKind, value: unknown): void {
   if (value === undefined) return;
   switch (kind) {
     case 'boolean':
@@ -63,9 +65,7 @@ function checkValue(key: string, kind: OptionKind, value: unknown, minimumMs: nu
       hookList(value as never, key);
       return;
     case 'duration':
-      checkDuration(key, value);
-      if ((value as number) < minimumMs)
-        invalidOption(key, `a number of milliseconds of at least ${minimumMs}`, value);
+      checkDuration(key as DurationName, value);
       return;
     case 'checked':
       return;
@@ -74,19 +74,15 @@ function checkValue(key: string, kind: OptionKind, value: unknown, minimumMs: nu
 
 /**
  * Checks `options` of the function `fn` against `table`: `undefined` passes (the defaults apply).
- * `minimumsMs` gives the smallest sane value of some durations.
  * @throws TypeError naming the key and what was expected.
  */
-export function checkOptions(
-  fn: string,
-  options: unknown,
-  table: OptionTable,
-  minimumsMs: Readonly<Record<string, number>> = {},
-): void {
+export function checkOptions(fn: string, options: unknown, table: OptionTable): void {
   if (options === undefined) return;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    const shown = typeof options === 'string' ? JSON.stringify(options) : String(options);
-    throw new TypeError(`Expected the options of ${fn}() to be an object, got ${shown}`);
+    const why = Array.isArray(options) ? ': an array is not an options object' : '';
+    throw new TypeError(
+      `Expected the options of ${fn}() to be an object, got ${describeReceived(options)}${why}`,
+    );
   }
   const known = Object.keys(table);
   for (const [key, value] of Object.entries(options)) {
@@ -96,6 +92,6 @@ export function checkOptions(
       const help = near === null ? `known options: ${known.join(', ')}` : `did you mean \`${near}\`?`;
       throw new TypeError(`Unknown option \`${key}\` of ${fn}(): ${help}`);
     }
-    checkValue(key, kind, value, minimumsMs[key] ?? 0);
+    checkValue(key, kind, value);
   }
 }

@@ -3,6 +3,8 @@
  * Expected outcomes (deferred, already pending, not under pm2) are return values, not errors: a refused
  * restart resolves with one of these codes in `{ status: 'refused', code, why }`.
  */
+import { describeReceived } from './describe-received.js';
+
 export const ERROR_MESSAGES = {
   ERR_PM2SELF_NOT_UNDER_PM2: 'This process is not managed by pm2.',
   ERR_PM2SELF_NOT_TRACKED:
@@ -72,6 +74,5 @@ export function isPm2SelfError(value: unknown, code?: Pm2SelfErrorCode): value i
 
 /** Throws the standard `TypeError` for an invalid option. */
 export function invalidOption(name: string, expected: string, received: unknown): never {
-  const shown = typeof received === 'string' ? JSON.stringify(received) : String(received);
-  throw new TypeError(`Expected \`${name}\` to be ${expected}, got ${shown}`);
+  throw new TypeError(`Expected \`${name}\` to be ${expected}, got ${describeReceived(received)}`);
 }

@@ -2,16 +2,18 @@
  * Option checks shared by every part that takes options: a failed check throws a `TypeError` in the
  * house's wording (``Expected `name` to be ..., got ...``).
  */
+import { DURATION_RANGES_MS, describeRange, type DurationName } from './duration-ranges.js';
 import { invalidOption } from './errors.js';
 
-/** Checks a duration in milliseconds (a non-negative number that fits a timer); `undefined` passes. */
-export function checkDuration(name: string, value: unknown, allowNull = false): void {
+/**
+ * Checks a duration option against its range in {@link DURATION_RANGES_MS} (a finite number of
+ * milliseconds from its minimum to its maximum); `undefined` passes, and `null` too with `allowNull`.
+ */
+export function checkDuration(name: DurationName, value: unknown, allowNull = false): void {
   if (value === undefined || (allowNull && value === null)) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 2_147_483_647) {
-    const expected = allowNull
-      ? 'a non-negative number of milliseconds or null'
-      : 'a non-negative number of milliseconds';
-    invalidOption(name, expected, value);
+  const range = DURATION_RANGES_MS[name];
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < range.minMs || value > range.maxMs) {
+    invalidOption(name, `${describeRange(range)}${allowNull ? ', or null' : ''}`, value);
   }
 }
 

@@ -34,6 +34,20 @@ export interface HealthPlan {
 }
 
 /**
+ * Refuses `unhealthyForMs` or `checkTimeoutMs` without the `healthCheck` they time, naming what is missing.
+ * @throws TypeError
+ */
+export function checkHealthCheckGiven(limits: HealthCheckLimits): void {
+  if (limits.healthCheck !== undefined) return;
+  const given = (['unhealthyForMs', 'checkTimeoutMs'] as const).filter((key) => limits[key] !== undefined);
+  if (given.length === 0) return;
+  const names = given.join(' and ');
+  throw new TypeError(
+    `Expected \`healthCheck\` to be a function when ${names} ${given.length === 1 ? 'is' : 'are'} given, got none: ${names} ${given.length === 1 ? 'times' : 'time'} the health check, and restartWhen() was given no check`,
+  );
+}
+
+/**
  * Checks the health-check options; null when the policy has no `healthCheck`.
  * @throws TypeError when an option is invalid, or when `unhealthyForMs`/`checkTimeoutMs` come without a check.
  */
@@ -44,12 +58,8 @@ export function planHealth(
 ): HealthPlan | null {
   checkDuration('unhealthyForMs', limits.unhealthyForMs);
   checkDuration('checkTimeoutMs', limits.checkTimeoutMs);
-  if (limits.checkTimeoutMs === 0) invalidOption('checkTimeoutMs', 'a positive number of milliseconds', 0);
-  if (limits.healthCheck === undefined) {
-    if (limits.unhealthyForMs !== undefined || limits.checkTimeoutMs !== undefined)
-      invalidOption('healthCheck', 'a function when unhealthyForMs or checkTimeoutMs is given', undefined);
-    return null;
-  }
+  checkHealthCheckGiven(limits);
+  if (limits.healthCheck === undefined) return null;
   if (typeof limits.healthCheck !== 'function')
     invalidOption('healthCheck', 'a function', limits.healthCheck);
   return {

@@ -3,9 +3,10 @@
  * long, or uptime reached). Pure: a sample of the process goes in, the next watch state and the reason
  * to restart (or null) come out. The driver in `restart-when.ts` takes samples on a timer.
  */
+import { describeReceived } from '../common/describe-received.js';
 import { invalidOption } from '../common/errors.js';
 import { checkDuration } from '../common/option-checks.js';
-import type { HealthCheckLimits } from './health-check.js';
+import { checkHealthCheckGiven, type HealthCheckLimits } from './health-check.js';
 
 /**
  * The limits of a self-restart policy, all optional; at least one of `rssAboveBytes`,
@@ -63,14 +64,11 @@ function checkBytes(name: string, value: unknown): void {
 export function planPolicy(limits: RestartPolicyLimits, random: () => number): PolicyPlan {
   checkBytes('rssAboveBytes', limits.rssAboveBytes);
   checkBytes('heapUsedAboveBytes', limits.heapUsedAboveBytes);
-  for (const name of ['sustainedForMs', 'maxUptimeMs', 'jitterMs'] as const)
+  for (const name of ['sustainedForMs', 'maxUptimeMs', 'jitterMs', 'checkEveryMs'] as const)
     checkDuration(name, limits[name]);
-  checkDuration('checkEveryMs', limits.checkEveryMs);
-  if (limits.checkEveryMs === 0) invalidOption('checkEveryMs', 'a positive number of milliseconds', 0);
   const blocked = limits.eventLoopBlockedForMs;
   checkDuration('eventLoopBlockedForMs', blocked);
-  if (blocked !== undefined && blocked < 100)
-    invalidOption('eventLoopBlockedForMs', 'at least 100 milliseconds', blocked);
+  checkHealthCheckGiven(limits);
   const any = [
     limits.rssAboveBytes,
     limits.heapUsedAboveBytes,
@@ -79,10 +77,8 @@ export function planPolicy(limits: RestartPolicyLimits, random: () => number): P
     blocked,
   ].some((v) => v !== undefined);
   if (!any)
-    invalidOption(
-      'policy',
-      'one of rssAboveBytes, heapUsedAboveBytes, maxUptimeMs, healthCheck or eventLoopBlockedForMs',
-      limits,
+    throw new TypeError(
+      `Expected the policy of restartWhen() to set a limit (rssAboveBytes, heapUsedAboveBytes, maxUptimeMs, healthCheck or eventLoopBlockedForMs), got ${describeReceived(limits)}`,
     );
   return {
     rssAboveBytes: limits.rssAboveBytes ?? null,

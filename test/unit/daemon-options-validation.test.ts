@@ -11,33 +11,33 @@ const cases: Array<[string, Record<string, unknown>, string]> = [
   [
     'object binEnvVar',
     { binEnvVar: {} },
-    'Expected `binEnvVar` to be a non-empty string, got [object Object]',
+    'Expected `binEnvVar` to be a non-empty string, got an empty object',
   ],
   ['unknown route', { route: 'ipc' }, "Expected `route` to be 'auto', 'rpc' or 'cli', got \"ipc\""],
   [
     'negative queryTimeoutMs',
     { queryTimeoutMs: -1 },
-    'Expected `queryTimeoutMs` to be a non-negative number of milliseconds, got -1',
+    'Expected `queryTimeoutMs` to be a number of milliseconds from 100 to 600000, got -1',
   ],
   [
     'NaN queryTimeoutMs',
     { queryTimeoutMs: Number.NaN },
-    'Expected `queryTimeoutMs` to be a non-negative number of milliseconds, got NaN',
+    'Expected `queryTimeoutMs` to be a number of milliseconds from 100 to 600000, got NaN',
   ],
   [
     'string cacheTtlMs',
     { cacheTtlMs: '1000' },
-    'Expected `cacheTtlMs` to be a non-negative number of milliseconds, got "1000"',
+    'Expected `cacheTtlMs` to be a number of milliseconds from 0 to 2147483647, got "1000"',
   ],
   [
     'infinite cacheTtlMs',
     { cacheTtlMs: Infinity },
-    'Expected `cacheTtlMs` to be a non-negative number of milliseconds, got Infinity',
+    'Expected `cacheTtlMs` to be a number of milliseconds from 0 to 2147483647, got Infinity',
   ],
   [
     'too long cacheTtlMs',
     { cacheTtlMs: 2 ** 31 },
-    'Expected `cacheTtlMs` to be a non-negative number of milliseconds, got 2147483648',
+    'Expected `cacheTtlMs` to be a number of milliseconds from 0 to 2147483647, got 2147483648',
   ],
   [
     'small maxListBytes',

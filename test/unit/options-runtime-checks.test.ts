@@ -70,7 +70,7 @@ describe('options are checked at run time', () => {
     );
     expect(() => create({ querytimeoutMs: 1_000 })).toThrow(/did you mean `queryTimeoutMs`\?/);
     expect(() => create({ queryTimeoutMs: 0 })).toThrow(
-      new TypeError('Expected `queryTimeoutMs` to be a number of milliseconds of at least 100, got 0'),
+      new TypeError('Expected `queryTimeoutMs` to be a number of milliseconds from 100 to 600000, got 0'),
     );
     expect(() => create({ queryTimeoutMs: 100 })).not.toThrow();
   });

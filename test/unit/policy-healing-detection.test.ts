@@ -85,11 +85,11 @@ describe('planHealth', () => {
     [{ healthCheck: 'yes' }, 'Expected `healthCheck` to be a function'],
     [
       { healthCheck: (): boolean => true, unhealthyForMs: -1 },
-      'Expected `unhealthyForMs` to be a non-negative number',
+      'Expected `unhealthyForMs` to be a number of milliseconds from 0 to 2147483647, got -1',
     ],
     [
       { healthCheck: (): boolean => true, checkTimeoutMs: 0 },
-      'Expected `checkTimeoutMs` to be a positive number',
+      'Expected `checkTimeoutMs` to be a number of milliseconds from 100 to 2147483647, got 0',
     ],
     [{ unhealthyForMs: 1000 }, 'Expected `healthCheck` to be a function when unhealthyForMs'],
   ])('%j throws a TypeError', (limits, message) => {

@@ -122,15 +122,21 @@ describe('planPolicy', () => {
   it.each([
     [
       {},
-      'Expected `policy` to be one of rssAboveBytes, heapUsedAboveBytes, maxUptimeMs, healthCheck or eventLoopBlockedForMs',
+      'Expected the policy of restartWhen() to set a limit (rssAboveBytes, heapUsedAboveBytes, maxUptimeMs, healthCheck or eventLoopBlockedForMs), got an empty object',
     ],
     [{ rssAboveBytes: -1 }, 'Expected `rssAboveBytes` to be a positive whole number of bytes, got -1'],
     [{ rssAboveBytes: 1.5 }, 'Expected `rssAboveBytes` to be a positive whole number of bytes, got 1.5'],
-    [{ maxUptimeMs: 'a day' }, 'Expected `maxUptimeMs` to be a non-negative number of milliseconds'],
-    [{ maxUptimeMs: 1, checkEveryMs: 0 }, 'Expected `checkEveryMs` to be a positive number of milliseconds'],
     [
-      { maxUptimeMs: 1, jitterMs: Number.NaN },
-      'Expected `jitterMs` to be a non-negative number of milliseconds',
+      { maxUptimeMs: 'a day' },
+      'Expected `maxUptimeMs` to be a number of milliseconds from 1000 to 2147483647, got "a day"',
+    ],
+    [
+      { maxUptimeMs: 60_000, checkEveryMs: 0 },
+      'Expected `checkEveryMs` to be a number of milliseconds from 100 to 2147483647, got 0',
+    ],
+    [
+      { maxUptimeMs: 60_000, jitterMs: Number.NaN },
+      'Expected `jitterMs` to be a number of milliseconds from 0 to 2147483647, got NaN',
     ],
   ])('%j throws a TypeError', (limits, message) => {
     expect(() => planPolicy(limits as never, noJitter)).toThrow(TypeError);
