@@ -15,7 +15,9 @@ import { isTrackedByPm2 } from './identity/relation.js';
 import type { Ports } from './ports/ports.js';
 import { cancellableDelay } from './restart/cancellable-delay.js';
 import { noteLiveProcess } from './restart/live-marker.js';
-import { parseRestartRecord, restartRecordPath, type RestartRecord } from './restart/restart-record.js';
+import { judgeRestartRecord } from './restart/read-restart-record.js';
+import { recordLifetimeMs, restartRecordPath, type RestartRecord } from './restart/restart-record.js';
+import { debug } from './common/debug.js';
 
 /** Slack beyond the predecessor's budget before the read gives up waiting for its record. */
 export const PREDECESSOR_GRACE_MS = 2_000;
@@ -44,6 +46,7 @@ export function createLastRestart(parts: LastRestartParts): () => Promise<Restar
       pid: process.pid,
       restarts: identity.restarts,
       startedAt: identity.startedAt,
+      lifetimeMs: recordLifetimeMs(identity.settings),
     };
     // Notes this process as the live one of its pm_id, learning of a predecessor that still runs.
     const before = await noteLiveProcess(parts.ports, parts.paths.recordDir, identity);
@@ -53,10 +56,13 @@ export function createLastRestart(parts: LastRestartParts): () => Promise<Restar
         : clock.now() + before.killTimeoutMs + PM2_DEFAULTS.listenTimeoutMs + PREDECESSOR_GRACE_MS;
     for (;;) {
       const text = await fs.readText(file);
-      const record = parseRestartRecord(text, reader);
+      const judged = text === null ? null : judgeRestartRecord(text, { ...reader, readAt: clock.now() });
+      const record = judged?.ok === true ? judged.record : null;
       const waiting = record === null && before !== null && process.isAlive(before.pid);
       if (!waiting || clock.now() >= until) {
         // Ours, or one nobody will read: a later generation reads only what its own predecessor writes.
+        if (judged?.ok === false)
+          debug('restart.record %s: %s is not read, and removed', judged.reason, file);
         if (text !== null) await fs.remove(file);
         return record;
       }

@@ -5,7 +5,7 @@
 import type { Clock, ProcessPort } from '../ports/ports.js';
 import type { RestartMachine } from './machine-types.js';
 import type { PlannedRestart } from './planned-restart.js';
-import type { RestartRecord } from './restart-record.js';
+import type { WrittenRestartRecord } from './restart-record.js';
 import type { Turns } from './turns.js';
 
 /** The side of the world the controller acts on. */
@@ -20,7 +20,7 @@ export interface ControllerContext {
   /** Asks the daemon to restart a pm_id. */
   requestDaemonRestart(pmId: number): Promise<{ ok: boolean; message?: string }>;
   /** Persists the record for the next generation; resolves whether it was written. */
-  writeRecord(record: RestartRecord): Promise<boolean>;
+  writeRecord(record: WrittenRestartRecord): Promise<boolean>;
   /** Removes a record written for a restart that then did not happen (best effort). */
   discardRecord(pmId: number): Promise<void>;
   /** How long to stay alive after the daemon accepted our restart request, before giving up on it. */

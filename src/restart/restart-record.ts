@@ -1,8 +1,6 @@
 import { join } from 'node:path';
-import { parseCount, parseName } from '../pm2/parse-values.js';
 import type { RestartSettings } from '../pm2/restart-settings.js';
 import type { PendingRequest } from './request.js';
-import { isRecord, parseJson } from '../common/json-values.js';
 import type { RecordTarget } from './record-target.js';
 
 export type { RecordTarget } from './record-target.js';
@@ -25,7 +23,7 @@ export interface RestartRecord {
   readonly pmId: number;
   readonly previousPid: number;
   /** pm2's restart count of the generation that wrote the record. */
-  readonly previousRestarts: number | null;
+  readonly previousRestarts: number;
   readonly requestedAt: number;
   /** How long the request waited for running tasks. */
   readonly deferredMs: number;
@@ -39,6 +37,14 @@ export interface RestartRecord {
   /** Tasks still running at the exit (only ever non-zero when forced). */
   readonly tasksCut: number;
 }
+
+/**
+ * A record as a generation writes it: its own restart count may be unknown, and then no generation
+ * reads it (a missing count matches nothing).
+ */
+export type WrittenRestartRecord = Omit<RestartRecord, 'previousRestarts'> & {
+  readonly previousRestarts: number | null;
+};
 
 /** Slack added to pm2's own delays before a record expires. */
 const RECORD_SLACK_MS = 10_000;
@@ -61,77 +67,6 @@ export function restartRecordPath(recordDir: string, pmId: number): string {
   return join(recordDir, `restart-${pmId}.json`);
 }
 
-/** What the reading generation knows about itself. */
-export interface RecordReader {
-  readonly name: string;
-  readonly namespace: string | null;
-  readonly pmId: number;
-  readonly pid: number;
-  readonly restarts: number | null;
-  /** When this generation was spawned (pm2's `pm_uptime`), or null when unknown. */
-  readonly startedAt: number | null;
-}
-
-function oneOf<T extends string>(value: unknown, allowed: readonly T[]): T | undefined {
-  return allowed.find((item) => item === value);
-}
-
-function readFields(r: Record<string, unknown>) {
-  return {
-    pmId: parseCount(r.pmId),
-    name: parseName(r.name),
-    namespace: r.namespace === null ? null : parseName(r.namespace),
-    previousPid: parseCount(r.previousPid),
-    previousRestarts: r.previousRestarts === null ? null : parseCount(r.previousRestarts),
-    requestedAt: parseCount(r.requestedAt),
-    deferredMs: parseCount(r.deferredMs),
-    exitedAt: parseCount(r.exitedAt),
-    expiresAt: parseCount(r.expiresAt),
-    tasksCut: parseCount(r.tasksCut),
-    reason: typeof r.reason === 'string' && r.reason.length <= 2048 ? r.reason : undefined,
-    signal: r.signal === null ? null : parseName(r.signal, 32),
-    initiator: oneOf(r.initiator, ['self', 'pm2'] as const),
-    strategy: oneOf(r.strategy, ['exit', 'daemon', 'shutdown'] as const),
-    forced: typeof r.forced === 'boolean' ? r.forced : undefined,
-  };
-}
-
-type Fields = ReturnType<typeof readFields>;
-type Complete = { [K in keyof Fields]: Exclude<Fields[K], undefined> };
-
-function isComplete(fields: Fields): fields is Complete {
-  return Object.values(fields).every((value) => value !== undefined);
-}
-
-/** True when the record was written by the generation just before `reader`, for the same app. */
-function isForReader(record: Complete, reader: RecordReader): boolean {
-  if (record.pmId !== reader.pmId || record.name !== reader.name || record.namespace !== reader.namespace) {
-    return false;
-  }
-  if (record.previousPid === reader.pid) return false;
-  if (record.previousRestarts !== null && reader.restarts !== null) {
-    if (record.previousRestarts + 1 !== reader.restarts) return false;
-  }
-  if (reader.startedAt === null) return true;
-  // Started after the writer's request and before the record expired; in a cluster reload the new
-  // worker starts before pm2 stops the old one, so a record of pm2's stop may predate its reader.
-  const startedInTime = reader.startedAt >= record.requestedAt || record.initiator === 'pm2';
-  return startedInTime && reader.startedAt <= record.expiresAt;
-}
-
-/**
- * Reads the record the generation before `reader` left. Returns null for anything that is not a
- * well-formed record of the same app written for this generation. Pure.
- */
-export function parseRestartRecord(text: string | null, reader: RecordReader): RestartRecord | null {
-  if (text === null || text.length > 64 * 1024) return null;
-  const raw = parseJson(text);
-  if (!isRecord(raw)) return null;
-  const fields = readFields(raw);
-  if (!isComplete(fields) || !isForReader(fields, reader)) return null;
-  return fields;
-}
-
 /** What {@link describeRestart} records. */
 export interface RestartFacts {
   readonly request: PendingRequest;
@@ -151,7 +86,7 @@ function recordedReason(request: PendingRequest): string {
 }
 
 /** The record this generation leaves for the next one. Pure. */
-export function describeRestart(facts: RestartFacts): RestartRecord {
+export function describeRestart(facts: RestartFacts): WrittenRestartRecord {
   const { request, target } = facts;
   return {
     initiator: request.kind === 'shutdown' ? 'pm2' : 'self',

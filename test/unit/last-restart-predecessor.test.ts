@@ -14,7 +14,7 @@ import { createFakeFileSystem, createFakeProcess } from '../helpers/fake-ports.j
 import { createSimClock } from '../helpers/sim-clock.js';
 
 const paths = pm2HomePaths('/srv/.pm2', 'linux');
-const T0 = 1_000_000;
+const T0 = 1_700_000_000_000;
 const identity = {
   managed: true,
   name: 'web',
@@ -37,7 +37,7 @@ const record = (requestedAt: number) =>
     previousPid: 100,
     previousRestarts: 0,
     requestedAt,
-    deferredMs: 0,
+    deferredMs: 50,
     exitedAt: requestedAt + 50,
     expiresAt: requestedAt + 20_000,
     strategy: 'shutdown',

@@ -20,7 +20,8 @@ import type {
 import type { RestartEventName, RestartEvents } from '../../src/restart/events.js';
 import { RESTART_EVENT_NAMES } from '../../src/restart/events.js';
 import { restartMachine, type RestartEffect, type RestartMachine } from '../../src/restart/machine.js';
-import { parseRestartRecord, type RestartRecord } from '../../src/restart/restart-record.js';
+import { parseRestartRecord } from '../../src/restart/read-restart-record.js';
+import type { RestartRecord } from '../../src/restart/restart-record.js';
 import { createSimClock, flush, type SimClock } from '../helpers/sim-clock.js';
 
 // ---- recorded fixtures ----
@@ -1018,6 +1019,8 @@ describe('getLastRestart', () => {
     pid: FORK.pid,
     restarts: 4,
     startedAt: FORK_STARTED_AT,
+    lifetimeMs: 11_600,
+    readAt: FORK_STARTED_AT + 1_000,
   };
 
   const lastRestartWith = async (written: RestartRecord, restartTime = '4') => {

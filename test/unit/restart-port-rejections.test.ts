@@ -199,9 +199,11 @@ describe('ports that reject', () => {
         return memory.readText(path);
       },
     };
-    const managed = identity(0);
+    // The second generation, started a second ago; its predecessor's record is a minute old at most.
+    const startedAt = 1_700_000_000_000;
+    const managed = { ...identity(0), restarts: 1, startedAt } as ManagedIdentity;
     const getLastRestart = createLastRestart({
-      ports: { fs, process: createFakeProcess({ pid: 100 }), clock: createSimClock(1_000) },
+      ports: { fs, process: createFakeProcess({ pid: 100 }), clock: createSimClock(startedAt + 1_000) },
       paths,
       identities: { get: async () => managed, refresh: async () => managed, current: managed },
     });
@@ -217,11 +219,11 @@ describe('ports that reject', () => {
         namespace: 'default',
         pmId: 0,
         previousPid: 99,
-        previousRestarts: null,
-        requestedAt: 900,
-        deferredMs: 0,
-        exitedAt: 950,
-        expiresAt: 60_000,
+        previousRestarts: 0,
+        requestedAt: startedAt - 100,
+        deferredMs: 50,
+        exitedAt: startedAt - 50,
+        expiresAt: startedAt + 11_550,
         strategy: 'exit',
         forced: false,
         tasksCut: 0,
