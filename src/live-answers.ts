@@ -13,6 +13,7 @@ import { buildLocalInfo } from './info/live-view.js';
 import { ownStatus } from './info/own-status.js';
 import type { RestartSettings } from './pm2/restart-settings.js';
 import type { Ports } from './ports/ports.js';
+import { instantOf, type Instant } from './ports/monotonic-now.js';
 import { entryOf } from './restart-context.js';
 
 /** Where a live answer may come from: this process when it can answer (`true`), or always the daemon. */
@@ -49,7 +50,7 @@ export interface LiveAnswers {
 export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
   const { ports, daemon } = parts;
   // pm2 marks an app `stopping` before it signals it: once signalled, older answers are stale.
-  let signalledAt = 0;
+  let signalledAt: Instant | undefined;
   let handler = false;
   /**
    * The daemon said this process is online (from then on it may answer about itself), with its
@@ -86,7 +87,7 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
     liveness !== null &&
     handler &&
     confirmed !== undefined &&
-    signalledAt === 0 &&
+    signalledAt === undefined &&
     isTrackedByPm2(identity.relation) &&
     identity.source === 'pm2Env' &&
     identity.restarts !== null;
@@ -148,7 +149,7 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
       return shared.info;
     },
     signalled() {
-      signalledAt = ports.clock.now();
+      signalledAt = instantOf(ports.clock);
     },
     handlerInstalled(installed) {
       handler = installed;

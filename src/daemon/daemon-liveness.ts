@@ -1,4 +1,5 @@
 import { parseCount } from '../pm2/parse-values.js';
+import { monotonicNow } from '../ports/monotonic-now.js';
 import type { DaemonProblem } from './daemon-list.js';
 import { type ClaimantOptions, settleClaim } from './claim-state.js';
 import { encodeListClaim } from './list-snapshot.js';
@@ -113,13 +114,15 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
   const lookAgain = async (): Promise<LivenessVerdict> => {
     const pid = await options.daemonPid();
     const verdict = typeof pid === 'number' ? await look(pid) : pid;
-    known = { verdict, checkedAt: clock.now(), daemonPid: typeof pid === 'number' ? pid : null };
+    known = { verdict, checkedAt: monotonicNow(clock), daemonPid: typeof pid === 'number' ? pid : null };
     return verdict;
   };
 
   return {
     check() {
-      const fresh = known !== undefined && clock.now() - known.checkedAt < options.intervalMs;
+      // The verdict's age inside this process, on the monotonic clock.
+      const ageMs = known === undefined ? Infinity : monotonicNow(clock) - known.checkedAt;
+      const fresh = ageMs >= 0 && ageMs < options.intervalMs;
       // A known daemon that died is seen now, not at the next interval.
       if (fresh && known !== undefined && (known.daemonPid === null || options.isAlive(known.daemonPid)))
         return Promise.resolve(known.verdict);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { CommandFailureReason, Ports, RpcFailureReason } from '../ports/ports.js';
+import { instantOf, type Instant } from '../ports/monotonic-now.js';
 import { parseCount } from '../pm2/parse-values.js';
 import { debug } from '../common/debug.js';
 import { parseJlistOutput, readProcessList } from '../pm2/process-list.js';
@@ -35,8 +36,8 @@ export type RestartRequestResult =
 export interface ListOptions {
   /** Ask the daemon now: no cache, no shared snapshot. */
   readonly fresh?: boolean;
-  /** Only an answer to a question sent after this time (epoch ms) will do. */
-  readonly askedAfter?: number;
+  /** Only an answer to a question sent after this moment will do. */
+  readonly askedAfter?: Instant;
 }
 
 /**
@@ -193,27 +194,33 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
     return shared.get(pid, Math.max(askedAfter, startedAt), deadline);
   };
 
+  /** The last answer and when it was asked, on the monotonic clock: a wall clock step changes no age. */
   let cached: { result: DaemonListResult; askedAt: number } | undefined;
-  /** The query under way; its answer will have been asked after `askedAfter`. */
+  /** The query under way; its answer will have been asked after `askedAfter` (monotonic). */
   let inFlight: { promise: Promise<DaemonListResult>; askedAfter: number } | undefined;
 
   const list = (listOptions: ListOptions = {}): Promise<DaemonListResult> => {
     const fresh = listOptions.fresh === true;
-    const now = ports.clock.now();
+    const now = instantOf(ports.clock);
     // A fresh answer is one asked from now on.
-    const askedAfter = fresh ? now - 1 : (listOptions.askedAfter ?? -Infinity);
-    if (!fresh && cached && now - cached.askedAt < options.cacheTtlMs && cached.askedAt > askedAfter)
+    const askedAfter = fresh
+      ? { wall: now.wall - 1, mono: now.mono - 1 }
+      : (listOptions.askedAfter ?? { wall: -Infinity, mono: -Infinity });
+    const ageMs = cached === undefined ? Infinity : now.mono - cached.askedAt;
+    if (!fresh && cached && ageMs >= 0 && ageMs < options.cacheTtlMs && cached.askedAt > askedAfter.mono)
       return Promise.resolve(cached.result);
-    if (inFlight && inFlight.askedAfter >= askedAfter) return inFlight.promise;
-    const started = query(askedAfter, fresh).then(
+    if (inFlight && inFlight.askedAfter >= askedAfter.mono) return inFlight.promise;
+    const started = query(askedAfter.wall, fresh).then(
       (result) => {
-        cached = { result, askedAt: result.ok ? result.askedAt : now };
+        // A shared answer was asked before this query: its age then, by the wall clock, is taken off.
+        const before = result.ok ? Math.max(0, now.wall - result.askedAt) : 0;
+        cached = { result, askedAt: now.mono - before };
         return result;
       },
       (error: unknown): DaemonListResult => ({ ok: false, problem: 'protocol', message: String(error) }),
     );
     const current = {
-      askedAfter,
+      askedAfter: askedAfter.mono,
       promise: started.finally(() => {
         if (inFlight === current) inFlight = undefined;
       }),

@@ -1,4 +1,5 @@
 import type { Clock } from '../ports/ports.js';
+import { monotonicNow } from '../ports/monotonic-now.js';
 import type { Identity, ManagedIdentity } from './identity.js';
 
 /** Identity resolution with one in-flight resolution shared by all callers. */
@@ -27,7 +28,7 @@ export function createIdentityCache(
       unmanaged = undefined;
     } else {
       managed = undefined;
-      unmanaged = { identity, at: clock.now() };
+      unmanaged = { identity, at: monotonicNow(clock) };
     }
     return identity;
   };
@@ -49,7 +50,8 @@ export function createIdentityCache(
   return {
     get() {
       if (managed) return Promise.resolve(managed);
-      if (unmanaged && clock.now() - unmanaged.at < ttlMs) return Promise.resolve(unmanaged.identity);
+      const ageMs = unmanaged === undefined ? Infinity : monotonicNow(clock) - unmanaged.at;
+      if (unmanaged && ageMs >= 0 && ageMs < ttlMs) return Promise.resolve(unmanaged.identity);
       return refresh();
     },
     refresh,

@@ -23,10 +23,11 @@ import type {
   ShutdownSignal,
 } from './ports.js';
 
-/** A clock over the real timers; every timer is unref'd. */
+/** A clock over the real timers (wall and monotonic); every timer is unref'd. */
 export function createNodeClock(): Clock {
   return {
     now: () => Date.now(),
+    monotonicNow: () => performance.now(),
     setTimeout(callback, delayMs) {
       const timer = setTimeout(callback, Math.max(0, delayMs));
       timer.unref();

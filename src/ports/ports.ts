@@ -8,8 +8,13 @@ export type TimerHandle = unknown;
 
 /** Time, as the restart machine and caches see it. */
 export interface Clock {
-  /** Milliseconds since the epoch. */
+  /** Milliseconds since the epoch (the wall clock: for times shared with other processes). */
   now(): number;
+  /**
+   * Milliseconds on a clock that never steps back or jumps (`performance.now()`), for ages measured
+   * inside this process. Optional: without it, {@link Clock.now} is used.
+   */
+  monotonicNow?(): number;
   /** Schedules `callback` after `delayMs`; real timers are unref'd so they never keep a process alive. */
   setTimeout(callback: () => void, delayMs: number): TimerHandle;
   /** Cancels a timer made by {@link Clock.setTimeout}. */

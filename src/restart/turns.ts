@@ -10,6 +10,7 @@ import type { Pm2HomePaths } from '../daemon/pm2-home.js';
 import type { IdentityCache } from '../identity/identity-cache.js';
 import type { ManagedIdentity } from '../identity/identity.js';
 import type { Ports, TimerHandle } from '../ports/ports.js';
+import { monotonicNow } from '../ports/monotonic-now.js';
 import { cancellableDelay } from './cancellable-delay.js';
 import {
   instancesOf,
@@ -124,7 +125,8 @@ export function createTurns(parts: TurnParts): Turns {
       if (!first.ok || instancesOf(first.entries, identity).length <= 1) return { taken: true, waitedMs: 0 };
       const slots = Math.max(1, Math.floor(parts.maxUnavailable));
       const dir = join(parts.paths.recordDir, 'turns', turnFolderName(identity));
-      const startedAt = clock.now();
+      // The wait is measured inside this process: on the monotonic clock.
+      const startedAt = monotonicNow(clock);
       let told = false;
       let list: DaemonListResult = first;
       for (;;) {
@@ -139,9 +141,10 @@ export function createTurns(parts: TurnParts): Turns {
             return { taken: false };
           }
           held.renew = clock.setTimeout(renew, TURN_RENEW_MS);
-          debug('turns: took %s after %d ms', name, clock.now() - startedAt);
+          const waitedMs = Math.max(0, monotonicNow(clock) - startedAt);
+          debug('turns: took %s after %d ms', name, waitedMs);
           // Only a turn that had to be waited for counts as a wait.
-          return { taken: true, waitedMs: told ? clock.now() - startedAt : 0 };
+          return { taken: true, waitedMs: told ? waitedMs : 0 };
         }
         if (!told) onWait(slots);
         told = true;

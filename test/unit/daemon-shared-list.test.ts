@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createDaemonQuery, type DaemonQuery } from '../../src/daemon/daemon-query.js';
 import { pm2HomePaths } from '../../src/daemon/pm2-home.js';
 import type { FileSystem, RpcResult } from '../../src/ports/ports.js';
+import { instantOf } from '../../src/ports/monotonic-now.js';
 import {
   createFakeClock,
   createFakeDaemonClient,
@@ -144,8 +145,9 @@ describe('shared list: one daemon query per cacheTtlMs for all processes of a PM
     m.clock.advance(10);
     m.setStatus('stopping');
     expect(statusOf(await a.list())).toBe('online');
-    expect(statusOf(await a.list({ askedAfter: m.clock.now() }))).toBe('stopping');
-    expect(statusOf(await m.spawn().list({ askedAfter: m.clock.now() - 5 }))).toBe('stopping');
+    expect(statusOf(await a.list({ askedAfter: instantOf(m.clock) }))).toBe('stopping');
+    const before = m.clock.now() - 5;
+    expect(statusOf(await m.spawn().list({ askedAfter: { wall: before, mono: before } }))).toBe('stopping');
     expect(m.queries()).toBe(2);
   });
 
