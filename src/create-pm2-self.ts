@@ -42,6 +42,7 @@ import { createSelfPolicies } from './self-policies.js';
 import type { HealthSnapshot } from './policy/health-snapshot.js';
 import { isHealthEventName, type RestartEventName, type RestartEvents } from './restart/events.js';
 import { restartMachine, type RestartState } from './restart/machine.js';
+import type { RequestOptions } from './restart/request.js';
 import type { RestartRecord } from './restart/restart-record.js';
 
 /** A pm2-self instance: identity discovery and graceful self-restart over one set of ports. */
@@ -104,7 +105,8 @@ export interface Pm2Self {
   on<K extends RestartEventName>(name: K, listener: (event: RestartEvents[K]) => void): () => void;
   /**
    * Drains on SIGINT, SIGTERM and pm2's `'shutdown'` message; returns the uninstall. Installing it
-   * again adds hooks (each function once); one signal is always one shutdown.
+   * again adds hooks (each function once); one signal is always one shutdown. Its hooks also run,
+   * after the restart's own, on every restart this instance performs (not for a blocked event loop).
    */
   installShutdownHandler(options?: ShutdownHandlerOptions): () => void;
   /**
@@ -212,7 +214,10 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     warn,
   });
   const getLastRestart = createLastRestart({ ports, paths, identities });
-  const policies = createSelfPolicies({ ports, controller, identities, paths, daemon });
+  // Every restart this instance performs runs the shutdown handler's hooks too (the app's goodbye).
+  const requestRestart = (request: RequestOptions) =>
+    controller.request(installShutdownHandler.withHandlerHooks(request));
+  const policies = createSelfPolicies({ ports, controller, identities, paths, daemon, requestRestart });
 
   const self: Pm2Self = {
     async getProcessName() {
@@ -235,7 +240,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     },
     getIdentity,
     getLastRestart,
-    gracefulRestart: (restartOptions = {}) => controller.request(normalizeRestartOptions(restartOptions)),
+    gracefulRestart: (restartOptions = {}) => requestRestart(normalizeRestartOptions(restartOptions)),
     hasPendingRestart: () => controller.state.phase !== 'idle',
     clearPendingRestart: () => controller.cancel(),
     beginTask: (label) => controller.beginTask(label),

@@ -20,7 +20,8 @@ import type { WatchdogTarget } from './policy/watchdog-source.js';
 import type { Ports } from './ports/ports.js';
 import { entryOf, killTimeoutOf, recordTargetOf } from './restart-context.js';
 import { restartRecordPath } from './restart/restart-record.js';
-import type { RestartController } from './restart/controller.js';
+import type { RestartController, RestartOutcome } from './restart/controller.js';
+import type { RequestOptions } from './restart/request.js';
 import { createEventHub, type EventHub } from './restart/events.js';
 
 /** The watchdog's target for a tracked identity; null for any other (the watchdog then only reports). */
@@ -66,6 +67,8 @@ export interface SelfPoliciesParts {
   readonly identities: IdentityCache;
   readonly paths: Pm2HomePaths;
   readonly daemon: DaemonQuery;
+  /** Asks the controller for a restart, with the shutdown handler's hooks added. */
+  readonly requestRestart: (request: RequestOptions) => Promise<RestartOutcome>;
 }
 
 /** The policies of one instance. */
@@ -124,7 +127,7 @@ export function createSelfPolicies(parts: SelfPoliciesParts): SelfPolicies {
       uptimeSeconds: () => ports.process.uptimeSeconds(),
       minUptimeMs: () => minUptimeOf(identities.current),
       hasPendingRestart: () => controller.state.phase !== 'idle',
-      restart: (reason: string) => controller.request({ ...restartOptions, reason }),
+      restart: (reason: string) => parts.requestRestart({ ...restartOptions, reason }),
     };
     const stops: Array<() => void> = [];
     if (policy.eventLoopBlockedForMs !== undefined) stops.push(startWatching(policy.eventLoopBlockedForMs));

@@ -1,7 +1,9 @@
 /**
  * The shutdown handler: drains on pm2's SIGINT/SIGTERM or `'shutdown'` message. One set of listeners
  * per instance however often it is installed, so one signal is one shutdown: a second one is a second
- * delivery (and exits at once), never an echo of a second installation.
+ * delivery (and exits at once), never an echo of a second installation. Its hooks also join every
+ * restart this instance performs itself (`gracefulRestart()`, `restartWhen()`, the operator's
+ * restart): an app's goodbye runs on every exit pm2-self performs, once.
  */
 import { DEFAULTS, PM2_DEFAULTS } from './common/defaults.js';
 import type { Warn } from './common/warnings.js';
@@ -10,7 +12,7 @@ import { checkDuration, hookList } from './common/option-checks.js';
 import type { ShutdownHandlerOptions } from './options.js';
 import type { ProcessPort } from './ports/ports.js';
 import type { RestartController } from './restart/controller.js';
-import { mergeHooks } from './restart/request.js';
+import { mergeHooks, type RequestOptions } from './restart/request.js';
 import type { ExitHook } from './restart/run-hooks.js';
 import { killTimeoutOf, recordTargetOf } from './restart-context.js';
 
@@ -39,12 +41,31 @@ export interface ShutdownHandler {
   (options?: ShutdownHandlerOptions): () => void;
   /** A task was begun: warns once when pm2's kill_timeout is at its default while the handler is installed. */
   taskBegun(): void;
+  /**
+   * A self-restart request with the installed handlers' hooks added after its own (each function once)
+   * and the largest `hooksTimeoutMs` of both; the request as it is when none is installed.
+   */
+  withHandlerHooks(request: RequestOptions): RequestOptions;
 }
 
 /** Returns `installShutdownHandler` for one instance. */
 export function createShutdownHandler(parts: ShutdownHandlerParts): ShutdownHandler {
   const registrations = new Set<Registration>();
   let stopListening: (() => void) | undefined;
+
+  const handlerHooks = (): readonly ExitHook[] =>
+    [...registrations].reduce<readonly ExitHook[]>((hooks, r) => mergeHooks(hooks, r.hooks), []);
+  const handlerHooksTimeoutMs = (): number => Math.max(...[...registrations].map((r) => r.hooksTimeoutMs));
+
+  const withHandlerHooks = (request: RequestOptions): RequestOptions => {
+    const hooks = handlerHooks();
+    if (hooks.length === 0) return request;
+    return {
+      ...request,
+      hooks: mergeHooks(request.hooks, hooks),
+      hooksTimeoutMs: Math.max(request.hooksTimeoutMs, handlerHooksTimeoutMs()),
+    };
+  };
 
   const onShutdown = (signal: string) => {
     parts.onSignal?.();
@@ -56,8 +77,8 @@ export function createShutdownHandler(parts: ShutdownHandlerParts): ShutdownHand
       signal,
       budgetMs: Math.max(0, killTimeoutOf(identity) - marginMs),
       refuseNewTasks: all.some((r) => r.refuseNewTasks),
-      hooks: all.reduce<readonly ExitHook[]>((hooks, r) => mergeHooks(hooks, r.hooks), []),
-      hooksTimeoutMs: Math.max(...all.map((r) => r.hooksTimeoutMs)),
+      hooks: handlerHooks(),
+      hooksTimeoutMs: handlerHooksTimeoutMs(),
       hooksReserveMs: Math.max(...all.map((r) => r.hooksReserveMs)),
       recordAs,
       fromPm2: recordAs !== null,
@@ -102,5 +123,5 @@ export function createShutdownHandler(parts: ShutdownHandlerParts): ShutdownHand
       parts.onInstalled?.(false);
     };
   };
-  return Object.assign(install, { taskBegun });
+  return Object.assign(install, { taskBegun, withHandlerHooks });
 }

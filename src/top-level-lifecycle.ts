@@ -17,7 +17,9 @@ import type { HealthSnapshot } from './policy/health-snapshot.js';
  * 1600 ms). Set `kill_timeout` above your longest task: a `PM2SELF_KILL_TIMEOUT_DEFAULT` warning says
  * when it is left at pm2's default while tasks run, and `PM2SELF_SHUTDOWN_LISTENER` when another
  * SIGINT or SIGTERM listener could end the process first. Installing it again adds hooks (each
- * function once); a second signal exits at once. Returns the uninstall.
+ * function once); a second signal exits at once. Its hooks also run, after the restart's own, on
+ * every restart pm2-self performs (`gracefulRestart()`, `restartWhen()`, the operator's restart),
+ * except one for a blocked event loop. Returns the uninstall.
  *
  * @throws TypeError when an option is invalid.
  * @example

@@ -1,7 +1,8 @@
 /**
  * Issue 19 under a real pm2 daemon, with pm2's default injection and with `pmx: false`: the hooks keep
  * their reserve inside pm2's kill_timeout, a hook that hangs costs only its own share, a misspelt
- * option is refused at run time, and conflicts are warned about.
+ * option is refused at run time, conflicts are warned about, and the shutdown handler's hook (the
+ * app's goodbye) runs once on every exit pm2-self performs: gracefulRestart() and a health-check restart.
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +20,15 @@ import {
 } from '../apps/restart/harness.js';
 
 const APP = resolve(import.meta.dirname, '../apps/shutdown-budget/app.cjs');
-const SCENARIOS = ['long-task', 'hanging-hook', 'misspelt-key', 'exit-on-sigint', 'noauto-restart'] as const;
+const SCENARIOS = [
+  'long-task',
+  'hanging-hook',
+  'misspelt-key',
+  'exit-on-sigint',
+  'noauto-restart',
+  'restart-goodbye',
+  'health-goodbye',
+] as const;
 /** Ecosystem keys of a scenario beyond the script and pmx (kill_timeout stays at pm2's default). */
 const EXTRA: Partial<Record<(typeof SCENARIOS)[number], Record<string, unknown>>> = {
   'noauto-restart': { autorestart: false },
@@ -120,5 +129,32 @@ describe.each(PMX_VARIANTS)('shutdown budget under real pm2 ($label)', ({ suffix
     expect(old.filter((e) => e.event === 'exiting').map((e) => e.detail)).toEqual([
       expect.objectContaining({ initiator: 'pm2', signal: 'SIGINT', reason: 'deploy', secondSignal: false }),
     ]);
+    // The handler's goodbye ran once, for the restart, though the daemon's SIGINT came after it.
+    expect(old.filter((e) => e.event === 'goodbye')).toEqual([
+      expect.objectContaining({ reason: 'deploy', kind: 'restart' }),
+    ]);
   });
+
+  it.each([
+    ['restart-goodbye', 'gracefulRestart()', 'deploy'],
+    ['health-goodbye', 'a restartWhen() health-check restart', 'health check failing for'],
+  ] as const)(
+    "%s: %s runs the shutdown handler's goodbye once, and the app comes back",
+    async (scenario, _what, reason) => {
+      const events = await waitForEvents(file(scenario), (all) =>
+        all.some((e) => e.event === 'started' && e.gen === '1'),
+      );
+      const gen0 = findEvent(events, (e) => e.event === 'started' && e.gen === '0').pid;
+      const old = (await waitForEvents(file(scenario), hasEvent('exit', gen0))).filter(ofPid(gen0));
+      const order = old.map((e) => e.event);
+      expect(old.filter((e) => e.event === 'goodbye')).toEqual([
+        expect.objectContaining({ reason: expect.stringContaining(reason), kind: 'restart' }),
+      ]);
+      expect(order.indexOf('goodbye')).toBeGreaterThan(order.indexOf('draining'));
+      expect(order.indexOf('exit')).toBeGreaterThan(order.indexOf('goodbye'));
+      expect(findEvent(old, (e) => e.event === 'draining').detail).toMatchObject({ kind: 'restart' });
+      expect(old.filter((e) => e.event === 'hookFailed')).toEqual([]);
+      await waitOnline(sandbox, name(scenario), 1);
+    },
+  );
 });

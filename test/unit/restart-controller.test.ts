@@ -1154,3 +1154,96 @@ describe('restart record files', () => {
     expect(Object.isFrozen(await world.self.getInfo({ live: true }))).toBe(true);
   });
 });
+
+describe("the shutdown handler's hooks run on every exit pm2-self performs", () => {
+  /** A hook that notes each run as `name:kind:reason` and whether the process had exited yet. */
+  const noting = (world: World, calls: string[], name: string) => {
+    const hook = (context: { kind: string; reason: string }) => {
+      calls.push(`${name}:${context.kind}:${context.reason}:exits=${world.exits.length}`);
+    };
+    Object.defineProperty(hook, 'name', { value: name });
+    return hook;
+  };
+
+  it("gracefulRestart(): the request's own hooks, then the handler's goodbye, before the exit", async () => {
+    const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
+    const calls: string[] = [];
+    world.self.installShutdownHandler({ beforeExit: noting(world, calls, 'goodbye') });
+    await world.self.gracefulRestart({ reason: 'deploy', beforeExit: noting(world, calls, 'flush') });
+    await flush(5);
+    expect(calls).toEqual(['flush:restart:deploy:exits=0', 'goodbye:restart:deploy:exits=0']);
+    expect(world.exits).toHaveLength(1);
+  });
+
+  it('a hook given to the handler twice and to the request runs once', async () => {
+    const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
+    const calls: string[] = [];
+    const goodbye = noting(world, calls, 'goodbye');
+    world.self.installShutdownHandler({ beforeExit: goodbye });
+    world.self.installShutdownHandler({ beforeExit: goodbye });
+    await world.self.gracefulRestart({
+      reason: 'deploy',
+      beforeExit: [noting(world, calls, 'flush'), goodbye],
+    });
+    await flush(5);
+    expect(calls).toEqual(['flush:restart:deploy:exits=0', 'goodbye:restart:deploy:exits=0']);
+    expect(world.exits).toHaveLength(1);
+  });
+
+  it('restartWhen() with a failing health check runs the goodbye once, then exits', async () => {
+    const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
+    const calls: string[] = [];
+    world.self.installShutdownHandler({ beforeExit: noting(world, calls, 'goodbye') });
+    world.self.restartWhen({ healthCheck: () => false, unhealthyForMs: 0, checkEveryMs: 100 });
+    await world.clock.advance(1_000);
+    expect(calls).toEqual([
+      expect.stringMatching(/^goodbye:restart:health check failing for \d+ ms: returned false:exits=0$/),
+    ]);
+    expect(world.exits).toHaveLength(1);
+  });
+
+  it('restartWhen({ maxUptimeMs }) runs the goodbye once, then exits', async () => {
+    const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
+    const calls: string[] = [];
+    world.self.installShutdownHandler({ beforeExit: noting(world, calls, 'goodbye') });
+    world.self.restartWhen({ maxUptimeMs: 1_000, checkEveryMs: 100 });
+    await world.clock.advance(1_000);
+    expect(calls).toEqual(['goodbye:restart:uptime 30 s reached (max 1 s):exits=0']);
+    expect(world.exits).toHaveLength(1);
+  });
+
+  it("the handler's larger hooksTimeoutMs is the restart's hook budget", async () => {
+    const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
+    let finished = false;
+    const slow = () =>
+      new Promise<void>((resolve) => world.clock.setTimeout(() => resolve(void (finished = true)), 7_000));
+    world.self.installShutdownHandler({ beforeExit: slow, hooksTimeoutMs: 8_000 });
+    await world.self.gracefulRestart({ reason: 'deploy' });
+    await world.clock.advance(7_000);
+    expect(finished).toBe(true);
+    expect(eventsOf(world, 'hookFailed')).toEqual([]);
+    expect(world.exits).toHaveLength(1);
+  });
+
+  it('a pm2 signal during the restart exit runs no hook a second time', async () => {
+    const world = createWorld({ now: FORK_STARTED_AT + 60_000, envPatch: { autorestart: 'false' } });
+    const calls: string[] = [];
+    world.self.installShutdownHandler({ beforeExit: noting(world, calls, 'goodbye') });
+    await world.self.gracefulRestart({ reason: 'deploy' });
+    await flush(5);
+    world.signal('SIGINT');
+    await world.clock.advance(2_000);
+    expect(calls).toEqual(['goodbye:restart:deploy:exits=0']);
+  });
+
+  it('once the handler is uninstalled, a restart runs only its own hooks', async () => {
+    const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
+    const calls: string[] = [];
+    const uninstall = world.self.installShutdownHandler({ beforeExit: noting(world, calls, 'goodbye') });
+    uninstall();
+    await world.self.gracefulRestart({ reason: 'deploy', beforeExit: noting(world, calls, 'flush') });
+    await flush(5);
+    expect(calls).toEqual(['flush:restart:deploy:exits=0']);
+    expect(world.exits).toHaveLength(1);
+  });
+});

@@ -11,8 +11,14 @@
  *                 `second` that records `second-hook`.
  * - exit-on-sigint: process.on('SIGINT', () => process.exit(0)), then installShutdownHandler().
  * - misspelt-key: gracefulRestart({ refuseNewTask: true }); records `threw` or `resolved`.
- * - noauto-restart: installShutdownHandler(); generation 0 then asks gracefulRestart({ reason: 'deploy' })
- *                 (run with autorestart: false, so the daemon restarts it and sends its one SIGINT).
+ * - noauto-restart: installShutdownHandler({ beforeExit: sayGoodbye }); generation 0 then asks
+ *                 gracefulRestart({ reason: 'deploy' }) (run with autorestart: false, so the daemon
+ *                 restarts it and sends its one SIGINT).
+ * - restart-goodbye: installShutdownHandler({ beforeExit: sayGoodbye }); generation 0 then asks
+ *                 gracefulRestart({ reason: 'deploy' }) with no hook of its own.
+ * - health-goodbye: installShutdownHandler({ beforeExit: sayGoodbye }) and restartWhen() with a health
+ *                 check that fails in generation 0 (unhealthyForMs 1000, checked every 250 ms).
+ * sayGoodbye waits 50 ms, then records `goodbye` with the hook's `reason` and `kind`.
  * Warnings (process.emitWarning) are recorded as `warning` with their code and message.
  */
 const fs = require('node:fs');
@@ -32,14 +38,14 @@ for (const name of lib.RESTART_EVENT_NAMES) self.on(name, (detail) => record(nam
 process.on('exit', (code) => record('exit', { code }));
 setInterval(() => undefined, 60_000);
 
+async function sayGoodbye({ reason, kind }) {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  record('goodbye', { reason, kind });
+}
+
 const scenarios = {
   'long-task'() {
-    self.installShutdownHandler({
-      beforeExit: async function sayGoodbye() {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        record('goodbye');
-      },
-    });
+    self.installShutdownHandler({ beforeExit: sayGoodbye });
     void self.runTask(() => new Promise((resolve) => setTimeout(resolve, 6_000)), 'six-seconds');
     record('task-begun');
   },
@@ -60,8 +66,16 @@ const scenarios = {
     self.installShutdownHandler();
   },
   'noauto-restart'() {
-    self.installShutdownHandler();
+    self.installShutdownHandler({ beforeExit: sayGoodbye });
     if (gen === '0') void self.gracefulRestart({ reason: 'deploy' });
+  },
+  'restart-goodbye'() {
+    self.installShutdownHandler({ beforeExit: sayGoodbye });
+    if (gen === '0') void self.gracefulRestart({ reason: 'deploy' });
+  },
+  'health-goodbye'() {
+    self.installShutdownHandler({ beforeExit: sayGoodbye });
+    self.restartWhen({ healthCheck: () => gen !== '0', unhealthyForMs: 1_000, checkEveryMs: 250 });
   },
   'misspelt-key'() {
     try {
