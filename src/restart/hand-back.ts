@@ -2,7 +2,9 @@
  * The new process's side of a turn: once it is ready, it gives back the slot its predecessor (the
  * same pm_id) took for the restart, so the next instance goes only when this one is available again.
  * Ready means: pm2-self has started in it (its identity resolved), and, for a `wait_ready` app, the
- * daemon shows it `online` (pm2 waits for `process.send('ready')`, or `listen_timeout`).
+ * daemon shows it `online` (pm2 waits for `process.send('ready')`, or `listen_timeout`). The identity
+ * resolves on a later turn of the event loop, so the hand-back never comes before the main module's
+ * synchronous code (a slow synchronous boot) has run.
  * @module
  */
 import { debug } from '../common/debug.js';

@@ -62,7 +62,7 @@ export interface HolderFacts {
 /**
  * Why a lease no longer holds its slot, or null while it does. It is over when given back (by the
  * holder, or by its next process once that is ready), or when the daemon's list shows a holder that
- * will not give it back: its instance deleted, stopped or errored, restarted more than once since the
+ * will not give it back: its instance deleted, stopped for good or errored, restarted more than once since the
  * claim (a crash loop), or online under a new process for {@link TURN_HANDBACK_GRACE_MS} without a
  * hand-back. A lease past `expiresAt` is over only while the holder's process is alive (it hung):
  * a holder that exited is waiting for pm2 (`waiting restart`, `launching`, its `restart_delay`),
@@ -79,13 +79,23 @@ export function leaseOver(
   if (entries === null) return null;
   const entry = entries.find((e) => e.pmId === lease.pmId);
   if (entry === undefined) return 'deleted';
-  if (entry.status === 'stopped' || entry.status === 'errored') return entry.status;
+  if (entry.status === 'errored' || stoppedForGood(entry)) return entry.status;
   if (lease.restarts !== null && entry.restarts !== null && entry.restarts > lease.restarts + 1)
     return 'restarted again (a crash loop)';
   const newProcess = entry.pid > 0 && entry.pid !== lease.trackedPid && entry.status === 'online';
   if (newProcess && entry.startedAt !== null && now - entry.startedAt >= TURN_HANDBACK_GRACE_MS)
     return 'back online without a hand-back';
   return null;
+}
+
+/**
+ * True when pm2 lists the instance `stopped` and will not start it again: a `pm2 stop`, autorestart
+ * off or a stop exit code, each of which clears its pid to 0. pm2 also lists every exited process
+ * `stopped`, pid kept, from its exit until its restart timer has started the next one (God.js
+ * handleExit); that is a holder on its way back.
+ */
+function stoppedForGood(entry: ProcessEntry): boolean {
+  return entry.status === 'stopped' && entry.pid === 0;
 }
 
 /** The instances of an app under one daemon: same name and namespace. */

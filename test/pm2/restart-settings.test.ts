@@ -148,7 +148,7 @@ describe.each(PM2_RELEASES)('gracefulRestart when an exit(0) would not be restar
     const events = await readEvents(eventsFile(sandbox, name));
     // The request is pending from the moment it is made, then refused by its plan.
     expect(events.map((e) => e.event)).toEqual([
-      'ready',
+      'up',
       'started',
       'requested',
       'refused',

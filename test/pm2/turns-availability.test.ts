@@ -1,8 +1,9 @@
 /**
  * Availability as the app sees it, under a real pm2 daemon, with pm2's injected @pm2/io and with
- * `pmx: false`. An instance is down from its old process's exit until its new process has started
- * pm2-self (its `ready` line, written after a 1.5 s synchronous boot where one is set). Every
- * instance asks for its restart in the same instant:
+ * `pmx: false`. An instance is down from its old process's exit until its new process is up: its `up`
+ * line, written synchronously at the end of its start-up (after a 1.5 s synchronous boot where one is
+ * set), before pm2-self could hand anything back. Every instance asks for its restart in the same
+ * instant:
  * - a 4-instance cluster with a slow boot: never more than one down (the turn is handed back by the
  *   new process, not freed when pm2 shows a fork `online` before the app's code ran);
  * - 2 fork instances under `npm start` and under `tsx app`: the leases name the launcher's pid (the
@@ -27,8 +28,8 @@ import { createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
 import { PMX_VARIANTS } from '../helpers/pmx-variants.js';
 
 /**
- * Each instance's down interval: its gen-0 process's exit to its gen-1 process's `ready` line (written
- * once pm2-self has started in it, after the boot).
+ * Each instance's down interval: its gen-0 process's exit to its gen-1 process's `up` line (the end of
+ * its synchronous start-up, boot included).
  */
 function downIntervals(events: readonly AppEvent[]) {
   const started = events.filter((e) => e.event === 'started');
@@ -38,8 +39,8 @@ function downIntervals(events: readonly AppEvent[]) {
     .flatMap((exit) => {
       const instance = instanceOf(exit.pid);
       const next = started.find((s) => s.instance === instance && s.gen === '1');
-      const ready = events.find((e) => e.event === 'ready' && e.pid === next?.pid);
-      return ready === undefined ? [] : [{ instance: String(instance), from: exit.at, to: ready.at }];
+      const up = events.find((e) => e.event === 'up' && e.pid === next?.pid);
+      return up === undefined ? [] : [{ instance: String(instance), from: exit.at, to: up.at }];
     });
 }
 

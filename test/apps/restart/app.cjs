@@ -33,7 +33,8 @@
  *              for a restart (deferred); the others ask 1 s later, with a hook of HOOK_MS.
  * BOOT_MS: a synchronous wait at the very start of every generation (a slow boot).
  * NO_KEEPALIVE=1: nothing of the app's own keeps the process alive (as in a script that only waits
- * for the library). Every generation records `started` with its identity and IPC channel.
+ * for the library). Every generation records `up` at the end of its synchronous start-up, then
+ * `started` with its identity and IPC channel.
  */
 const startedAt = Date.now();
 // BOOT_MS: a synchronous start-up (loading, warming caches) before anything else, in every generation.
@@ -204,8 +205,6 @@ const scenarios = {
 
 async function main() {
   const lastRestart = await self.getLastRestart();
-  // pm2-self has started here (its identity resolved): the moment the instance counts as available.
-  record('ready');
   const identity = await self.getIdentity();
   // The stop exit codes this process read from pm2's variables (no daemon query).
   const envStopExitCodes = (await lib.getInfo())?.settings.stopExitCodes ?? null;
@@ -244,6 +243,10 @@ async function main() {
   await run();
 }
 
+// The app is up: its synchronous start-up (BOOT_MS included) has run, nothing awaited yet. pm2-self
+// hands a turn back only later (its identity resolves on a later turn of the event loop), so an
+// instance's down time, as the app sees it, ends here.
+record('up');
 main().catch((error) => {
   record('error', { message: error instanceof Error ? error.stack : String(error) });
 });
