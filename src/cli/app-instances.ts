@@ -11,6 +11,8 @@ export interface AppInstance {
   /** The metrics it sent; null when it sent none (yet). */
   readonly restartState: string | null;
   readonly runningTasks: number | null;
+  /** How many running tasks are older than the app's `staleTaskMs`; null when it never had one. */
+  readonly staleTasks: number | null;
   readonly lastRestart: string | null;
   /** The health summary and loop delay it sent (a health check or watchdog runs); else null. */
   readonly health: string | null;
@@ -44,6 +46,11 @@ function metric(monitor: Record<string, unknown>, name: string): unknown {
   return isRecord(value) ? value.value : undefined;
 }
 
+/** A count sent as a metric, or null when it is missing or not a whole number of at least 0. */
+function count(value: unknown): number | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null;
+}
+
 function readInstance(raw: unknown): AppInstance | null {
   const entry = readProcessList([raw]);
   if (!entry.ok || entry.entries[0] === undefined) return null;
@@ -52,6 +59,7 @@ function readInstance(raw: unknown): AppInstance | null {
   const monitor = isRecord(env.axm_monitor) ? env.axm_monitor : {};
   const state = metric(monitor, OPERATOR_METRICS.state);
   const tasks = metric(monitor, OPERATOR_METRICS.tasks);
+  const stale = metric(monitor, OPERATOR_METRICS.staleTasks);
   const last = metric(monitor, OPERATOR_METRICS.lastRestart);
   const health = metric(monitor, OPERATOR_METRICS.health);
   const delay = metric(monitor, OPERATOR_METRICS.loopDelay);
@@ -59,7 +67,8 @@ function readInstance(raw: unknown): AppInstance | null {
     entry: entry.entries[0],
     exposed: actions.some((action) => isRecord(action) && action.action_name === OPERATOR_ACTIONS.restart),
     restartState: typeof state === 'string' ? state : null,
-    runningTasks: typeof tasks === 'number' && Number.isSafeInteger(tasks) && tasks >= 0 ? tasks : null,
+    runningTasks: count(tasks),
+    staleTasks: count(stale),
     lastRestart: typeof last === 'string' ? last : null,
     launcher: launcherOf(env),
     health: typeof health === 'string' ? health : null,

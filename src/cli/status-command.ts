@@ -14,7 +14,7 @@ const COLUMNS = [
   { title: 'status', max: 8 },
   { title: '↺', max: 4 },
   { title: 'state', max: 8 },
-  { title: 'tasks', max: 5 },
+  { title: 'tasks', max: 11 },
   { title: 'last restart', max: 80 },
 ];
 
@@ -45,6 +45,14 @@ function healthCells(instance: AppInstance): Cell[] {
 
 const DASH: Cell = { text: '-', style: 'dim' };
 
+/** The running tasks (`2`), with the stale ones marked (`2 (1 stale)`, yellow); `?` when unknown. */
+function tasksCell(instance: AppInstance): Cell {
+  if (instance.runningTasks === null) return { text: '?' };
+  const stale = instance.staleTasks ?? 0;
+  if (stale === 0) return { text: String(instance.runningTasks) };
+  return { text: `${instance.runningTasks} (${stale} stale)`, style: 'yellow' };
+}
+
 function row(instance: AppInstance, withNamespace: boolean, withHealth: boolean): Cell[] {
   const { entry } = instance;
   const exposed: Cell[] = instance.exposed
@@ -53,7 +61,7 @@ function row(instance: AppInstance, withNamespace: boolean, withHealth: boolean)
           text: instance.restartState ?? '?',
           style: instance.restartState === 'idle' ? 'plain' : 'yellow',
         },
-        { text: instance.runningTasks === null ? '?' : String(instance.runningTasks) },
+        tasksCell(instance),
         ...(withHealth ? healthCells(instance) : []),
         { text: instance.lastRestart ?? '?' },
       ]
@@ -86,7 +94,7 @@ export function statusJson(instance: AppInstance) {
     restarts: entry.restarts,
     exposed: instance.exposed,
     restartState: instance.exposed ? instance.restartState : null,
-    tasks: instance.exposed ? { running: instance.runningTasks } : null,
+    tasks: instance.exposed ? { running: instance.runningTasks, stale: instance.staleTasks ?? 0 } : null,
     lastRestart: instance.exposed ? instance.lastRestart : null,
     health:
       instance.exposed && instance.health !== null

@@ -24,6 +24,8 @@ export const OPERATOR_METRICS = {
   health: 'pm2-self health',
   /** Only while `restartWhen()` runs a health check or a watchdog. */
   loopDelay: 'pm2-self loop delay',
+  /** How many running tasks are older than `staleTaskMs`; sent from the first stale task on. */
+  staleTasks: 'pm2-self stale tasks',
 } as const;
 
 /** The bus event an app publishes when a restart it accepted will not happen after all. */

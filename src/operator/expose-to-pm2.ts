@@ -16,6 +16,7 @@ import type { RestartRecord } from '../restart/restart-record.js';
 import type { ExitHook } from '../restart/run-hooks.js';
 import {
   OPERATOR_ACTIONS,
+  OPERATOR_METRICS,
   RESTART_DROPPED_EVENT,
   parseRequestId,
   parseRestartParameter,
@@ -78,7 +79,15 @@ export function exposeToPm2(
   let sent: MetricValues | null = null;
   const publish = () => {
     if (!channel.connected) return;
-    const next = operatorMetrics(target.restartState, lastRestart, target.getHealth?.() ?? null);
+    const stale = target.runningTasks().filter((task) => task.stale).length;
+    const staleSent = sent?.[OPERATOR_METRICS.staleTasks] !== undefined;
+    const health = target.getHealth?.() ?? null;
+    const next = operatorMetrics(
+      target.restartState,
+      lastRestart,
+      health,
+      stale > 0 || staleSent ? stale : null,
+    );
     const changed = changedMetrics(sent, next);
     if (changed === null) return;
     sent = next;

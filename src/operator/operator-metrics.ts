@@ -9,19 +9,22 @@ export type MetricValues = Readonly<
 >;
 
 /**
- * The metrics of the current state: restart phase, running tasks, last restart reason; and, while
- * `restartWhen()` runs a health check or a watchdog, the health summary and the loop delay (in 10 ms
- * steps, so that jitter alone sends nothing). Pure.
+ * The metrics of the current state: restart phase, running tasks, last restart reason; the number
+ * of stale tasks when `staleTasks` is not null (from the first stale task on, so that a count back
+ * at 0 is sent too); and, while `restartWhen()` runs a health check or a watchdog, the health summary
+ * and the loop delay (in 10 ms steps, so that jitter alone sends nothing). Pure.
  */
 export function operatorMetrics(
   state: RestartState,
   lastRestart: RestartRecord | null,
   health: HealthSnapshot | null = null,
+  staleTasks: number | null = null,
 ): MetricValues {
   const metrics = {
     [OPERATOR_METRICS.state]: { value: state.phase },
     [OPERATOR_METRICS.tasks]: { value: state.tasks },
     [OPERATOR_METRICS.lastRestart]: { value: lastRestart === null ? 'none' : lastRestart.reason },
+    ...(staleTasks === null ? {} : { [OPERATOR_METRICS.staleTasks]: { value: staleTasks } }),
   };
   const summary = health === null ? null : summarizeHealth(health);
   if (health === null || summary === null) return metrics;

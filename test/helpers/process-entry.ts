@@ -21,3 +21,22 @@ export function processEntry(overrides: Partial<ProcessEntry> = {}): ProcessEntr
     ...overrides,
   };
 }
+
+/**
+ * A raw `getMonitorData` entry of an online app that called `exposeToPm2()`: pid `100 + pmId`, the
+ * `pm2-self:restart` action registered and `monitor` as the metrics it sent.
+ */
+export function exposedRawEntry(name: string, pmId: number, monitor: object) {
+  return {
+    pid: 100 + pmId,
+    name,
+    pm_id: pmId,
+    monit: {},
+    pm2_env: {
+      status: 'online',
+      restart_time: 0,
+      axm_actions: [{ action_name: 'pm2-self:restart' }],
+      axm_monitor: monitor,
+    },
+  };
+}

@@ -10,6 +10,7 @@ import { OPERATOR_METRICS } from '../../src/operator/action-protocol.js';
 import { operatorMetrics } from '../../src/operator/operator-metrics.js';
 import { summarizeHealth, type HealthSnapshot } from '../../src/policy/health-snapshot.js';
 import { restartMachine } from '../../src/restart/machine.js';
+import { exposedRawEntry } from '../helpers/process-entry.js';
 
 const AT = Date.UTC(2026, 11, 4, 14, 2, 11);
 const health = (overrides: Partial<HealthSnapshot> = {}): HealthSnapshot => ({
@@ -55,19 +56,10 @@ describe('health metrics and the status column', () => {
     const metrics = operatorMetrics(state, null, failing);
     expect(metrics[OPERATOR_METRICS.health]).toEqual({ value: 'failing since 14:01:30: hub down' });
     expect(metrics[OPERATOR_METRICS.loopDelay]).toEqual({ value: 10, unit: 'ms' });
-    const raw = (name: string, pmId: number, monitor: object) => ({
-      pid: 100 + pmId,
-      name,
-      pm_id: pmId,
-      monit: {},
-      pm2_env: {
-        status: 'online',
-        restart_time: 0,
-        axm_actions: [{ action_name: 'pm2-self:restart' }],
-        axm_monitor: monitor,
-      },
-    });
-    const instances = readAppInstances([raw('hub', 0, metrics), raw('web', 1, operatorMetrics(state, null))]);
+    const instances = readAppInstances([
+      exposedRawEntry('hub', 0, metrics),
+      exposedRawEntry('web', 1, operatorMetrics(state, null)),
+    ]);
     expect(instances).not.toBeNull();
     const [hub, web] = instances ?? [];
     expect(statusJson(hub as never).health).toEqual({
