@@ -2,18 +2,22 @@
 /**
  * Scale: N apps under one private pm2 daemon (fork mode, `pmx: false`), each asking for its live status
  * once a second, at a random phase. Per run: start the N apps, wait until all are online, warm up, then
- * measure over a window (20 s; 6 s with --quick) the daemon's CPU (utime + stime from /proc/<pid>/stat),
- * the apps' own CPU (with their reaped children), and every call's latency as the app saw it.
+ * measure over a window (30 s; 6 s with --quick) the daemon's CPU and the apps' own CPU (the run time
+ * of every thread from /proc/<pid>/task/<tid>/schedstat, in ns, plus reaped children's utime + stime),
+ * and every call's latency as the app saw it. The apps keep their samples in memory and report once,
+ * after the window, when SIGUSR2 asks them.
  *
  * Modes: `after` (this checkout's dist), `before` (the dist of another revision, built by
- * lib/baseline-dist.mjs when PM2SELF_SCALE_BASELINE or --baseline names one), `seed`
- * (`execSync('pm2 jlist')` per call, at the smallest N only) and `idle` (no calls, every N: the floor).
- * The total is daemon + apps over the idle run of the same N. `--ns 25,50` runs only those N;
- * `--modes idle,after` only those modes; `--window 6` a shorter window.
+ * lib/baseline-dist.mjs when --before / --baseline or PM2SELF_SCALE_BASELINE names one), `seed`
+ * (`execSync('pm2 jlist')` per call, at the smallest N only), `idle` (library loaded and handler
+ * installed, no calls, every N: the floor) and `timer` (the 1 Hz timer alone, no library, every N: the
+ * control that shows what the wake costs). The total is daemon + apps over the idle run of the same N.
  *
- *   npm run bench:scale                                   # build, then this section alone; updates the
- *                                                         # "Scale" section of bench/RESULTS.md
- *   node bench/scale.mjs --baseline <rev> [--quick] [--ns 25,50,100] [--window 20] [--no-write]
+ *   npm run bench:scale -- --ns 25,50,100,200 --window 30 --before <rev>
+ *                                      # build, then this section alone; updates the "Scale" section of
+ *                                      # bench/RESULTS.md (not with --modes, --quick or --no-write)
+ *   node bench/scale.mjs [--before <rev>] [--ns 25,50] [--window 30] [--modes idle,after] [--reps 1]
+ *                        [--quick] [--no-write]
  *
  * Every daemon and app is killed by its sandbox; a process left behind is an error.
  */
@@ -34,23 +38,32 @@ const TARGET_PERCENT = 1;
 /** Issue 20: 100 apps polling at 1 Hz cost under 3 % of a core in all, over the same apps idle. */
 const TOTAL_TARGET_PERCENT = 3;
 
+/**
+ * CPU time of a pid in ns: the run time of each of its threads (schedstat, ns-precise), plus its reaped
+ * children's utime + stime (clock ticks; the seed's `pm2 jlist` children) with `children`; 0 when gone.
+ */
+async function cpuNs(pid, ticksPerSecond, children = false) {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => []);
+  const runs = await Promise.all(
+    tasks.map((tid) => readFile(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').catch(() => '0')),
+  );
+  const threads = runs.reduce((sum, text) => sum + (Number(text.split(' ')[0]) || 0), 0);
+  if (!children) return threads;
+  const stat = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const reaped = [13, 14].reduce((sum, i) => sum + (Number.parseInt(fields[i] ?? '0', 10) || 0), 0);
+  return threads + (reaped / ticksPerSecond) * 1e9;
+}
+
+async function sumNs(pids, ticksPerSecond, children) {
+  const all = await Promise.all(pids.map((pid) => cpuNs(pid, ticksPerSecond, children)));
+  return all.reduce((a, b) => a + b, 0);
+}
+
 async function clockTicks() {
   const result = await execa('getconf', ['CLK_TCK'], { reject: false });
   const ticks = Number.parseInt(result.stdout, 10);
   return Number.isInteger(ticks) && ticks > 0 ? ticks : 100;
-}
-
-/** utime + stime (+ cutime + cstime with `children`) of a pid, in clock ticks; 0 when it is gone. */
-async function cpuTicks(pid, children = false) {
-  const stat = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => '');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const take = children ? [11, 12, 13, 14] : [11, 12];
-  return take.reduce((sum, i) => sum + (Number.parseInt(fields[i] ?? '0', 10) || 0), 0);
-}
-
-async function sumTicks(pids, children) {
-  const all = await Promise.all(pids.map((pid) => cpuTicks(pid, children)));
-  return all.reduce((a, b) => a + b, 0);
 }
 
 /** One run: N apps in `mode`, the daemon's and apps' CPU over the window, the calls' latencies. */
@@ -87,15 +100,20 @@ async function runOnce({ n, mode, dist, windowMs, warmupMs, ticksPerSecond, log 
     const daemonPid = await sandbox.daemonPid();
     const appPids = list.map((p) => p.pid);
     await sleep(warmupMs);
-    const daemon0 = await cpuTicks(daemonPid);
-    const apps0 = await sumTicks(appPids, true);
-    const from = Date.now();
+    // Reading every thread's run time takes a while at large N: each edge is the middle of its reads.
+    const before0 = Date.now();
+    const daemon0 = await cpuNs(daemonPid, ticksPerSecond);
+    const apps0 = await sumNs(appPids, ticksPerSecond, true);
+    const from = Math.round((before0 + Date.now()) / 2);
     await sleep(windowMs);
-    const to = Date.now();
-    const daemon1 = await cpuTicks(daemonPid);
-    const apps1 = await sumTicks(appPids, true);
+    const before1 = Date.now();
+    const daemon1 = await cpuNs(daemonPid, ticksPerSecond);
+    const apps1 = await sumNs(appPids, ticksPerSecond, true);
+    const to = Math.round((before1 + Date.now()) / 2);
     const seconds = (to - from) / 1000;
     await writeFile(join(dir, 'collect.json'), JSON.stringify({ from, to }));
+    // Each app reports once, now that the window is over.
+    for (const pid of appPids) process.kill(pid, 'SIGUSR2');
     const until = Date.now() + 60_000;
     let files = [];
     while (Date.now() < until) {
@@ -118,8 +136,8 @@ async function runOnce({ n, mode, dist, windowMs, warmupMs, ticksPerSecond, log 
       n,
       mode,
       seconds,
-      daemonPercent: ((daemon1 - daemon0) / ticksPerSecond / seconds) * 100,
-      appsPercent: ((apps1 - apps0) / ticksPerSecond / seconds) * 100,
+      daemonPercent: ((daemon1 - daemon0) / 1e9 / seconds) * 100,
+      appsPercent: ((apps1 - apps0) / 1e9 / seconds) * 100,
       calls,
       callsPerAppPerSecond: calls / n / seconds,
       onlineShare: calls === 0 ? null : online / calls,
@@ -167,7 +185,7 @@ const pct = (value) => `${fmt(value, 2)} %`;
 function overIdle(by, mode, n) {
   const r = by[`${mode}-${n}`];
   const idle = by[`idle-${n}`];
-  if (!r || !idle || mode === 'idle') return null;
+  if (!r || !idle || mode === 'idle' || mode === 'timer') return null;
   const daemon = r.daemonPercent - idle.daemonPercent;
   const apps = r.appsPercent - idle.appsPercent;
   return { daemon, apps, total: daemon + apps };
@@ -178,23 +196,28 @@ function section({ ns, by, baseline, windowS, reps, machine, load }) {
   out.push(
     `\`bench/scale.mjs\`, ${machine.cores} cores, pm2 ${machine.pm2}, Node ${machine.node}, ${machine.date}; load average ${load.map((l) => fmt(l, 2)).join(' -> ')}. ` +
       `Each app (fork mode, \`pmx: false\`) asks for its live status once a second at a random phase; ${windowS} s window per run, ${reps} run(s) per configuration (median; spread in brackets). ` +
-      `Daemon CPU = utime + stime of the God daemon over the window, in % of one core; apps' CPU includes their reaped children. ` +
+      `CPU = the run time of every thread over the window (/proc/<pid>/task/*/schedstat, ns), in % of one core; apps' CPU includes their reaped children. ` +
+      `The apps keep their samples in memory and report once, after the window. ` +
+      `\`timer\` = a 1 Hz timer alone, no library (what the wake costs); \`idle\` = library loaded, handler installed, no calls (the floor); ` +
       `\`before\` = revision ${baseline ?? '(none given)'}; \`after\` = this checkout; \`seed\` = \`execSync('pm2 jlist')\` per call.`,
     '',
   );
   out.push(
-    "| N | mode | daemon CPU | daemon CPU per app | daemon queries/s | apps' CPU | daemon over idle | apps over idle | total over idle | p50 | p99 | worst caller p99 | calls/s | calls/app/s | answers `online` |",
+    "| N | mode | daemon CPU | daemon CPU per app | daemon queries/s | apps' CPU | CPU per app | daemon over idle | apps over idle | total over idle | p50 | p99 | worst caller p99 | calls/s | calls/app/s | answers `online` |",
   );
-  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const n of ns)
-    for (const mode of ['idle', 'seed', 'before', 'after']) {
+    for (const mode of ['timer', 'idle', 'seed', 'before', 'after']) {
       const r = by[`${mode}-${n}`];
       if (!r) continue;
       const spread = r.spread.length > 1 ? ` [${r.spread.map((v) => fmt(v, 2)).join(', ')}]` : '';
       const over = overIdle(by, mode, n);
       const overCells = over ? `${pct(over.daemon)} | ${pct(over.apps)} | ${pct(over.total)}` : ' | | ';
+      const calling = mode !== 'idle' && mode !== 'timer';
+      // µs of CPU per app per second: the timer row is what a 1 Hz wake alone costs.
+      const perApp = `${fmt((r.appsPercent / 100 / n) * 1e6, 0)} µs/s`;
       out.push(
-        `| ${n} | ${mode} | ${pct(r.daemonPercent)}${spread} | ${fmt(r.daemonPercent / n, 4)} % | ${mode === 'before' || mode === 'after' ? fmt(r.queriesPerSecond, 2) : ''} | ${pct(r.appsPercent)} | ${overCells} | ${mode === 'idle' ? '' : `${fmt(r.p50Ms)} ms`} | ${mode === 'idle' ? '' : `${fmt(r.p99Ms)} ms`} | ${mode === 'idle' ? '' : `${fmt(r.worstCallerP99Ms)} ms`} | ${fmt(r.calls / r.seconds, 1)} | ${fmt(r.callsPerAppPerSecond, 2)} | ${r.onlineShare === null ? '' : `${fmt(r.onlineShare * 100, 1)} %`} |`,
+        `| ${n} | ${mode} | ${pct(r.daemonPercent)}${spread} | ${fmt(r.daemonPercent / n, 4)} % | ${mode === 'before' || mode === 'after' ? fmt(r.queriesPerSecond, 2) : ''} | ${pct(r.appsPercent)} | ${perApp} | ${overCells} | ${calling ? `${fmt(r.p50Ms)} ms` : ''} | ${calling ? `${fmt(r.p99Ms)} ms` : ''} | ${calling ? `${fmt(r.worstCallerP99Ms)} ms` : ''} | ${fmt(r.calls / r.seconds, 1)} | ${fmt(r.callsPerAppPerSecond, 2)} | ${r.onlineShare === null ? '' : `${fmt(r.onlineShare * 100, 1)} %`} |`,
       );
     }
   out.push('');
@@ -211,7 +234,7 @@ export async function run({
   modes,
 } = {}) {
   const sizes = ns ?? (quick ? [5, 10] : [25, 50, 100, 200]);
-  const windowMs = (windowS ?? (quick ? 6 : 20)) * 1000;
+  const windowMs = (windowS ?? (quick ? 6 : 30)) * 1000;
   const repeats = reps ?? 1;
   const ticksPerSecond = await clockTicks();
   const machine = machineInfo();
@@ -222,6 +245,8 @@ export async function run({
   for (let rep = 0; rep < repeats; rep++)
     for (const n of sizes) {
       if (n === sizes[0]) plan.push({ n, mode: 'seed' });
+      // The control at every N: a 1 Hz timer alone (what the wake costs, with no library at all).
+      plan.push({ n, mode: 'timer' });
       // The floor at every N: the total over idle is what the calls cost, daemon and apps together.
       plan.push({ n, mode: 'idle' });
       if (before) plan.push({ n, mode: 'before', dist: before.cjs });
@@ -370,7 +395,7 @@ async function main() {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') args.quick = true;
-    else if (arg === '--baseline') args.baseline = argv[++i];
+    else if (arg === '--baseline' || arg === '--before') args.baseline = argv[++i];
     else if (arg === '--ns') args.ns = argv[++i].split(',').map(Number);
     else if (arg === '--window') args.windowS = Number(argv[++i]);
     else if (arg === '--reps') args.reps = Number(argv[++i]);
@@ -385,7 +410,7 @@ async function main() {
   const result = await run({ ...args, baseline: args.baseline ?? process.env.PM2SELF_SCALE_BASELINE, log });
   console.log(renderTable(result.rows));
   console.log(`\n${result.section}`);
-  if (args.write && !args.quick) {
+  if (args.write && !args.quick && !args.modes) {
     const file = join(ROOT, 'bench', 'RESULTS.md');
     const text = existsSync(file) ? await readFile(file, 'utf8') : '# pm2-self benchmark results\n';
     await writeFile(file, spliceSection(text, result.section));

@@ -9,7 +9,7 @@ import type { Pm2HomePaths } from './daemon/pm2-home.js';
 import type { ManagedIdentity, NameSource } from './identity/identity.js';
 import { isTrackedByPm2 } from './identity/relation.js';
 import { buildInfo, freezeInfo, type Pm2Info, type SelfFacts } from './info/info.js';
-import { buildLocalInfo } from './info/live-view.js';
+import { buildLocalInfo, type LocalParts, localParts } from './info/live-view.js';
 import { ownStatus } from './info/own-status.js';
 import type { RestartSettings } from './pm2/restart-settings.js';
 import type { Ports } from './ports/ports.js';
@@ -58,6 +58,8 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
    */
   let confirmed: { settings: RestartSettings } | undefined;
   let shared: { list: DaemonListResult; identity: ManagedIdentity; info: Pm2Info } | undefined;
+  /** The frozen parts of local answers, kept until the heartbeat, identity or name source changes. */
+  let local: { identity: ManagedIdentity; nameSource: NameSource; at: number; parts: LocalParts } | undefined;
 
   const createExclusive = ports.fs.createExclusive?.bind(ports.fs);
   const liveness =
@@ -72,6 +74,7 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
             replaceAbandoned: ports.fs.replaceAbandoned?.bind(ports.fs),
             createExclusive,
           },
+          modifiedAt: ports.fs.modifiedAt?.bind(ports.fs),
           clock: ports.clock,
           pid: ports.process.pid,
           isAlive: (pid) => ports.process.isAlive(pid),
@@ -135,10 +138,18 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
       if (source === true && canAnswerLocally(identity) && liveness !== null && confirmed !== undefined) {
         const alive = await liveness.check();
         const now = ports.clock.now();
-        if (alive.ok)
-          return freezeInfo(
-            buildLocalInfo({ ...identity, settings: confirmed.settings }, name, selfFacts(), alive.at, now),
-          );
+        if (alive.ok) {
+          const same =
+            local?.identity === identity &&
+            local.nameSource === name.source &&
+            local.at === alive.at &&
+            local.parts.settings === confirmed.settings;
+          if (!same || local === undefined) {
+            const parts = localParts(identity, name, confirmed.settings, alive.at);
+            local = { identity, nameSource: name.source, at: alive.at, parts };
+          }
+          return buildLocalInfo(identity, name, selfFacts(), local.parts, now);
+        }
         return freezeInfo(buildInfo(identity, name, selfFacts(), { problem: alive.problem }));
       }
       const list = await daemonList(identity);

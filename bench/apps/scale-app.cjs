@@ -1,15 +1,18 @@
 'use strict';
 /**
  * One app of the scale benchmark, run under pm2 (fork mode, `pmx: false`). Once a second, at a random
- * phase, it asks for its live status and records [epoch ms at the call, latency ms, answered online].
+ * phase, it asks for its live status and records [epoch ms at the call, latency ms, answered online] in
+ * memory: nothing per call leaves the process (no file, no IPC, no output), so the harness costs only
+ * what the app's own bookkeeping costs.
  * SCALE_MODE:
  * - `lib`: `getInfo({ live: true })` of the pm2-self build at PM2_SELF_DIST, shutdown handler installed;
  * - `seed`: the approach pm2-self replaces, `execSync('pm2 jlist')` (this file is the only place the
  *   benchmarks run it once a second);
- * - `idle`: the same app with the library loaded and the handler installed, but no call (the floor).
- * When SCALE_DIR/collect.json appears ({ from, to }), it writes SCALE_DIR/result-<pm_id>.json with the
- * samples and the number of connections it opened to the daemon's RPC socket inside that window, once,
- * and goes on idling until pm2 kills it.
+ * - `idle`: the same app with the library loaded and the handler installed, but no call (the floor);
+ * - `timer`: the 1 Hz timer alone, no library (the control: what the wake itself costs).
+ * On SIGUSR2 it reads SCALE_DIR/collect.json ({ from, to }) and writes SCALE_DIR/result-<pm_id>.json with
+ * the samples and the number of connections it opened to the daemon's RPC socket inside that window,
+ * once, then goes on idling until pm2 kills it.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -25,7 +28,8 @@ let inFlight = false;
 let skipped = 0;
 let collected = false;
 
-// The idle floor is the same app, library loaded and handler installed, only not calling.
+// The idle floor is the same app, library loaded and handler installed, only not calling; the timer
+// control loads nothing.
 const lib = MODE === 'lib' || MODE === 'idle' ? require(process.env.PM2_SELF_DIST) : null;
 // As a real app would: the handler is what tells a process of pm2's signals, so it may answer itself.
 if (lib) lib.getDefaultPm2Self().installShutdownHandler();
@@ -62,13 +66,8 @@ async function ask() {
 
 function collect() {
   if (collected) return;
-  let window;
-  try {
-    window = JSON.parse(fs.readFileSync(path.join(DIR, 'collect.json'), 'utf8'));
-  } catch {
-    return;
-  }
   collected = true;
+  const window = JSON.parse(fs.readFileSync(path.join(DIR, 'collect.json'), 'utf8'));
   const inside = samples.filter(([at]) => at >= window.from && at < window.to);
   const out = path.join(DIR, `result-${PM_ID}.json`);
   const queries = connects.filter((at) => at >= window.from && at < window.to).length;
@@ -76,9 +75,11 @@ function collect() {
   fs.renameSync(`${out}.tmp`, out);
 }
 
+// Asked once, after the window: the report never runs inside it.
+process.on('SIGUSR2', collect);
+
 async function tick() {
-  collect();
-  if (MODE === 'idle' || collected) return;
+  if (MODE === 'idle' || MODE === 'timer' || collected) return;
   if (inFlight) {
     skipped += 1;
     return;

@@ -27,6 +27,11 @@ export type PingResult =
 
 /** Settings of a {@link DaemonLiveness}. */
 export interface DaemonLivenessOptions extends ClaimantOptions {
+  /**
+   * When the heartbeat file was last written, without reading it (see `FileSystem.modifiedAt`); without
+   * it the file is read and its time taken from its text.
+   */
+  readonly modifiedAt?: (path: string) => Promise<number | null>;
   /** True when a process with this pid exists: a dead daemon is seen at once, without a file read. */
   readonly isAlive: (pid: number) => boolean;
   /** The live daemon's pid from its pid file, else why none can be used. */
@@ -44,7 +49,9 @@ export interface DaemonLivenessOptions extends ClaimantOptions {
 /**
  * Whether the daemon still answers, for a process that answers about itself without asking it: a
  * heartbeat file that one process of the `PM2_HOME` refreshes with a ping once per `intervalMs`
- * (whichever finds it stale first, by an exclusive claim), read by each process once per interval.
+ * (whichever finds it stale first, by an exclusive claim), looked at by each process once per interval.
+ * Looking costs one `lstat` (the file's time is the heartbeat's) and the daemon's pid file is read again
+ * only once the pid it named has died: an unchanged call reads no file at all.
  */
 export interface DaemonLiveness {
   /**
@@ -88,8 +95,19 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
     }
   };
 
+  /**
+   * The last heartbeat: its time from the file's own (one `lstat`; any process of this uid that pinged a
+   * daemon of this home within the interval vouches for it: a daemon replaced since is pinged at the next
+   * interval, the bound a heartbeat gives anyway), else from its text, which names the daemon's pid.
+   */
+  const lastBeat = async (daemonPid: number): Promise<Heartbeat | null> => {
+    if (options.modifiedAt === undefined) return decodeHeartbeat(await fs.readText(options.file));
+    const at = await options.modifiedAt(options.file);
+    return at === null ? null : { daemonPid, at: Math.floor(at) };
+  };
+
   const look = async (daemonPid: number, attempt = 1): Promise<LivenessVerdict> => {
-    const beat = decodeHeartbeat(await fs.readText(options.file));
+    const beat = await lastBeat(daemonPid);
     const now = clock.now();
     const ageMs = beat !== null && beat.daemonPid === daemonPid && beat.at <= now ? now - beat.at : Infinity;
     if (beat !== null && ageMs < options.intervalMs) return { ok: true, daemonPid, at: beat.at };
@@ -112,7 +130,9 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
   };
 
   const lookAgain = async (): Promise<LivenessVerdict> => {
-    const pid = await options.daemonPid();
+    // The pid file names the daemon until it dies: it is read again only then (or before any is known).
+    const alive = known?.daemonPid != null && options.isAlive(known.daemonPid) ? known.daemonPid : null;
+    const pid = alive ?? (await options.daemonPid());
     const verdict = typeof pid === 'number' ? await look(pid) : pid;
     known = { verdict, checkedAt: monotonicNow(clock), daemonPid: typeof pid === 'number' ? pid : null };
     return verdict;

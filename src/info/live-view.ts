@@ -1,23 +1,60 @@
 import type { ManagedIdentity, NameSource } from '../identity/identity.js';
+import type { RestartSettings } from '../pm2/restart-settings.js';
 import type { Pm2Info, SelfFacts } from './info.js';
 
 /**
+ * The parts of a local answer that stay the same from one call to the next while nothing changed: the
+ * settings the daemon gave, where each group of values came from, and the heartbeat's outcome.
+ */
+export interface LocalParts {
+  readonly settings: RestartSettings;
+  readonly sources: Pm2Info['sources'];
+  readonly daemon: Pm2Info['daemon'];
+}
+
+/**
+ * The {@link LocalParts} of a local answer, frozen, so that answers built until the next heartbeat can
+ * share them. `settings` are the daemon's (from the answer that confirmed this process online: complete
+ * where the env is not). Pure.
+ */
+export function localParts(
+  identity: ManagedIdentity,
+  name: { source: NameSource },
+  settings: RestartSettings,
+  heartbeatAt: number,
+): LocalParts {
+  if (Array.isArray(settings.stopExitCodes)) Object.freeze(settings.stopExitCodes);
+  return Object.freeze({
+    settings: Object.freeze(settings),
+    sources: Object.freeze({
+      name: name.source,
+      identity: identity.source,
+      counters: identity.source,
+      metrics: 'process',
+      settings: identity.settingsOrigin,
+      status: 'local',
+    } as const),
+    daemon: Object.freeze({ ok: true, via: 'heartbeat', at: heartbeatAt } as const),
+  });
+}
+
+/**
  * A live answer built by this process itself, without asking the daemon: it runs (so `online`, as the
- * daemon once confirmed), and its pm_id, restart counts, start time and settings arrived in its
- * environment at spawn (the caller passes the settings the daemon gave; uptime counts from pm2's spawn time, as the daemon's does). Memory is its own;
- * `cpuPercent`, which only the daemon measures, is null. The
- * caller vouches that no signal of pm2 has come since and that `heartbeatAt` is recent. Pure.
+ * daemon once confirmed), and its pm_id, restart counts and start time arrived in its environment at
+ * spawn (uptime counts from pm2's spawn time, as the daemon's does). Memory is its own; `cpuPercent`,
+ * which only the daemon measures, is null. The caller vouches that no signal of pm2 has come since and
+ * that the heartbeat in `parts` is recent. Pure; the answer is frozen (its parts already are).
  */
 export function buildLocalInfo(
   identity: ManagedIdentity,
   name: { value: string; source: NameSource },
   self: SelfFacts,
-  heartbeatAt: number,
+  parts: LocalParts,
   now: number,
 ): Pm2Info {
   // As the daemon counts it for the process it tracks: since pm2 spawned it.
   const spawnedAt = identity.relation === 'tracked' ? identity.startedAt : null;
-  return {
+  return Object.freeze({
     name: name.value,
     pmId: identity.pmId,
     pid: self.pid,
@@ -32,15 +69,8 @@ export function buildLocalInfo(
     uptimeMs: spawnedAt === null ? self.uptimeMs : Math.max(0, now - spawnedAt),
     memoryBytes: self.memoryBytes,
     cpuPercent: null,
-    settings: identity.settings,
-    sources: {
-      name: name.source,
-      identity: identity.source,
-      counters: identity.source,
-      metrics: 'process',
-      settings: identity.settingsOrigin,
-      status: 'local',
-    },
-    daemon: { ok: true, via: 'heartbeat', at: heartbeatAt },
-  };
+    settings: parts.settings,
+    sources: parts.sources,
+    daemon: parts.daemon,
+  });
 }

@@ -6,6 +6,7 @@ import { listenUncounted } from './uncounted-listener.js';
 import {
   createSafely,
   listSafely,
+  modifiedSafely,
   readSafely,
   readStampedSafely,
   removeSafely,
@@ -59,6 +60,7 @@ export function createNodeFileSystem(): FileSystem {
     list: listSafely,
     createExclusive: createSafely,
     readStamped: readStampedSafely,
+    modifiedAt: modifiedSafely,
     replaceAbandoned: replaceAbandonedSafely,
   };
 }

@@ -106,6 +106,11 @@ export interface FileSystem {
    */
   readStamped?(path: string): Promise<StampedFile | null>;
   /**
+   * When a regular file of this uid was last modified (epoch ms), without opening it; null when nothing
+   * usable is there. Optional: without it, the file is read.
+   */
+  modifiedAt?(path: string): Promise<number | null>;
+  /**
    * Takes over an abandoned claim: moves the file aside and removes it only when it is still the one
    * `stamp` names (else puts it back). Resolves true when nothing is at `path` afterwards. Optional:
    * without it, the claim is removed.

@@ -181,6 +181,23 @@ export function readStampedSafely(path: string): Promise<StampedFile | null> {
 }
 
 /**
+ * When a regular file of this uid was last modified (epoch ms), from one `lstat` (no open, no read):
+ * null when nothing usable is there, or it lies in an untrusted store folder (checked at the same time).
+ */
+export function modifiedSafely(path: string): Promise<number | null> {
+  const work = (async () => {
+    const [problem, stats] = await Promise.all([
+      storeRootOf(path) === null ? null : storeProblem(path, false),
+      lstat(path),
+    ]);
+    const uid = ownUid();
+    if (problem !== null || !stats.isFile() || (uid !== null && stats.uid !== uid)) return null;
+    return stats.mtimeMs;
+  })();
+  return withinBudget(work, STORE_READ_BUDGET_MS, null);
+}
+
+/**
  * Takes over an abandoned claim by moving it aside: a claim made anew by another process in between
  * is put back, never removed (see `FileSystem.replaceAbandoned`).
  */

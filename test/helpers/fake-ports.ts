@@ -58,22 +58,40 @@ export function createFakeClock(start = 1_800_000_000_000): FakeClock {
   };
 }
 
-/** In-memory files; `reads` lists every path read, in order. */
+/** In-memory files; `reads` lists every path read, in order; `looks` every `modifiedAt` of a path. */
 export interface FakeFileSystem extends FileSystem {
   readonly files: Map<string, string>;
   readonly reads: string[];
+  readonly looks: string[];
   /** Paths that read as denied (another user's `PM2_HOME`). */
   readonly denied: Set<string>;
 }
 
-export function createFakeFileSystem(files: Record<string, string> = {}): FakeFileSystem {
+/**
+ * With a `clock`, files carry the time they were last written (given files: the clock's time at
+ * creation) and `modifiedAt` answers it; without one, there is no `modifiedAt`.
+ */
+export function createFakeFileSystem(files: Record<string, string> = {}, clock?: Clock): FakeFileSystem {
   const map = new Map(Object.entries(files));
   const reads: string[] = [];
+  const looks: string[] = [];
   const denied = new Set<string>();
+  const written = new Map<string, number>();
+  const stamp = (path: string) => (clock === undefined ? undefined : written.set(path, clock.now()));
+  for (const path of map.keys()) stamp(path);
+  const modifiedAt =
+    clock === undefined
+      ? undefined
+      : async (path: string) => {
+          looks.push(path);
+          return map.has(path) && !denied.has(path) ? (written.get(path) ?? clock.now()) : null;
+        };
   return {
     files: map,
     reads,
+    looks,
     denied,
+    ...(modifiedAt === undefined ? {} : { modifiedAt }),
     async readText(path) {
       reads.push(path);
       return denied.has(path) ? null : (map.get(path) ?? null);
@@ -90,6 +108,7 @@ export function createFakeFileSystem(files: Record<string, string> = {}): FakeFi
     },
     async writeText(path, text) {
       map.set(path, text);
+      stamp(path);
       return true;
     },
     async remove(path) {
@@ -99,6 +118,7 @@ export function createFakeFileSystem(files: Record<string, string> = {}): FakeFi
     async createExclusive(path, text) {
       if (map.has(path)) return false;
       map.set(path, text);
+      stamp(path);
       return true;
     },
   };
@@ -295,11 +315,12 @@ export interface FakePortsOptions extends FakeProcessOptions {
 
 /** All fakes together. */
 export function createFakePorts(options: FakePortsOptions = {}): FakePorts {
+  const clock = createFakeClock(options.now);
   return {
-    clock: createFakeClock(options.now),
+    clock,
     runner: createFakeRunner(options.run),
     daemon: createFakeDaemonClient(options.daemon),
-    fs: createFakeFileSystem(options.files),
+    fs: createFakeFileSystem(options.files, clock),
     process: createFakeProcess(options),
   };
 }

@@ -35,6 +35,28 @@ describe('live answers built by the process itself', () => {
     expect(count('ping')).toBeLessThanOrEqual(3);
   });
 
+  it('a minute of calls once a second: no call reads a file; the pid file is read once, the heartbeat only looked at', async () => {
+    const { ports, self, count } = setup();
+    await self.getInfo({ live: true });
+    const readsAfterFirst = ports.fs.reads.length;
+    const pidFileReads = () => ports.fs.reads.filter((path) => path.endsWith('/pm2.pid')).length;
+    const pidFileReadsAfterFirst = pidFileReads();
+    for (let i = 0; i < 60; i += 1) {
+      ports.clock.advance(1000);
+      expect((await self.getInfo({ live: true }))?.sources.status).toBe('local');
+    }
+    // The daemon's pid file names it until it dies (read once more, by the first heartbeat look); the
+    // heartbeat's own time says how old it is.
+    expect(pidFileReads() - pidFileReadsAfterFirst).toBeLessThanOrEqual(1);
+    expect(ports.fs.reads.slice(readsAfterFirst).filter((path) => path.endsWith(HEARTBEAT))).toEqual([]);
+    // Once per livenessIntervalMs (5 s) at most, after a look that found it stale once more.
+    const looks = ports.fs.looks.filter((path) => path.endsWith(HEARTBEAT)).length;
+    expect(looks).toBeGreaterThanOrEqual(12);
+    expect(looks).toBeLessThanOrEqual(26);
+    expect(count('ping')).toBeLessThanOrEqual(13);
+    expect(count('getMonitorData')).toBe(1);
+  });
+
   it('local and daemon answers agree on every field both know', async () => {
     const { ports, self } = setup();
     await self.getInfo({ live: true });
@@ -94,7 +116,7 @@ describe('live answers built by the process itself', () => {
     expect(info).toMatchObject({ status: null, daemon: { ok: false, problem: 'timeout' } });
   });
 
-  it('a dead daemon is seen on the next call: noDaemon', async () => {
+  it('a dead daemon is seen on the next call: noDaemon; a new one is found through its pid file', async () => {
     const { ports, self } = setup();
     await self.getStatus();
     ports.clock.advance(1000);
@@ -103,6 +125,12 @@ describe('live answers built by the process itself', () => {
     ports.clock.advance(10);
     const info = await self.getInfo({ live: true });
     expect(info).toMatchObject({ status: null, daemon: { ok: false, problem: 'noDaemon' } });
+    const next = FIXTURE_DAEMON_PID + 1;
+    const pidFile = [...ports.fs.files.keys()].find((path) => path.endsWith('/pm2.pid')) ?? '';
+    ports.fs.files.set(pidFile, `${next}\n`);
+    ports.process.alive.add(next);
+    ports.clock.advance(6000);
+    expect(await self.getStatus()).toBe('online');
   });
 
   it('the heartbeat is written to $PM2_HOME/pm2-self/alive-v1.json', async () => {

@@ -24,6 +24,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createSafely,
   listSafely,
+  modifiedSafely,
   readSafely,
   removeSafely,
   STORE_READ_BUDGET_MS,
@@ -185,6 +186,45 @@ describe('owners and modes', () => {
     await writeFile(join(store, 'restart-0.json'), '{}');
     await chown(join(store, 'restart-0.json'), NOBODY, NOBODY);
     expect(await readSafely(join(store, 'restart-0.json'))).toBeNull();
+  });
+});
+
+describe("a file's time without reading it (the heartbeat)", () => {
+  it('a regular file of this uid gives its mtime; a symlink, FIFO, folder or missing file gives null', async () => {
+    await mkdir(store, { mode: 0o700 });
+    const beat = join(store, 'alive-v1.json');
+    expect(await modifiedSafely(beat)).toBeNull();
+    await writeSafely(beat, '{}');
+    expect(await modifiedSafely(beat)).toBe((await stat(beat)).mtimeMs);
+    await rm(beat);
+    await symlink(outside, beat);
+    expect(await modifiedSafely(beat)).toBeNull();
+    await rm(beat);
+    await run('mkfifo', [beat]);
+    expect(await modifiedSafely(beat)).toBeNull();
+    await rm(beat);
+    await mkdir(beat, { mode: 0o700 });
+    expect(await modifiedSafely(beat)).toBeNull();
+  });
+
+  it('in a group-writable or symlinked store folder: null', async () => {
+    await mkdir(store);
+    await writeFile(join(store, 'alive-v1.json'), '{}');
+    await chmod(store, 0o777);
+    expect(await modifiedSafely(join(store, 'alive-v1.json'))).toBeNull();
+    const elsewhere = join(home, 'elsewhere');
+    await mkdir(elsewhere, { mode: 0o700 });
+    await writeFile(join(elsewhere, 'alive-v1.json'), '{}');
+    await rm(store, { recursive: true });
+    await symlink(elsewhere, store);
+    expect(await modifiedSafely(join(store, 'alive-v1.json'))).toBeNull();
+  });
+
+  it.runIf(asRoot)("a file of another uid inside this uid's folder: null", async () => {
+    await mkdir(store, { mode: 0o700 });
+    await writeFile(join(store, 'alive-v1.json'), '{}');
+    await chown(join(store, 'alive-v1.json'), NOBODY, NOBODY);
+    expect(await modifiedSafely(join(store, 'alive-v1.json'))).toBeNull();
   });
 });
 
