@@ -188,6 +188,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     daemon,
     queryTimeoutMs: options.queryTimeoutMs ?? DEFAULTS.queryTimeoutMs,
     livenessIntervalMs: options.livenessIntervalMs ?? DEFAULTS.livenessIntervalMs,
+    shareList: (options.cacheTtlMs ?? DEFAULTS.cacheTtlMs) > 0,
   });
 
   const context = createRestartContext({

@@ -36,7 +36,7 @@ export {
   type Pm2SelfErrorCode,
   type Pm2SelfErrorOptions,
 } from './common/errors.js';
-export type { Pm2Info, SelfFacts } from './info/info.js';
+export type { Pm2Info, SelfFacts, StoreUse } from './info/info.js';
 export type { RestartSettings, SettingsOrigin, Unknown } from './pm2/restart-settings.js';
 export type {
   Identity,
@@ -95,6 +95,7 @@ export type {
   DaemonClient,
   FileSystem,
   StampedFile,
+  StoreProblem,
   ProcessPort,
   ProcessFacts,
   ShutdownSignal,

@@ -8,12 +8,12 @@ import { createDaemonLiveness, LIVENESS_FILE } from './daemon/daemon-liveness.js
 import type { Pm2HomePaths } from './daemon/pm2-home.js';
 import type { ManagedIdentity, NameSource } from './identity/identity.js';
 import { isTrackedByPm2 } from './identity/relation.js';
-import { buildInfo, freezeInfo, type Pm2Info, type SelfFacts } from './info/info.js';
+import { buildInfo, freezeInfo, type Pm2Info, type SelfFacts, type StoreUse } from './info/info.js';
 import { buildLocalInfo, type LocalParts, localParts } from './info/live-view.js';
 import { ownStatus } from './info/own-status.js';
 import type { RestartSettings } from './pm2/restart-settings.js';
 import type { Ports } from './ports/ports.js';
-import { instantOf, type Instant } from './ports/monotonic-now.js';
+import { instantOf, monotonicNow, type Instant } from './ports/monotonic-now.js';
 import { entryOf } from './restart-context.js';
 
 /** Where a live answer may come from: this process when it can answer (`true`), or always the daemon. */
@@ -26,7 +26,12 @@ export interface LiveAnswersParts {
   readonly daemon: DaemonQuery;
   readonly queryTimeoutMs: number;
   readonly livenessIntervalMs: number;
+  /** False when the daemon's list is never shared (`cacheTtlMs: 0`). */
+  readonly shareList: boolean;
 }
+
+/** How long a look at the store folder stands before it is looked at again. */
+const STORE_LOOK_MS = 1_000;
 
 /** The live answers of one pm2-self instance. */
 export interface LiveAnswers {
@@ -85,6 +90,18 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
           timeoutMs: parts.queryTimeoutMs,
         });
 
+  let storeLook: { use: Promise<StoreUse>; at: number } | undefined;
+  /** Whether the store is used (`shared`), or why not; looked at again at most once per second. */
+  const storeUse = (shared: boolean): Promise<StoreUse> => {
+    if (!shared || createExclusive === undefined) return Promise.resolve('off');
+    const now = monotonicNow(ports.clock);
+    if (storeLook === undefined || !(now - storeLook.at >= 0 && now - storeLook.at < STORE_LOOK_MS)) {
+      const problem = ports.fs.storeProblem?.(parts.paths.recordDir) ?? Promise.resolve(null);
+      storeLook = { use: problem.then((found) => found ?? 'shared'), at: now };
+    }
+    return storeLook.use;
+  };
+
   /** Whether this process can answer about itself now (else the daemon is asked). */
   const canAnswerLocally = (identity: ManagedIdentity) =>
     liveness !== null &&
@@ -113,8 +130,9 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
     identity: ManagedIdentity,
     name: { value: string; source: NameSource },
     list: DaemonListResult,
+    store: StoreUse,
   ) => {
-    const live = entryOf(identity, list);
+    const live = { ...entryOf(identity, list), store };
     // During a cluster reload the pm_id already shows the new worker: this one is superseded.
     const newer =
       list.ok && 'entry' in live && live.entry === null && identity.relation === 'tracked'
@@ -122,7 +140,7 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
         : undefined;
     if (newer === undefined) return buildInfo(identity, name, selfFacts(), live);
     const superseded: ManagedIdentity = { ...identity, relation: 'superseded', trackedPid: newer.pid };
-    return buildInfo(superseded, name, selfFacts(), entryOf(superseded, list));
+    return buildInfo(superseded, name, selfFacts(), { ...entryOf(superseded, list), store });
   };
 
   return {
@@ -138,25 +156,31 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
       if (source === true && canAnswerLocally(identity) && liveness !== null && confirmed !== undefined) {
         const alive = await liveness.check();
         const now = ports.clock.now();
+        const store = await storeUse(true);
         if (alive.ok) {
           const same =
             local?.identity === identity &&
             local.nameSource === name.source &&
             local.at === alive.at &&
-            local.parts.settings === confirmed.settings;
+            local.parts.settings === confirmed.settings &&
+            local.parts.daemon?.store === store;
           if (!same || local === undefined) {
-            const parts = localParts(identity, name, confirmed.settings, alive.at);
+            const parts = localParts(identity, name, confirmed.settings, alive.at, store);
             local = { identity, nameSource: name.source, at: alive.at, parts };
           }
           return buildLocalInfo(identity, name, selfFacts(), local.parts, now);
         }
-        return freezeInfo(buildInfo(identity, name, selfFacts(), { problem: alive.problem }));
+        return freezeInfo(buildInfo(identity, name, selfFacts(), { problem: alive.problem, store }));
       }
-      const list = await daemonList(identity);
+      const [list, store] = await Promise.all([daemonList(identity), storeUse(parts.shareList)]);
       // Callers served by the same daemon answer (shared query or cache) share one frozen snapshot.
-      const same = shared?.list === list && shared.identity === identity && shared.info.name === name.value;
+      const same =
+        shared?.list === list &&
+        shared.identity === identity &&
+        shared.info.name === name.value &&
+        shared.info.daemon?.store === store;
       if (same && shared !== undefined) return shared.info;
-      shared = { list, identity, info: freezeInfo(fromDaemon(identity, name, list)) };
+      shared = { list, identity, info: freezeInfo(fromDaemon(identity, name, list, store)) };
       return shared.info;
     },
     signalled() {

@@ -1,6 +1,7 @@
 import type { DaemonProblem } from '../daemon/daemon-query.js';
 import type { ManagedIdentity, NameSource } from '../identity/identity.js';
 import type { ExecMode } from '../pm2/pm2-env.js';
+import type { StoreProblem } from '../ports/ports.js';
 import type { Relation } from '../identity/relation.js';
 import type { ProcessEntry } from '../pm2/process-list.js';
 import type { RestartSettings, SettingsOrigin } from '../pm2/restart-settings.js';
@@ -54,9 +55,23 @@ export interface Pm2Info {
    */
   readonly daemon:
     | null
-    | { readonly ok: true; readonly via: 'rpc' | 'cli' | 'heartbeat'; readonly at: number }
-    | { readonly ok: false; readonly problem: DaemonProblem };
+    | {
+        readonly ok: true;
+        readonly via: 'rpc' | 'cli' | 'heartbeat';
+        readonly at: number;
+        /** Whether the answer could be shared through the store, or why not. */
+        readonly store: StoreUse;
+      }
+    | { readonly ok: false; readonly problem: DaemonProblem; readonly store: StoreUse };
 }
+
+/**
+ * Whether this process shares the daemon's answers with the others of its `PM2_HOME` through the store
+ * (`$PM2_HOME/pm2-self/`): `shared`; `off` when sharing is switched off (`cacheTtlMs: 0`, or a file
+ * port that cannot create a file exclusively); else why the store folder is not used (a symlink,
+ * another uid's, group- or other-writable, unusable), and the process asks the daemon itself.
+ */
+export type StoreUse = 'shared' | 'off' | StoreProblem;
 
 /** Facts about this process measured by itself. */
 export interface SelfFacts {
@@ -70,7 +85,10 @@ export function buildInfo(
   identity: ManagedIdentity,
   name: { value: string; source: NameSource },
   self: SelfFacts,
-  live: { entry: ProcessEntry | null; via: 'rpc' | 'cli'; at: number } | { problem: DaemonProblem } | null,
+  live:
+    | { entry: ProcessEntry | null; via: 'rpc' | 'cli'; at: number; store: StoreUse }
+    | { problem: DaemonProblem; store: StoreUse }
+    | null,
 ): Pm2Info {
   const entry = live !== null && 'entry' in live ? live.entry : null;
   // The daemon measures the pid it tracks: under a wrapper or in a descendant, that is another process.
@@ -106,8 +124,8 @@ export function buildInfo(
       live === null
         ? null
         : 'problem' in live
-          ? { ok: false, problem: live.problem }
-          : { ok: true, via: live.via, at: live.at },
+          ? { ok: false, problem: live.problem, store: live.store }
+          : { ok: true, via: live.via, at: live.at, store: live.store },
   };
 }
 

@@ -1,6 +1,6 @@
 import type { ManagedIdentity, NameSource } from '../identity/identity.js';
 import type { RestartSettings } from '../pm2/restart-settings.js';
-import type { Pm2Info, SelfFacts } from './info.js';
+import type { Pm2Info, SelfFacts, StoreUse } from './info.js';
 
 /**
  * The parts of a local answer that stay the same from one call to the next while nothing changed: the
@@ -22,6 +22,7 @@ export function localParts(
   name: { source: NameSource },
   settings: RestartSettings,
   heartbeatAt: number,
+  store: StoreUse,
 ): LocalParts {
   if (Array.isArray(settings.stopExitCodes)) Object.freeze(settings.stopExitCodes);
   return Object.freeze({
@@ -34,7 +35,7 @@ export function localParts(
       settings: identity.settingsOrigin,
       status: 'local',
     } as const),
-    daemon: Object.freeze({ ok: true, via: 'heartbeat', at: heartbeatAt } as const),
+    daemon: Object.freeze({ ok: true, via: 'heartbeat', at: heartbeatAt, store } as const),
   });
 }
 

@@ -11,6 +11,7 @@ import {
   readStampedSafely,
   removeSafely,
   replaceAbandonedSafely,
+  storeProblemSafely,
   writeSafely,
 } from './store-files.js';
 import type {
@@ -62,6 +63,7 @@ export function createNodeFileSystem(): FileSystem {
     readStamped: readStampedSafely,
     modifiedAt: modifiedSafely,
     replaceAbandoned: replaceAbandonedSafely,
+    storeProblem: storeProblemSafely,
   };
 }
 

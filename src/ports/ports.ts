@@ -81,6 +81,13 @@ export interface DaemonClient {
   ): Promise<RpcResult<T>>;
 }
 
+/**
+ * Why the store folder (`$PM2_HOME/pm2-self/`) is not used: a symlink or no folder (`notFolder`),
+ * another uid's (`foreignOwner`), writable by group or others (`groupWritable`), or not checkable
+ * (`unusable`, an error or a file system that did not answer in time).
+ */
+export type StoreProblem = 'notFolder' | 'foreignOwner' | 'groupWritable' | 'unusable';
+
 /** Small text files: read, written atomically, removed. Failures are results, never exceptions. */
 export interface FileSystem {
   /** The file's text, or null when it cannot be read. */
@@ -116,6 +123,11 @@ export interface FileSystem {
    * without it, the claim is removed.
    */
   replaceAbandoned?(path: string, stamp: string): Promise<boolean>;
+  /**
+   * Why the store folder `dir` is not used, or null when it is (or does not exist yet: the first
+   * writer makes it). Never creates anything. Optional: without it, the store counts as used.
+   */
+  storeProblem?(dir: string): Promise<StoreProblem | null>;
 }
 
 /** A file as {@link FileSystem.readStamped} read it. */

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { link, lstat, open, readdir, rename, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import type { StampedFile } from './ports.js';
+import type { StampedFile, StoreProblem } from './ports.js';
 import { join } from 'node:path';
 import { ownUid, storeProblem, storeRootOf } from './store-folders.js';
 
@@ -160,6 +160,14 @@ export function listSafely(dir: string): Promise<string[] | null> {
     return readdir(dir);
   })();
   return withinBudget(work, STORE_READ_BUDGET_MS, null);
+}
+
+/** Why the store folder `dir` is not used (see `FileSystem.storeProblem`); `unusable` past the read budget. */
+export function storeProblemSafely(dir: string): Promise<StoreProblem | null> {
+  const work = storeProblem(join(dir, 'entry'), false).then((problem) =>
+    problem === 'missing' ? null : problem,
+  );
+  return withinBudget<StoreProblem | null>(work, STORE_READ_BUDGET_MS, 'unusable');
 }
 
 const stampOf = (stats: Stats) => `${stats.dev}:${stats.ino}:${stats.mtimeMs}`;

@@ -5,13 +5,13 @@
 import { chmod, lstat, mkdir, readdir, unlink } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { debug } from '../common/debug.js';
+import type { StoreProblem } from './ports.js';
 import { sweepableTemporaries } from './store-temporaries.js';
 
 /** Name of the store folder inside `PM2_HOME`. */
 export const STORE_FOLDER = 'pm2-self';
 
-/** Why a store folder is not used. */
-export type StoreProblem = 'notFolder' | 'foreignOwner' | 'groupWritable' | 'unusable';
+export type { StoreProblem } from './ports.js';
 
 /** The store folder a path lies in (`…/pm2-self`), or null for a path outside any store. */
 export function storeRootOf(path: string): string | null {

@@ -170,7 +170,7 @@ describe('getInfo', () => {
         settings: 'daemon',
         status: 'daemon',
       },
-      daemon: { ok: true, via: 'rpc', at: NOW },
+      daemon: { ok: true, via: 'rpc', at: NOW, store: 'shared' },
     } satisfies Pm2Info);
   });
 
