@@ -10,7 +10,9 @@ const read = (path: string) => readFile(resolve(root, path), 'utf8');
 
 describe('docs agree with code', () => {
   it('every @defaultValue that cites DEFAULTS states the value DEFAULTS holds', async () => {
-    const sources = (await Promise.all(['src/options.ts', 'src/create-pm2-self.ts'].map(read))).join('\n');
+    const sources = (
+      await Promise.all(['src/options.ts', 'src/create-pm2-self.ts', 'src/pm2-self.ts'].map(read))
+    ).join('\n');
     const cited = [...sources.matchAll(/@defaultValue `([^`]+)` \(DEFAULTS\.(\w+)\)/g)];
     expect(cited.length).toBeGreaterThanOrEqual(8);
     for (const [, shown, key] of cited) {
