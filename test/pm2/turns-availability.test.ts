@@ -6,8 +6,8 @@
  * instant:
  * - a 4-instance cluster with a slow boot: never more than one down (the turn is handed back by the
  *   new process, not freed when pm2 shows a fork `online` before the app's code ran);
- * - 2 fork instances under `npm start` and under `tsx app`: the leases name the launcher's pid (the
- *   one pm2 tracks), so they take turns;
+ * - 2 fork instances under `npm start`, `tsx app`, `yarn start` and `pnpm start`: the leases name the
+ *   launcher's pid (the one pm2 tracks), so they take turns;
  * - `restart_delay: 35000`: the first holder is `waiting restart` past any fixed lease, and keeps its turn;
  * - an instance deferred by an endless task holds no turn: another, asked 1 s later, goes at once.
  * One daemon for the file; the cases run concurrently.
@@ -46,12 +46,16 @@ function downIntervals(events: readonly AppEvent[]) {
 
 const MODULES = resolve(import.meta.dirname, '../../node_modules');
 /**
- * Launchers pm2 tracks instead of the app: each runs app.cjs as a descendant. (yarn 1.22.22 and pnpm
- * 12.4.2 under pm2 did not exit when the app exited, so pm2 never restarted the app: not tested here.)
+ * Launchers pm2 tracks instead of the app: each runs app.cjs as a descendant. yarn and pnpm (pinned
+ * devDependencies) run with `interpreter: 'none'`, as the README says: pm2 otherwise loads their
+ * JavaScript into its own container, where pm2's injected @pm2/io keeps them running after the app
+ * exits (they end by letting the event loop drain), and pm2 never restarts the app.
  */
 const LAUNCHERS = [
   { name: 'npm', script: 'npm', args: 'start' },
   { name: 'tsx', script: join(MODULES, 'tsx/dist/cli.mjs'), args: RESTART_APP },
+  { name: 'yarn', script: join(MODULES, 'yarn/bin/yarn.js'), args: 'start', interpreter: 'none' },
+  { name: 'pnpm', script: join(MODULES, 'pnpm/bin/pnpm.cjs'), args: 'start', interpreter: 'none' },
 ] as const;
 
 describe('turns keep availability as the app sees it', () => {
@@ -72,11 +76,11 @@ describe('turns keep availability as the app sees it', () => {
         env: { GO_FILE: go(`boot${suffix}`), BOOT_MS: '1500', HOOK_MS: '300' },
         pm2: { exec_mode: 'cluster', instances: 4, ...pmx },
       },
-      ...LAUNCHERS.map(({ name, script, args }): AppSpec => ({
+      ...LAUNCHERS.map(({ name, ...launch }): AppSpec => ({
         name: `${name}${suffix}`,
         scenario: 'turns',
         env: { GO_FILE: go(`${name}${suffix}`), HOOK_MS: '300' },
-        pm2: { script, args, cwd: appDir, instances: 2, ...pmx },
+        pm2: { ...launch, cwd: appDir, instances: 2, ...pmx },
       })),
       {
         name: `delay${suffix}`,
