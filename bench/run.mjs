@@ -30,6 +30,8 @@ const BENCHMARKS = {
   parse: { title: 'Parsing a 200-process list', load: () => import('./parse-list.mjs') },
   nodaemon: { title: 'No pm2 daemon', load: () => import('./no-daemon.mjs') },
   scale: { title: 'Scale (N apps, 1 Hz each)', load: () => import('./scale.mjs') },
+  watchdog: { title: 'Watchdog', load: () => import('./watchdog.mjs') },
+  local: { title: 'Local answer', load: () => import('./local-answer.mjs') },
 };
 
 function parseArgs(argv) {
@@ -43,7 +45,7 @@ function parseArgs(argv) {
     else if (arg.startsWith('--out=')) args.out = arg.slice(6);
     else if (arg === '--help' || arg === '-h') {
       console.log(
-        'usage: node bench/run.mjs [--quick] [--only import,identity,daemon,eventloop,restart,parse,nodaemon,scale] [--out RESULTS.md]',
+        'usage: node bench/run.mjs [--quick] [--only import,identity,daemon,eventloop,restart,parse,nodaemon,scale,watchdog,local] [--out RESULTS.md]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
