@@ -5,16 +5,19 @@
 import { join } from 'node:path';
 import type { DaemonListResult, DaemonQuery } from './daemon/daemon-query.js';
 import { createDaemonLiveness, LIVENESS_FILE } from './daemon/daemon-liveness.js';
+import { COUNTERS_FILE, createCountersBeat, createSharedCounters } from './daemon/shared-counters.js';
 import type { Pm2HomePaths } from './daemon/pm2-home.js';
 import type { ManagedIdentity, NameSource } from './identity/identity.js';
 import { isTrackedByPm2 } from './identity/relation.js';
 import { buildInfo, freezeInfo, type Pm2Info, type SelfFacts, type StoreUse } from './info/info.js';
-import { buildLocalInfo, type LocalParts, localParts } from './info/live-view.js';
+import { buildLocalInfo, type DaemonSaid, type LocalParts, localParts } from './info/live-view.js';
 import { ownStatus } from './info/own-status.js';
-import type { RestartSettings } from './pm2/restart-settings.js';
 import type { Ports } from './ports/ports.js';
 import { instantOf, monotonicNow, type Instant } from './ports/monotonic-now.js';
 import { entryOf } from './restart-context.js';
+
+/** The heartbeat lists the daemon once per this many heartbeats, to share counters no signal tells of. */
+const COUNTERS_EVERY_BEATS = 6;
 
 /** Where a live answer may come from: this process when it can answer (`true`), or always the daemon. */
 export type LiveSource = true | 'daemon';
@@ -59,12 +62,34 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
   let handler = false;
   /**
    * The daemon said this process is online (from then on it may answer about itself), with its
-   * settings: complete where the env is not (fork mode passes no list, such as `stop_exit_codes`).
+   * settings (complete where the env is not: fork mode passes no list, such as `stop_exit_codes`) and
+   * counters, as of `askedAt` (epoch ms); newer counters replace them (`pm2 reset` sends no signal).
    */
-  let confirmed: { settings: RestartSettings } | undefined;
+  let confirmed: (DaemonSaid & { askedAt: number }) | undefined;
   let shared: { list: DaemonListResult; identity: ManagedIdentity; info: Pm2Info } | undefined;
-  /** The frozen parts of local answers, kept until the heartbeat, identity or name source changes. */
-  let local: { identity: ManagedIdentity; nameSource: NameSource; at: number; parts: LocalParts } | undefined;
+  /** The frozen parts of local answers, kept until the heartbeat, identity, name source or counters change. */
+  let local:
+    | { identity: ManagedIdentity; nameSource: NameSource; at: number; said: DaemonSaid; parts: LocalParts }
+    | undefined;
+
+  const counters = createSharedCounters({
+    fs: {
+      readText: (path) => ports.fs.readText(path),
+      writeText: (path, text) => ports.fs.writeText(path, text),
+      modifiedAt: ports.fs.modifiedAt?.bind(ports.fs),
+    },
+    clock: ports.clock,
+    file: join(parts.paths.recordDir, COUNTERS_FILE),
+    // The counters change at most once per listing: each process looks as often.
+    lookEveryMs: COUNTERS_EVERY_BEATS * parts.livenessIntervalMs,
+  });
+  const beat = createCountersBeat({
+    clock: ports.clock,
+    everyMs: COUNTERS_EVERY_BEATS * parts.livenessIntervalMs,
+    ping: (timeoutMs) => daemon.ping(timeoutMs),
+    list: () => daemon.list(),
+    counters,
+  });
 
   const createExclusive = ports.fs.createExclusive?.bind(ports.fs);
   const liveness =
@@ -85,6 +110,7 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
           isAlive: (pid) => ports.process.isAlive(pid),
           daemonPid: () => daemon.usable(),
           ping: (timeoutMs) => daemon.ping(timeoutMs),
+          beat,
           file: join(parts.paths.recordDir, LIVENESS_FILE),
           intervalMs: parts.livenessIntervalMs,
           timeoutMs: parts.queryTimeoutMs,
@@ -121,8 +147,13 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
   const daemonList = async (identity: ManagedIdentity) => {
     const list = await daemon.list({ askedAfter: signalledAt });
     const live = entryOf(identity, list);
-    if ('entry' in live && live.entry && ownStatus(live.entry.status, identity) === 'online')
-      confirmed = { settings: live.entry.settings };
+    if (list.ok && 'entry' in live && live.entry && ownStatus(live.entry.status, identity) === 'online')
+      confirmed = {
+        settings: live.entry.settings,
+        restarts: live.entry.restarts ?? identity.restarts,
+        unstableRestarts: live.entry.unstableRestarts ?? identity.unstableRestarts,
+        askedAt: list.askedAt,
+      };
     return list;
   };
 
@@ -154,7 +185,14 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
     },
     async info(identity, name, source) {
       if (source === true && canAnswerLocally(identity) && liveness !== null && confirmed !== undefined) {
-        const alive = await liveness.check();
+        const [alive, newer] = counters.due()
+          ? await Promise.all([
+              liveness.check(),
+              counters.changed(identity.pmId, identity.trackedPid, confirmed.askedAt),
+            ])
+          : [await liveness.check(), null];
+        if (newer !== null) confirmed = { ...confirmed, ...newer };
+        const said = confirmed;
         const now = ports.clock.now();
         const store = await storeUse(true);
         if (alive.ok) {
@@ -162,11 +200,11 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
             local?.identity === identity &&
             local.nameSource === name.source &&
             local.at === alive.at &&
-            local.parts.settings === confirmed.settings &&
+            local.said === said &&
             local.parts.daemon?.store === store;
           if (!same || local === undefined) {
-            const parts = localParts(identity, name, confirmed.settings, alive.at, store);
-            local = { identity, nameSource: name.source, at: alive.at, parts };
+            const parts = localParts(identity, name, said, alive.at, store);
+            local = { identity, nameSource: name.source, at: alive.at, said, parts };
           }
           return buildLocalInfo(identity, name, selfFacts(), local.parts, now);
         }

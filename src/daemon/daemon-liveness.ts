@@ -38,6 +38,11 @@ export interface DaemonLivenessOptions extends ClaimantOptions {
   readonly daemonPid: () => Promise<number | Exclude<LivenessVerdict, { ok: true }>>;
   /** Pings the daemon within `timeoutMs`. */
   readonly ping: (timeoutMs: number) => Promise<PingResult>;
+  /**
+   * What the process that refreshes the heartbeat asks the daemon, given the last heartbeat's time (null
+   * without one): a ping, or more that also proves the daemon answers. Default: `ping`.
+   */
+  readonly beat?: (timeoutMs: number, lastBeatAt: number | null) => Promise<PingResult>;
   /** The heartbeat file; the claim file is beside it. */
   readonly file: string;
   /** A heartbeat younger than this says the daemon is there; one process pings once per interval. */
@@ -83,9 +88,9 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
   let looking: Promise<LivenessVerdict> | undefined;
 
   /** Pings as the claimant and writes the heartbeat. */
-  const refresh = async (daemonPid: number): Promise<LivenessVerdict> => {
+  const refresh = async (daemonPid: number, lastBeatAt: number | null): Promise<LivenessVerdict> => {
     try {
-      const pong = await options.ping(options.timeoutMs);
+      const pong = await (options.beat ?? options.ping)(options.timeoutMs, lastBeatAt);
       if (!pong.ok) return pong;
       const at = clock.now();
       await fs.writeText(options.file, JSON.stringify({ format: FORMAT, daemonPid, at }));
@@ -112,7 +117,7 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
     const ageMs = beat !== null && beat.daemonPid === daemonPid && beat.at <= now ? now - beat.at : Infinity;
     if (beat !== null && ageMs < options.intervalMs) return { ok: true, daemonPid, at: beat.at };
     if (await fs.createExclusive(claimFile, encodeListClaim({ pid: options.pid, at: now })))
-      return refresh(daemonPid);
+      return refresh(daemonPid, beat?.at ?? null);
     const state = await settleClaim(fs, claimFile, now, options.timeoutMs + 1_000, options.isAlive);
     if (state !== 'held' && attempt < 2) return look(daemonPid, attempt + 1);
     // Another process is pinging now: the last heartbeat stands while its ping may still succeed.

@@ -1,4 +1,7 @@
-/** Fake ports of the `fork` env fixture beside a live daemon whose list gives every app one settable status. */
+/**
+ * Fake ports of the `fork` env fixture beside a live daemon whose list gives every app one settable
+ * status and restart count (`pm2 reset` sets it back to 0 and tells the process nothing).
+ */
 import type { RpcResult } from '../../src/ports/ports.js';
 import { jlistFixture, portsForEnvFixture, type DaemonScript, type FakePorts } from './fake-ports.js';
 
@@ -7,17 +10,22 @@ const LIST = JSON.parse(jlistFixture('full.json')) as Array<Record<string, unkno
 export function portsWithStatus(extra: DaemonScript = {}): {
   ports: FakePorts;
   setStatus(next: string): void;
+  setRestarts(next: number): void;
 } {
   let status = 'online';
+  let restarts = 0;
   const ports = portsForEnvFixture('fork', {
     liveDaemon: true,
     daemon: {
       getMonitorData: (): RpcResult<unknown> => ({
         ok: true,
-        value: LIST.map((entry) => ({ ...entry, pm2_env: { ...(entry.pm2_env as object), status } })),
+        value: LIST.map((entry) => ({
+          ...entry,
+          pm2_env: { ...(entry.pm2_env as object), status, restart_time: restarts, unstable_restarts: 0 },
+        })),
       }),
       ...extra,
     },
   });
-  return { ports, setStatus: (next) => (status = next) };
+  return { ports, setStatus: (next) => (status = next), setRestarts: (next) => (restarts = next) };
 }

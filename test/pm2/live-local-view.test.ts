@@ -4,7 +4,8 @@
  * getInfo({ live: 'daemon' }). Checked: local answers agree with the daemon's on every field both know
  * (across pm2 restart from the CLI, a cluster reload and a stop); `stopping` in the next answer after
  * pm2's signal; the restart count right in the new process's first answer; `superseded` for an old
- * cluster worker during a reload; a paused daemon reported as `timeout`.
+ * cluster worker during a reload; after `pm2 reset` (no signal), local answers take the daemon's count 0
+ * with no question of their own; a paused daemon reported as `timeout`.
  */
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -54,7 +55,7 @@ function expectLocalEqualsDaemon(events: AppEvent[], pids: readonly number[], un
 describe('live answers built by the process itself (real pm2)', () => {
   let sandbox: Pm2Sandbox;
   const file = (name: string) => join(sandbox.home, `events-${name}.jsonl`);
-  const app = (name: string, pmx: object, extra: object = {}) => ({
+  const app = (name: string, pmx: object, extra: object = {}, env: object = {}) => ({
     name,
     script: APP,
     cwd: sandbox.home,
@@ -67,10 +68,12 @@ describe('live answers built by the process itself (real pm2)', () => {
       POLL_MS: '150',
       LIVENESS_MS: String(LIVENESS_MS),
       QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS),
+      ...env,
     },
   });
   const forks = PMX_VARIANTS.map((v) => `fork${v.suffix}`);
   const clusters = PMX_VARIANTS.map((v) => `cluster${v.suffix}`);
+  const resets = PMX_VARIANTS.map((v) => `reset${v.suffix}`);
   const localSeen = (name: string, count: number) =>
     waitForEvents(
       file(name),
@@ -83,6 +86,7 @@ describe('live answers built by the process itself (real pm2)', () => {
     const apps = PMX_VARIANTS.flatMap((v) => [
       app(`fork${v.suffix}`, v.pmx),
       app(`cluster${v.suffix}`, v.pmx, { exec_mode: 'cluster', instances: 2 }),
+      app(`reset${v.suffix}`, v.pmx, {}, { LOCAL_ONLY: '1' }),
     ]);
     const ecosystem = join(sandbox.home, 'ecosystem.json');
     await writeFile(ecosystem, JSON.stringify({ apps }));
@@ -179,6 +183,34 @@ describe('live answers built by the process itself (real pm2)', () => {
       const signalAt = signalOf(events, pid) as number;
       const next = answersOf(events).find((a) => a.pid === pid && a.askedAt > signalAt);
       expect(next?.local).toMatchObject({ status: 'stopping', source: 'daemon' });
+    },
+    60_000,
+  );
+
+  it.each(resets)(
+    "%s: pm2 reset, which sends no signal: local answers take the daemon's count 0, asking nothing themselves",
+    async (name) => {
+      await sandbox.pm2(['restart', name]);
+      const localOf = (all: AppEvent[]) =>
+        answersOf(all).filter((a) => a.gen === '1' && a.local?.source === 'local');
+      const restarted = await waitForEvents(file(name), (all) => localOf(all).length >= 3, 30_000);
+      expect(localOf(restarted).map((a) => a.local?.restarts)).toEqual(localOf(restarted).map(() => 1));
+      const resetAt = Date.now();
+      await sandbox.pm2(['reset', name]);
+      const zero = (all: AppEvent[]) => localOf(all).find((a) => a.local?.restarts === 0);
+      // The heartbeat lists the daemon once per 6 heartbeats (6 s here), each process looks as often.
+      const events = await waitForEvents(file(name), (all) => zero(all) !== undefined, 30_000);
+      expect(zero(events)?.askedAt).toBeGreaterThan(resetAt);
+      expect(zero(events)?.local).toMatchObject({ status: 'online', restarts: 0, unstableRestarts: 0 });
+      const entry = (await sandbox.jlist()).find((p) => p.name === name);
+      expect(entry?.pm2_env.restart_time).toBe(0);
+      // Once seen, the count stays 0.
+      const later = await waitForEvents(
+        file(name),
+        (all) => localOf(all).filter((a) => a.askedAt > (zero(all)?.askedAt ?? Infinity)).length >= 5,
+      );
+      const after = localOf(later).filter((a) => a.askedAt > (zero(later)?.askedAt as number));
+      expect(after.map((a) => a.local?.restarts)).toEqual(after.map(() => 0));
     },
     60_000,
   );

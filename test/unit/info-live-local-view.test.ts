@@ -12,15 +12,15 @@ import { portsWithStatus } from '../helpers/status-daemon.js';
 const HEARTBEAT = '/pm2-self/alive-v1.json';
 
 function setup(options: { handler?: boolean } = {}) {
-  const { ports, setStatus } = portsWithStatus({ ping: { ok: true, value: { msg: 'pong' } } });
+  const { ports, setStatus, setRestarts } = portsWithStatus({ ping: { ok: true, value: { msg: 'pong' } } });
   const self = createPm2Self({ ports, route: 'rpc', livenessIntervalMs: 5000, queryTimeoutMs: 1000 });
   if (options.handler !== false) self.installShutdownHandler();
   const count = (method: string) => ports.daemon.methods().filter((m) => m === method).length;
-  return { ports, self, count, setStatus };
+  return { ports, self, count, setStatus, setRestarts };
 }
 
 describe('live answers built by the process itself', () => {
-  it("the first answer is the daemon's; later ones are local, with no list query", async () => {
+  it("the first answer is the daemon's; later ones are local, with no list query of their own", async () => {
     const { ports, self, count } = setup();
     expect((await self.getInfo({ live: true }))?.sources.status).toBe('daemon');
     for (let i = 0; i < 10; i += 1) {
@@ -30,9 +30,10 @@ describe('live answers built by the process itself', () => {
       expect(info?.daemon).toMatchObject({ ok: true, via: 'heartbeat' });
       expect(await self.getStatus()).toBe('online');
     }
-    expect(count('getMonitorData')).toBe(1);
-    // One ping per livenessIntervalMs: at 1 s (no heartbeat yet), 6 s, then at 11 s or later.
-    expect(count('ping')).toBeLessThanOrEqual(3);
+    // The first heartbeat lists the daemon (to share its counters), the next ones ping: at 6 s, then at
+    // 11 s or later.
+    expect(count('getMonitorData')).toBe(2);
+    expect(count('ping')).toBeLessThanOrEqual(2);
   });
 
   it('a minute of calls once a second: no call reads a file; the pid file is read once, the heartbeat only looked at', async () => {
@@ -45,16 +46,41 @@ describe('live answers built by the process itself', () => {
       ports.clock.advance(1000);
       expect((await self.getInfo({ live: true }))?.sources.status).toBe('local');
     }
-    // The daemon's pid file names it until it dies (read once more, by the first heartbeat look); the
-    // heartbeat's own time says how old it is.
-    expect(pidFileReads() - pidFileReadsAfterFirst).toBeLessThanOrEqual(1);
+    // The daemon's pid file names it until it dies (read once more, by the first heartbeat look, and by
+    // each list the heartbeat makes to share the counters); the heartbeat's own time says how old it is.
+    const lists = count('getMonitorData') - 1;
+    expect(lists).toBeLessThanOrEqual(3);
+    expect(pidFileReads() - pidFileReadsAfterFirst).toBeLessThanOrEqual(1 + lists);
     expect(ports.fs.reads.slice(readsAfterFirst).filter((path) => path.endsWith(HEARTBEAT))).toEqual([]);
     // Once per livenessIntervalMs (5 s) at most, after a look that found it stale once more.
     const looks = ports.fs.looks.filter((path) => path.endsWith(HEARTBEAT)).length;
     expect(looks).toBeGreaterThanOrEqual(12);
     expect(looks).toBeLessThanOrEqual(26);
-    expect(count('ping')).toBeLessThanOrEqual(13);
-    expect(count('getMonitorData')).toBe(1);
+    expect(count('ping') + lists).toBeLessThanOrEqual(13);
+  });
+
+  it("local answers carry the daemon's counters, and take them anew after pm2 reset, which sends no signal", async () => {
+    const { ports, self, setRestarts } = setup();
+    setRestarts(3);
+    expect((await self.getInfo({ live: true }))?.restarts).toBe(3);
+    ports.clock.advance(1000);
+    expect(await self.getInfo({ live: true })).toMatchObject({
+      restarts: 3,
+      sources: { status: 'local', counters: 'daemon' },
+    });
+    setRestarts(0);
+    const resetAt = ports.clock.now();
+    let seenAt: number | undefined;
+    for (let i = 0; i < 120 && seenAt === undefined; i += 1) {
+      ports.clock.advance(1000);
+      const info = await self.getInfo({ live: true });
+      expect(info?.sources.status).toBe('local');
+      if (info?.restarts === 0) seenAt = ports.clock.now();
+    }
+    // The heartbeat lists the daemon once per 6 heartbeats (30 s); a process looks as often.
+    expect(seenAt).toBeDefined();
+    expect((seenAt ?? Infinity) - resetAt).toBeLessThanOrEqual(30_000 + 30_000 + 5_000 + 1_000);
+    expect(await self.getInfo({ live: 'daemon' })).toMatchObject({ restarts: 0 });
   });
 
   it('local and daemon answers agree on every field both know', async () => {

@@ -4,7 +4,8 @@
  * never ends (so pm2's stop waits out the handler's budget), then every POLL_MS asks getInfo({ live: true })
  * and getInfo({ live: 'daemon' }) and appends one JSON line to EVENTS_FILE:
  * { event: 'answer', gen, pid, askedAt, local, daemon }. On pm2's SIGINT it appends { event: 'signal', at }.
- * LIVENESS_MS and QUERY_TIMEOUT_MS set livenessIntervalMs and queryTimeoutMs.
+ * LIVENESS_MS and QUERY_TIMEOUT_MS set livenessIntervalMs and queryTimeoutMs. With LOCAL_ONLY=1 it never
+ * asks getInfo({ live: 'daemon' }) (daemon: null), so nothing but the library itself asks the daemon.
  */
 const fs = require('node:fs');
 
@@ -47,7 +48,7 @@ setInterval(async () => {
   busy = true;
   const askedAt = Date.now();
   const local = fields(await self.getInfo({ live: true }));
-  const daemon = fields(await self.getInfo({ live: 'daemon' }));
+  const daemon = env.LOCAL_ONLY === '1' ? null : fields(await self.getInfo({ live: 'daemon' }));
   line({ event: 'answer', askedAt, local, daemon });
   busy = false;
 }, Number(env.POLL_MS));
