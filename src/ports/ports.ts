@@ -83,10 +83,12 @@ export interface DaemonClient {
 
 /**
  * Why the store folder (`$PM2_HOME/pm2-self/`) is not used: a symlink or no folder (`notFolder`),
- * another uid's (`foreignOwner`), writable by group or others (`groupWritable`), or not checkable
- * (`unusable`, an error or a file system that did not answer in time).
+ * another uid's (`foreignOwner`), writable by group or others (`groupWritable`), a `PM2_HOME` that
+ * another user could change (`homeUnsafe`: owned by neither this uid nor root, or writable by group or
+ * others without the sticky bit), or not checkable (`unusable`, an error or a file system that did not
+ * answer in time).
  */
-export type StoreProblem = 'notFolder' | 'foreignOwner' | 'groupWritable' | 'unusable';
+export type StoreProblem = 'notFolder' | 'foreignOwner' | 'groupWritable' | 'homeUnsafe' | 'unusable';
 
 /** Small text files: read, written atomically, removed. Failures are results, never exceptions. */
 export interface FileSystem {

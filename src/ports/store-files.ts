@@ -12,7 +12,7 @@ import { link, lstat, open, readdir, rename, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import type { StampedFile, StoreProblem } from './ports.js';
 import { join } from 'node:path';
-import { ownUid, storeProblem, storeRootOf } from './store-folders.js';
+import { moveFolderAside, ownUid, storeProblem, storeRootOf } from './store-folders.js';
 
 export {
   STORE_FOLDER,
@@ -112,6 +112,15 @@ export function writeSafely(path: string, text: string): Promise<boolean> {
       await rename(temporary, path);
       return true;
     } catch {
+      // A folder in the file's place is moved aside once, as junk would be replaced.
+      if (
+        (await moveFolderAside(path)) &&
+        (await rename(temporary, path).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return true;
       await unlink(temporary).catch(() => undefined);
       return false;
     }

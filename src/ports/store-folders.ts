@@ -2,7 +2,8 @@
  * The store's folders: found from a path, made `0700` whatever the umask, checked (a real folder, this
  * uid's, not writable by group or others) and swept of dead writers' temp files.
  */
-import { chmod, lstat, mkdir, readdir, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdir, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { debug } from '../common/debug.js';
 import type { StoreProblem } from './ports.js';
@@ -73,12 +74,32 @@ async function checkFolder(folder: string, repair: boolean): Promise<StoreProble
 }
 
 /**
+ * Checks the folder holding the store (`PM2_HOME`, its link followed): another user who can rename
+ * entries in it could swap the store folder between a check and a use. It must be this uid's or
+ * root's, and not writable by group or others unless sticky (as `/tmp` is).
+ */
+async function checkHome(home: string): Promise<StoreProblem | 'missing' | null> {
+  let stats;
+  try {
+    stats = await stat(home);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : report(home, 'unusable');
+  }
+  const uid = ownUid();
+  if (uid !== null && stats.uid !== uid && stats.uid !== 0) return report(home, 'homeUnsafe');
+  const sticky = (stats.mode & 0o1000) !== 0;
+  return (stats.mode & 0o022) !== 0 && !sticky ? report(home, 'homeUnsafe') : null;
+}
+
+/**
  * Why the store folders holding `path` cannot be used, or null when they can. With `create`, missing
  * folders are made `0700` (chmod after mkdir, whatever the umask) and dead writers' temp files swept.
  */
 export async function storeProblem(path: string, create: boolean): Promise<StoreProblem | 'missing' | null> {
   const root = storeRootOf(path);
   if (root === null) return null;
+  const home = await checkHome(dirname(root));
+  if (home !== null) return home;
   for (const folder of foldersFrom(root, dirname(path))) {
     let problem = await checkFolder(folder, create);
     if (problem === 'missing' && create) {
@@ -93,6 +114,27 @@ export async function storeProblem(path: string, create: boolean): Promise<Store
     }
   }
   return null;
+}
+
+/**
+ * Moves a folder found where the store keeps a file out of the way (to `<file>.<pid>.<random>.aside`,
+ * removed when empty), as junk would be replaced: a folder planted at `list-v1.json` must not switch
+ * sharing off for good. True when a folder was moved.
+ */
+export async function moveFolderAside(path: string): Promise<boolean> {
+  const stats = await lstat(path).catch(() => null);
+  if (stats === null || !stats.isDirectory()) return false;
+  const aside = `${path}.${process.pid}.${randomBytes(8).toString('hex')}.aside`;
+  if (
+    !(await rename(path, aside).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return false;
+  debug('daemon.store a folder at %s was moved aside to %s', path, aside);
+  await rmdir(aside).catch(() => undefined);
+  return true;
 }
 
 /** Removes the temp files of writers that are no longer alive. */

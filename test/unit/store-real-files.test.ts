@@ -117,13 +117,27 @@ describe('files that are not small regular files', () => {
     expect(await readSafely(fifo)).toBe('list');
   });
 
-  it('a folder in place of a file: unread, unwritten, no temp file left', async () => {
+  it('a folder in place of a file: unread, not claimed, and moved aside by the next write (no temp file left)', async () => {
     await mkdir(join(store, 'list-v1.json'), { recursive: true, mode: 0o700 });
     await chmod(store, 0o700);
     expect(await readSafely(join(store, 'list-v1.json'))).toBeNull();
-    expect(await writeSafely(join(store, 'list-v1.json'), 'x')).toBe(false);
     expect(await createSafely(join(store, 'list-v1.json'), 'x')).toBe(false);
     expect(await readdir(store)).toEqual(['list-v1.json']);
+    // Sharing does not stay off for good: the write moves the (empty) folder away and the file is there.
+    expect(await writeSafely(join(store, 'list-v1.json'), 'x')).toBe(true);
+    expect(await readSafely(join(store, 'list-v1.json'))).toBe('x');
+    expect(await readdir(store)).toEqual(['list-v1.json']);
+  });
+
+  it('a folder with content planted at the list is moved aside whole, never emptied', async () => {
+    await mkdir(join(store, 'list-v1.json'), { recursive: true, mode: 0o700 });
+    await chmod(store, 0o700);
+    await writeFile(join(store, 'list-v1.json', 'theirs'), 'kept');
+    expect(await writeSafely(join(store, 'list-v1.json'), 'x')).toBe(true);
+    expect(await readSafely(join(store, 'list-v1.json'))).toBe('x');
+    const aside = (await readdir(store)).filter((name) => name.endsWith('.aside'));
+    expect(aside).toHaveLength(1);
+    expect(await readFile(join(store, aside[0] as string, 'theirs'), 'utf8')).toBe('kept');
   });
 
   it('empty and junk files are read as they are (the decoders judge them)', async () => {

@@ -78,6 +78,25 @@ describe("the file port's storeProblem against real folders", () => {
     expect(await fs.storeProblem?.(store)).toBe('foreignOwner');
   });
 
+  it('a PM2_HOME that others may write without the sticky bit: homeUnsafe; sticky, or 0755: used', async () => {
+    await mkdir(store, { mode: 0o700 });
+    await chmod(home, 0o777);
+    expect(await fs.storeProblem?.(store)).toBe('homeUnsafe');
+    expect(await fs.readText(join(store, 'list-v1.json'))).toBeNull();
+    expect(await fs.writeText(join(store, 'list-v1.json'), 'x')).toBe(false);
+    await chmod(home, 0o1777);
+    expect(await fs.storeProblem?.(store)).toBeNull();
+    await chmod(home, 0o755);
+    expect(await fs.storeProblem?.(store)).toBeNull();
+    expect(await fs.writeText(join(store, 'list-v1.json'), 'x')).toBe(true);
+  });
+
+  it.runIf(asRoot)('a PM2_HOME of another uid (not root): homeUnsafe', async () => {
+    await mkdir(store, { mode: 0o700 });
+    await chown(home, NOBODY, NOBODY);
+    expect(await fs.storeProblem?.(store)).toBe('homeUnsafe');
+  });
+
   it('NODE_DEBUG=pm2-self names the reason', async () => {
     await mkdir(join(home, 'elsewhere'), { mode: 0o700 });
     await symlink(join(home, 'elsewhere'), store);
