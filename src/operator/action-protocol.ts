@@ -3,6 +3,7 @@
  * messages the daemon delivers, and the parameter an operator passes (`pm2 trigger <app> <action> [param]`).
  * @module
  */
+import { DURATION_RANGES_MS, describeRange } from '../common/duration-ranges.js';
 import type { DeadlinePolicy } from '../restart/machine.js';
 
 /** The actions registered by `exposeToPm2()`, all prefixed so they never meet an app's own. */
@@ -113,15 +114,16 @@ export function parseRestartParameter(param: unknown): ParameterReading<Operator
     };
   if (reason !== undefined && (typeof reason !== 'string' || reason.length === 0 || reason.length > 1024))
     return { ok: false, why: '"reason" must be a string of 1 to 1024 characters' };
+  const range = DURATION_RANGES_MS.deadlineMs;
   if (
     deadlineMs !== undefined &&
     deadlineMs !== null &&
     (typeof deadlineMs !== 'number' ||
       !Number.isFinite(deadlineMs) ||
-      deadlineMs < 0 ||
-      deadlineMs > 2_147_483_647)
+      deadlineMs < range.minMs ||
+      deadlineMs > range.maxMs)
   )
-    return { ok: false, why: '"deadlineMs" must be a non-negative number of milliseconds or null' };
+    return { ok: false, why: `"deadlineMs" must be ${describeRange(range)}, or null` };
   if (onDeadline !== undefined && onDeadline !== 'force' && onDeadline !== 'giveUp')
     return { ok: false, why: '"onDeadline" must be "force" or "giveUp"' };
   const requestId = readRequestId(read.object.requestId);

@@ -70,7 +70,12 @@ describe('parseRestartParameter', () => {
     ['an array (API callers)', [1], 'must be text or a JSON object'],
     ['an unknown key', '{"deadline":30}', 'unknown key "deadline"'],
     ['an empty reason', '{"reason":""}', '"reason" must be'],
-    ['a negative deadline', '{"deadlineMs":-1}', '"deadlineMs" must be'],
+    [
+      'a negative deadline',
+      '{"deadlineMs":-1}',
+      '"deadlineMs" must be a number of milliseconds from 0 to 2147483647, or null',
+    ],
+    ['a deadline past the longest timer', '{"deadlineMs":2147483648}', 'from 0 to 2147483647'],
     ['a deadline as text', '{"deadlineMs":"30s"}', '"deadlineMs" must be'],
     ['an unknown policy', '{"onDeadline":"wait"}', '"onDeadline" must be'],
     ['an overlong request id', `{"requestId":"${'x'.repeat(129)}"}`, '"requestId" must be'],
