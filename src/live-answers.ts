@@ -117,11 +117,14 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
         });
 
   let storeLook: { use: Promise<StoreUse>; at: number } | undefined;
-  /** Whether the store is used (`shared`), or why not; looked at again at most once per second. */
-  const storeUse = (shared: boolean): Promise<StoreUse> => {
+  /**
+   * Whether the store is used (`shared`), or why not; looked at again at most once per `everyMs` (a
+   * second for the daemon's answers; a heartbeat interval for local ones, which read no file otherwise).
+   */
+  const storeUse = (shared: boolean, everyMs = STORE_LOOK_MS): Promise<StoreUse> => {
     if (!shared || createExclusive === undefined) return Promise.resolve('off');
     const now = monotonicNow(ports.clock);
-    if (storeLook === undefined || !(now - storeLook.at >= 0 && now - storeLook.at < STORE_LOOK_MS)) {
+    if (storeLook === undefined || !(now - storeLook.at >= 0 && now - storeLook.at < everyMs)) {
       const problem = ports.fs.storeProblem?.(parts.paths.recordDir) ?? Promise.resolve(null);
       storeLook = { use: problem.then((found) => found ?? 'shared'), at: now };
     }
@@ -194,7 +197,7 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
         if (newer !== null) confirmed = { ...confirmed, ...newer };
         const said = confirmed;
         const now = ports.clock.now();
-        const store = await storeUse(true);
+        const store = await storeUse(true, Math.max(STORE_LOOK_MS, parts.livenessIntervalMs));
         if (alive.ok) {
           const same =
             local?.identity === identity &&

@@ -38,6 +38,11 @@ describe('live answers built by the process itself', () => {
 
   it('a minute of calls once a second: no call reads a file; the pid file is read once, the heartbeat only looked at', async () => {
     const { ports, self, count } = setup();
+    let storeLooks = 0;
+    ports.fs.storeProblem = async () => {
+      storeLooks += 1;
+      return null;
+    };
     await self.getInfo({ live: true });
     const readsAfterFirst = ports.fs.reads.length;
     const pidFileReads = () => ports.fs.reads.filter((path) => path.endsWith('/pm2.pid')).length;
@@ -57,6 +62,8 @@ describe('live answers built by the process itself', () => {
     expect(looks).toBeGreaterThanOrEqual(12);
     expect(looks).toBeLessThanOrEqual(26);
     expect(count('ping') + lists).toBeLessThanOrEqual(13);
+    // Nor is the store folder looked at on every call: once per interval, as the heartbeat.
+    expect(storeLooks).toBeLessThanOrEqual(14);
   });
 
   it("local answers carry the daemon's counters, and take them anew after pm2 reset, which sends no signal", async () => {
