@@ -121,8 +121,10 @@ export function createTurns(parts: TurnParts): Turns {
       if (identity === undefined || !Number.isFinite(parts.maxUnavailable))
         return { taken: true, waitedMs: 0 };
       const first = await parts.daemon.list({ fresh: true });
-      // Without the daemon's list the instances cannot be counted: the restart goes on alone.
-      if (!first.ok || instancesOf(first.entries, identity).length <= 1) return { taken: true, waitedMs: 0 };
+      // A single instance has no one to take turns with. A list that did not come (a busy or paused
+      // daemon) counts nothing: the plan saw several instances, so the turn is still taken, judged by
+      // the leases alone until the list answers again.
+      if (first.ok && instancesOf(first.entries, identity).length <= 1) return { taken: true, waitedMs: 0 };
       const slots = Math.max(1, Math.floor(parts.maxUnavailable));
       const dir = join(parts.paths.recordDir, 'turns', turnFolderName(identity));
       // The wait is measured inside this process: on the monotonic clock.

@@ -16,6 +16,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  downIntervals,
   eventsFile,
   RESTART_APP,
   startApps,
@@ -26,23 +27,6 @@ import {
 import { mostAtOnce } from '../helpers/online-timeline.js';
 import { createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
 import { PMX_VARIANTS } from '../helpers/pmx-variants.js';
-
-/**
- * Each instance's down interval: its gen-0 process's exit to its gen-1 process's `up` line (the end of
- * its synchronous start-up, boot included).
- */
-function downIntervals(events: readonly AppEvent[]) {
-  const started = events.filter((e) => e.event === 'started');
-  const instanceOf = (pid: number) => started.find((s) => s.pid === pid)?.instance;
-  return events
-    .filter((e) => e.event === 'exit' && e.gen === '0')
-    .flatMap((exit) => {
-      const instance = instanceOf(exit.pid);
-      const next = started.find((s) => s.instance === instance && s.gen === '1');
-      const up = events.find((e) => e.event === 'up' && e.pid === next?.pid);
-      return up === undefined ? [] : [{ instance: String(instance), from: exit.at, to: up.at }];
-    });
-}
 
 const MODULES = resolve(import.meta.dirname, '../../node_modules');
 /**

@@ -36,16 +36,21 @@ const leaseOfInstance0 = (now: number, released: boolean) =>
 function world() {
   const clock = createSimClock(1_000_000);
   const fs = createFakeFileSystem();
-  const listed: { entries: ProcessEntry[] } = { entries: [entry(0, 100), entry(1, 101), entry(2, 102)] };
+  const listed: { entries: ProcessEntry[]; failing?: boolean } = {
+    entries: [entry(0, 100), entry(1, 101), entry(2, 102)],
+  };
   const daemon: DaemonQuery = {
-    list: async (): Promise<DaemonListResult> => ({
-      ok: true,
-      entries: listed.entries,
-      skipped: 0,
-      via: 'rpc',
-      at: clock.now(),
-      askedAt: clock.now(),
-    }),
+    list: async (): Promise<DaemonListResult> =>
+      listed.failing === true
+        ? { ok: false, problem: 'timeout', message: 'the daemon did not answer within 5000 ms' }
+        : {
+            ok: true,
+            entries: listed.entries,
+            skipped: 0,
+            via: 'rpc',
+            at: clock.now(),
+            askedAt: clock.now(),
+          },
     daemonPid: async () => 1,
     usable: async () => 1,
     ping: async () => ({ ok: true }),
@@ -125,6 +130,24 @@ describe('turns', () => {
       stillWanted: () => true,
     });
     expect(third).toMatchObject({ taken: true });
+  });
+
+  it('a daemon list that does not come never lets a restart go without its turn', async () => {
+    const { clock, fs, listed, turnsOf } = world();
+    const dir = `${HOME}/pm2-self/turns/default--web`;
+    await turnsOf(0, 100).take({ onWait: () => undefined, stillWanted: () => true });
+    // The daemon is too busy to answer (timeout) while instance 1 asks: it waits for the holder.
+    listed.failing = true;
+    let second: unknown;
+    void turnsOf(1, 101)
+      .take({ onWait: () => undefined, stillWanted: () => true })
+      .then((result) => (second = result));
+    await clock.advance(3_000);
+    expect(second).toBeUndefined();
+    // The holder's next process hands the slot back: the waiter goes, list or not.
+    fs.files.set(`${dir}/slot-0-0.json`, leaseOfInstance0(clock.now(), true));
+    await clock.advance(1_000);
+    expect(second).toMatchObject({ taken: true });
   });
 
   it('of two waiters that judge the same lease over, only one holds the slot', async () => {

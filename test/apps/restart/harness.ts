@@ -135,6 +135,23 @@ export async function waitOnline(
 }
 
 /** A predicate: generation `gen` has recorded `started`. */
+/**
+ * Each instance's down interval in a rollout: its gen-0 process's exit to its gen-1 process's `up`
+ * line (the end of its synchronous start-up, boot included), from the apps' own timestamps.
+ */
+export function downIntervals(events: readonly AppEvent[]): { instance: string; from: number; to: number }[] {
+  const started = events.filter((e) => e.event === 'started');
+  const instanceOf = (pid: number) => started.find((s) => s.pid === pid)?.instance;
+  return events
+    .filter((e) => e.event === 'exit' && e.gen === '0')
+    .flatMap((exit) => {
+      const instance = instanceOf(exit.pid);
+      const next = started.find((s) => s.instance === instance && s.gen === '1');
+      const up = events.find((e) => e.event === 'up' && e.pid === next?.pid);
+      return up === undefined ? [] : [{ instance: String(instance), from: exit.at, to: up.at }];
+    });
+}
+
 export const startedOf =
   (gen: string) =>
   (events: readonly AppEvent[]): boolean =>
