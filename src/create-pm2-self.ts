@@ -23,6 +23,7 @@ import {
 import { createSpawnRunner } from './ports/spawn-runner.js';
 import type { Ports } from './ports/ports.js';
 import { createRestartController } from './restart/controller.js';
+import { createRecordSweep } from './restart/record-sweep.js';
 import { createLastRestart } from './last-restart.js';
 import { handBackWhenReady } from './restart/hand-back.js';
 import { exposeToPm2 } from './operator/expose-to-pm2.js';
@@ -69,6 +70,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
         cwd: options.cwd ?? process.cwd(),
         execPath: process.execPath,
       })),
+    onAsked: createRecordSweep(ports, paths.recordDir),
   });
 
   // The first managed identity is the moment pm2-self has started in this process: it hands back

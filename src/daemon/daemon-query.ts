@@ -26,6 +26,8 @@ export interface DaemonQueryOptions {
   readonly maxListBytes: number;
   /** Resolved lazily, only when the CLI route is taken. */
   readonly pm2Command: () => Pm2Command;
+  /** Told of each list this process asked the daemon for itself (not of shared or cached ones). */
+  readonly onAsked?: (list: DaemonListResult) => void;
 }
 
 /** Whether the daemon took a restart request. */
@@ -177,6 +179,7 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
     const result = final ? rpc : await viaCli(askedAt, deadline);
     const outcome = result.ok ? `via ${result.via}` : result.problem;
     debug('daemon: list %s in %d ms', outcome, ports.clock.now() - askedAt);
+    options.onAsked?.(result);
     return result;
   };
 
