@@ -112,7 +112,8 @@ async function onHubMessage(data) {
       typeof message.reason === 'string' && message.reason !== ''
         ? message.reason.slice(0, 200)
         : 'hub request';
-    const outcome = await gracefulRestart({ reason, beforeExit: leaveHub });
+    // The shutdown handler's hook below says goodbye on this restart too (once).
+    const outcome = await gracefulRestart({ reason });
     // With no task running the restart is already under way and the socket may be closing: send() skips it then.
     send({ type: 'restart-ack', outcome });
   }
@@ -144,8 +145,10 @@ on('failed', () => {
   if (ws === null || ws.readyState === WebSocket.CLOSED) connect();
 });
 
-// pm2 stopping or restarting us (`pm2 restart`, `pm2 stop`, `pm2 reload`): also finish tasks and say goodbye.
+// Every exit says goodbye: pm2 stopping or restarting us (`pm2 restart`, `pm2 stop`, `pm2 reload`, kind
+// 'shutdown') and the restarts pm2-self performs (the hub's request above, kind 'restart').
 installShutdownHandler({
-  beforeExit: ({ reason, signal }) => leaveHub({ reason: `pm2: ${reason}`, signal }),
+  beforeExit: ({ reason, kind, signal }) =>
+    leaveHub({ reason: kind === 'shutdown' ? `pm2: ${reason}` : reason, signal }),
 });
 connect();
