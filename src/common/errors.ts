@@ -5,6 +5,7 @@
  */
 import { describeReceived } from './describe-received.js';
 
+/** The default message of each error code, used when a {@link Pm2SelfError} is created without one. */
 export const ERROR_MESSAGES = {
   ERR_PM2SELF_NOT_UNDER_PM2: 'This process is not managed by pm2.',
   ERR_PM2SELF_NOT_TRACKED:
