@@ -1,13 +1,19 @@
 /**
- * Whether a claim file (the list's or the heartbeat's) is held, free or abandoned, and the take-over
- * of an abandoned one. A claim that is empty, junk, unreadable or dated in the future is abandoned
- * once the budget has passed (its age is the file's own time); a claim by a dead process at once.
+ * Whether a claim file (the list's or the heartbeat's) is held, free, unowned or abandoned, and the
+ * take-over of an abandoned one. A claim that is empty, junk or unreadable (a symlink, a FIFO) names no
+ * holder: it is unowned, and abandoned once the budget has passed (its age is the file's own time); a
+ * claim dated in the future is abandoned at once, as is a claim by a dead process.
  */
 import type { Clock, FileSystem, StampedFile } from '../ports/ports.js';
 import { decodeListClaim } from './list-snapshot.js';
 
-/** What a claim file says now. */
-export type ClaimState = 'free' | 'held' | 'abandoned';
+/**
+ * What a claim file says now: `held` by a live process that is asking the daemon right now; `unowned`
+ * when a file is there but names no holder (empty, junk, not a regular file), so nobody is known to be
+ * asking and the caller asks itself until the file is abandoned (claims are created complete, never
+ * empty); `free` or `abandoned` (taken away by {@link settleClaim}) when the caller may claim.
+ */
+export type ClaimState = 'free' | 'held' | 'unowned' | 'abandoned';
 
 /** Judges a claim as read. Pure. */
 export function judgeClaim(
@@ -22,7 +28,8 @@ export function judgeClaim(
   // A time in the future is invalid: no age can be told from it.
   if (file.modifiedAt > now || (holder !== null && holder.at > now)) return 'abandoned';
   const since = Math.min(file.modifiedAt, holder?.at ?? file.modifiedAt);
-  return now - since > expiresMs ? 'abandoned' : 'held';
+  if (now - since > expiresMs) return 'abandoned';
+  return holder === null ? 'unowned' : 'held';
 }
 
 /** The file-system calls a claim needs. */

@@ -87,14 +87,24 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
   let known: { verdict: LivenessVerdict; checkedAt: number; daemonPid: number | null } | undefined;
   let looking: Promise<LivenessVerdict> | undefined;
 
-  /** Pings as the claimant and writes the heartbeat. */
+  /** Asks the daemon (`ask`) and writes the heartbeat (by atomic rename: a write needs no claim). */
+  const pingAndWrite = async (
+    daemonPid: number,
+    ask: () => Promise<PingResult>,
+  ): Promise<LivenessVerdict> => {
+    const pong = await ask();
+    if (!pong.ok) return pong;
+    const at = clock.now();
+    await fs.writeText(options.file, JSON.stringify({ format: FORMAT, daemonPid, at }));
+    return { ok: true, daemonPid, at };
+  };
+
+  /** Pings as the claimant, writes the heartbeat and releases the claim. */
   const refresh = async (daemonPid: number, lastBeatAt: number | null): Promise<LivenessVerdict> => {
     try {
-      const pong = await (options.beat ?? options.ping)(options.timeoutMs, lastBeatAt);
-      if (!pong.ok) return pong;
-      const at = clock.now();
-      await fs.writeText(options.file, JSON.stringify({ format: FORMAT, daemonPid, at }));
-      return { ok: true, daemonPid, at };
+      return await pingAndWrite(daemonPid, () =>
+        (options.beat ?? options.ping)(options.timeoutMs, lastBeatAt),
+      );
     } finally {
       await fs.remove(claimFile);
     }
@@ -119,7 +129,10 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
     if (await fs.createExclusive(claimFile, encodeListClaim({ pid: options.pid, at: now })))
       return refresh(daemonPid, beat?.at ?? null);
     const state = await settleClaim(fs, claimFile, now, options.timeoutMs + 1_000, options.isAlive);
-    if (state !== 'held' && attempt < 2) return look(daemonPid, attempt + 1);
+    if ((state === 'free' || state === 'abandoned') && attempt < 2) return look(daemonPid, attempt + 1);
+    // A claim that names no holder (empty, junk, a symlink) until it is abandoned: nobody is pinging,
+    // so this process pings itself (a plain ping) rather than call a daemon that answers a timeout.
+    if (state === 'unowned') return pingAndWrite(daemonPid, () => options.ping(options.timeoutMs));
     // Another process is pinging now: the last heartbeat stands while its ping may still succeed.
     if (beat !== null && ageMs < options.intervalMs + options.timeoutMs)
       return { ok: true, daemonPid, at: beat.at };

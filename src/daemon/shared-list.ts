@@ -33,7 +33,8 @@ export interface SharedList {
    * younger than `ttlMs`; else one query, made by this process when it can claim the refresh and shared
    * through the file. While another process holds the claim, the snapshot stands until it is
    * `ttlMs + queryTimeoutMs` old, then the answer is a `timeout`: at most one shared query is ever under
-   * way. A process with no usable snapshot at all (its first question, or one after a signal) asks itself.
+   * way. A process with no usable snapshot at all (its first question, or one after a signal) asks itself,
+   * and so does one that finds a claim naming no holder (empty, junk, a symlink) until it is abandoned.
    * A query this process makes ends by `deadline`, the caller's whole budget.
    */
   get(daemonPid: number, askedAfter: number, deadline: number): Promise<DaemonListResult>;
@@ -53,6 +54,13 @@ export function createSharedList(options: SharedListOptions): SharedList {
     return { snapshot, ageMs: usableAge(snapshot, daemonPid, askedAfter, clock.now()) };
   };
 
+  /** One query of this process's own; a good answer is written for the others. */
+  const askAndShare = async (daemonPid: number, deadline: number): Promise<DaemonListResult> => {
+    const answer = await options.ask(deadline);
+    if (answer.ok) await fs.writeText(options.file, encodeListSnapshot({ daemonPid, answer }));
+    return answer;
+  };
+
   const refresh = async (
     daemonPid: number,
     askedAfter: number,
@@ -62,9 +70,7 @@ export function createSharedList(options: SharedListOptions): SharedList {
       // The previous holder may have written its answer between this process's read and its claim.
       const { snapshot, ageMs } = await read(daemonPid, askedAfter);
       if (snapshot && ageMs < options.ttlMs) return snapshot.answer;
-      const answer = await options.ask(deadline);
-      if (answer.ok) await fs.writeText(options.file, encodeListSnapshot({ daemonPid, answer }));
-      return answer;
+      return await askAndShare(daemonPid, deadline);
     } finally {
       await fs.remove(claimFile);
     }
@@ -77,6 +83,9 @@ export function createSharedList(options: SharedListOptions): SharedList {
       const now = clock.now();
       if (await claim(now)) return refresh(daemonPid, askedAfter, deadline);
       const state = await settleClaim(fs, claimFile, now, options.claimExpiresMs, options.isAlive);
+      // A claim that names no holder (empty, junk, a symlink) until it is abandoned: nobody is asking,
+      // so this process asks itself and shares its answer (by atomic rename: a write needs no claim).
+      if (state === 'unowned') return askAndShare(daemonPid, deadline);
       // No holder: it has just finished (its answer is in the file now); abandoned: claim it. Once.
       if (state !== 'held') {
         if (attempt < 2) continue;

@@ -25,7 +25,7 @@ describe('judgeClaim', () => {
       'abandoned',
     ],
     ['a dead holder', { text: `{"pid":7,"at":${NOW}}`, modifiedAt: NOW }, 'abandoned'],
-    ['empty, young', { text: '', modifiedAt: NOW - 1000 }, 'held'],
+    ['empty, young', { text: '', modifiedAt: NOW - 1000 }, 'unowned'],
     ['empty, past the budget', { text: '', modifiedAt: NOW - 4000 }, 'abandoned'],
     ['junk past the budget', { text: '\u0000{', modifiedAt: NOW - 4000 }, 'abandoned'],
     ['not a regular file, past the budget', { text: null, modifiedAt: NOW - 4000 }, 'abandoned'],
@@ -58,7 +58,7 @@ describe('settleClaim over real files', () => {
     const fs = createNodeFileSystem();
     const claim = join(store, 'list-v1.json.lock');
     await writeFile(claim, '');
-    expect(await settleClaim(fs, claim, Date.now(), BUDGET, alive)).toBe('held');
+    expect(await settleClaim(fs, claim, Date.now(), BUDGET, alive)).toBe('unowned');
     const old = (Date.now() - 10_000) / 1000;
     await utimes(claim, old, old);
     expect(await settleClaim(fs, claim, Date.now(), BUDGET, alive)).toBe('abandoned');
