@@ -333,6 +333,23 @@ export async function run({
     target: `<= ${linear * 1.5}x (linear, with noise)`,
     pass: growth <= linear * 1.5,
   });
+  // What the calls cost in all grows with N: the total over idle, from the smallest N to the largest.
+  const totalSmall = overIdle(by, 'after', small)?.total;
+  const totalLarge = overIdle(by, 'after', large)?.total;
+  if (totalSmall !== undefined && totalLarge !== undefined && totalSmall > 0) {
+    const totalGrowth = totalLarge / totalSmall;
+    rows.push({
+      bench: BENCH,
+      measure: `total CPU over idle growth N=${small} -> N=${large} (after)`,
+      value: totalGrowth,
+      unit: 'x',
+      alt: 'linear growth',
+      altValue: linear,
+      ratio: totalGrowth / linear,
+      target: `<= ${linear * 1.5}x (linear, with noise)`,
+      pass: totalGrowth <= linear * 1.5,
+    });
+  }
   const seed = by[`seed-${small}`];
   const after = by[`after-${small}`];
   rows.push({
