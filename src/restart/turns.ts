@@ -5,13 +5,14 @@
  */
 import { join } from 'node:path';
 import { debug } from '../common/debug.js';
-import type { DaemonListResult, DaemonQuery } from '../daemon/daemon-query.js';
+import type { DaemonListResult, DaemonProblem, DaemonQuery } from '../daemon/daemon-query.js';
 import type { Pm2HomePaths } from '../daemon/pm2-home.js';
 import type { IdentityCache } from '../identity/identity-cache.js';
 import type { ManagedIdentity } from '../identity/identity.js';
 import type { Ports, TimerHandle } from '../ports/ports.js';
 import { monotonicNow } from '../ports/monotonic-now.js';
 import { cancellableDelay } from './cancellable-delay.js';
+import { nextGeneration, slotFile, slotGenerations } from './turn-slots.js';
 import {
   instancesOf,
   leaseOver,
@@ -82,10 +83,16 @@ export function createTurns(parts: TurnParts): Turns {
    * Claims slot `slot`: its leases are files `slot-<k>-<generation>.json`, the highest generation
    * current. A lease that is over is taken over by creating the next generation exclusively, so of two
    * waiters that judged the same lease over only one wins; the winner removes the older generations.
+   * Resolves the lease's name, `held` while a lease holds the slot, or `refused` when the store did
+   * not let the lease be written and no other lease is there (the store cannot be used: no holder).
    */
-  const claim = async (dir: string, slot: number, entries: Parameters<typeof leaseOver>[1]) => {
+  const claim = async (
+    dir: string,
+    slot: number,
+    entries: Parameters<typeof leaseOver>[1],
+  ): Promise<string | 'held' | 'refused'> => {
     const createExclusive = fs.createExclusive?.bind(fs);
-    if (createExclusive === undefined) return null;
+    if (createExclusive === undefined) return 'refused';
     const generations = slotGenerations(await fs.list(dir), slot);
     const current = generations.at(-1);
     if (current !== undefined) {
@@ -95,19 +102,26 @@ export function createTurns(parts: TurnParts): Turns {
       // A file caught between its creation and its content reads as nothing once; twice, it is junk.
       if (reading === null && text !== null && !unreadable.has(path)) {
         unreadable.add(path);
-        return null;
+        return 'held';
       }
       unreadable.delete(path);
       const over =
         reading === null
           ? 'unreadable'
           : leaseOver(reading, entries, clock.now(), { alive: process.isAlive(reading.pid) });
-      if (over === null) return null;
+      if (over === null) return 'held';
       debug('turns: %s is over (%s)', path, over);
     }
     const next = nextGeneration(current);
     const name = slotFile(slot, next);
-    if (!(await createExclusive(join(dir, name), lease()))) return null;
+    if (!(await createExclusive(join(dir, name), lease()))) {
+      // Another waiter's lease of the same generation (or a later one) is there: the slot is held.
+      // Nothing there, or a folder that cannot be listed: the store refused the write.
+      const now = slotGenerations(await fs.list(dir), slot);
+      return now.some((generation) => generation === next || generation > (current ?? -1))
+        ? 'held'
+        : 'refused';
+    }
     // The slot is ours from here: old generations left behind (a failed remove) only cost a listing.
     await Promise.all(generations.map((old) => fs.remove(join(dir, slotFile(slot, old))))).catch(
       (error: unknown) => debug('turns: old leases not removed: %s', error),
@@ -125,18 +139,29 @@ export function createTurns(parts: TurnParts): Turns {
       // daemon) counts nothing: the plan saw several instances, so the turn is still taken, judged by
       // the leases alone until the list answers again.
       if (first.ok && instancesOf(first.entries, identity).length <= 1) return { taken: true, waitedMs: 0 };
+      // A list that can never be had (access denied: pm2 runs the app as another user) would leave a
+      // waiter nothing to judge a holder that does not come back by: the restart goes on alone.
+      if (!first.ok && NO_LIST_EVER.has(first.problem))
+        return alone(`the daemon's list: ${first.problem}`, 0);
       const slots = Math.max(1, Math.floor(parts.maxUnavailable));
       const dir = join(parts.paths.recordDir, 'turns', turnFolderName(identity));
       // The wait is measured inside this process: on the monotonic clock.
       const startedAt = monotonicNow(clock);
       let told = false;
       let list: DaemonListResult = first;
+      const waited = () => (told ? Math.max(0, monotonicNow(clock) - startedAt) : 0);
       for (;;) {
         if (!stillWanted()) return { taken: false };
+        if (!list.ok && NO_LIST_EVER.has(list.problem))
+          return alone(`the daemon's list: ${list.problem}`, waited());
         const entries = list.ok ? list.entries : null;
+        let holders = 0;
         for (let slot = 0; slot < slots; slot++) {
           const name = await claim(dir, slot, entries);
-          if (name === null) continue;
+          if (name === 'held') holders += 1;
+          // A store that cannot be used holds nothing: waiting on it would never end.
+          if (name === 'refused') return alone('the store refused the lease', waited());
+          if (name === 'held') continue;
           held = { dir, name, renew: undefined };
           if (!stillWanted()) {
             await release();
@@ -148,7 +173,7 @@ export function createTurns(parts: TurnParts): Turns {
           // Only a turn that had to be waited for counts as a wait.
           return { taken: true, waitedMs: told ? waitedMs : 0 };
         }
-        if (!told) onWait(slots);
+        if (!told) onWait(holders);
         told = true;
         await cancellableDelay(clock, TURN_POLL_MS).done;
         list = await parts.daemon.list({ fresh: true });
@@ -178,6 +203,12 @@ export function createTurns(parts: TurnParts): Turns {
     },
   };
 
+  /** No turn can be had (no store, or no list ever): the restart goes on without one. */
+  function alone(why: string, waitedMs: number): TurnResult {
+    debug('turns: going on without a turn (%s)', why);
+    return { taken: true, waitedMs };
+  }
+
   /** Gives the slot back: the lease stays, released, so the next generation is the next claim. */
   async function release(): Promise<void> {
     if (held === undefined) return;
@@ -188,28 +219,13 @@ export function createTurns(parts: TurnParts): Turns {
   }
 }
 
-/** The largest generation a lease file may carry: 12 digits, the listing's own bound. */
-const MAX_GENERATION = 999_999_999_999;
-
 /**
- * The generation after `current`: 0 for an empty slot, and 0 again after the largest, so a lease at
- * the bound (planted, or after a very long life) never leads to a name the listing cannot see. The
- * new generation is still created exclusively, and the old ones are removed once it is held.
+ * Daemon problems that no later list will cure: pm2 runs the app as another user (`accessDenied`), no
+ * daemon, a pm2 this library does not support, no pm2 command. A slow list (`timeout`) is not one.
  */
-function nextGeneration(current: number | undefined): number {
-  return current === undefined || current >= MAX_GENERATION ? 0 : current + 1;
-}
-
-function slotFile(slot: number, generation: number): string {
-  return `slot-${slot}-${generation}.json`;
-}
-
-/** The generations of slot `slot` present in a folder listing, ascending. */
-function slotGenerations(names: readonly string[] | null, slot: number): number[] {
-  const pattern = new RegExp(`^slot-${slot}-(\\d{1,12})\\.json$`);
-  return (names ?? [])
-    .map((name) => pattern.exec(name)?.[1])
-    .filter((generation): generation is string => generation !== undefined)
-    .map(Number)
-    .sort((a, b) => a - b);
-}
+const NO_LIST_EVER: ReadonlySet<DaemonProblem> = new Set<DaemonProblem>([
+  'accessDenied',
+  'noDaemon',
+  'unsupportedVersion',
+  'cliNotFound',
+]);

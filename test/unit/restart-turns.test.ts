@@ -36,13 +36,13 @@ const leaseOfInstance0 = (now: number, released: boolean) =>
 function world() {
   const clock = createSimClock(1_000_000);
   const fs = createFakeFileSystem();
-  const listed: { entries: ProcessEntry[]; failing?: boolean } = {
+  const listed: { entries: ProcessEntry[]; failing?: boolean; problem?: 'timeout' | 'accessDenied' } = {
     entries: [entry(0, 100), entry(1, 101), entry(2, 102)],
   };
   const daemon: DaemonQuery = {
     list: async (): Promise<DaemonListResult> =>
       listed.failing === true
-        ? { ok: false, problem: 'timeout', message: 'the daemon did not answer within 5000 ms' }
+        ? { ok: false, problem: listed.problem ?? 'timeout', message: 'the daemon did not answer' }
         : {
             ok: true,
             entries: listed.entries,
@@ -203,5 +203,64 @@ describe('turns', () => {
       taken: true,
       waitedMs: 0,
     });
+  });
+
+  it('a store that refuses the lease (PM2_HOME unsafe) holds nothing: the restart goes on, never waits', async () => {
+    const { clock, fs, turnsOf } = world();
+    // The real file port under a group-writable PM2_HOME: nothing listed, read or created in the store.
+    fs.storeProblem = async () => 'homeUnsafe';
+    fs.list = async () => null;
+    fs.readText = async () => null;
+    fs.createExclusive = async () => false;
+    const waits: number[] = [];
+    const results: unknown[] = [];
+    for (const [pmId, pid] of [
+      [0, 100],
+      [1, 101],
+      [2, 102],
+    ] as const) {
+      void turnsOf(pmId, pid)
+        .take({ onWait: (holders) => waits.push(holders), stillWanted: () => true })
+        .then((result) => results.push(result));
+    }
+    await clock.advance(1_000);
+    expect(waits).toEqual([]);
+    expect(results).toEqual([
+      { taken: true, waitedMs: 0 },
+      { taken: true, waitedMs: 0 },
+      { taken: true, waitedMs: 0 },
+    ]);
+  });
+
+  it('a daemon list denied for good (pm2 runs the app as another user) lets the restart go on alone', async () => {
+    const { clock, fs, listed, turnsOf } = world();
+    const dir = `${HOME}/pm2-self/turns/default--web`;
+    // A lease no one will ever give back, and no list that could ever say so.
+    fs.files.set(`${dir}/slot-0-0.json`, leaseOfInstance0(clock.now(), false));
+    listed.failing = true;
+    listed.problem = 'accessDenied';
+    const waits: number[] = [];
+    let second: unknown;
+    void turnsOf(1, 101)
+      .take({ onWait: (holders) => waits.push(holders), stillWanted: () => true })
+      .then((result) => (second = result));
+    await clock.advance(1_000);
+    expect(second).toEqual({ taken: true, waitedMs: 0 });
+    expect(waits).toEqual([]);
+  });
+
+  it('a list that is merely slow still makes a restart wait, and the wait names only the real holder', async () => {
+    const { clock, listed, turnsOf } = world();
+    await turnsOf(0, 100).take({ onWait: () => undefined, stillWanted: () => true });
+    listed.failing = true;
+    listed.problem = 'timeout';
+    const waits: number[] = [];
+    let second: unknown;
+    void turnsOf(1, 101)
+      .take({ onWait: (holders) => waits.push(holders), stillWanted: () => true })
+      .then((result) => (second = result));
+    await clock.advance(60_000);
+    expect(second).toBeUndefined();
+    expect(waits).toEqual([1]);
   });
 });
