@@ -18,6 +18,7 @@ import { noteLiveProcess } from './restart/live-marker.js';
 import { judgeRestartRecord } from './restart/read-restart-record.js';
 import { recordLifetimeMs, restartRecordPath, type RestartRecord } from './restart/restart-record.js';
 import { debug } from './common/debug.js';
+import { parseCount } from './pm2/parse-values.js';
 
 /** Slack beyond the predecessor's budget before the read gives up waiting for its record. */
 export const PREDECESSOR_GRACE_MS = 2_000;
@@ -46,6 +47,8 @@ export function createLastRestart(parts: LastRestartParts): () => Promise<Restar
       pid: process.pid,
       restarts: identity.restarts,
       startedAt: identity.startedAt,
+      // pm2's variable of this very spawn; a list entry of the daemon does not carry it.
+      createdAt: identity.source === 'pm2Env' ? (parseCount(process.env.created_at) ?? null) : null,
       lifetimeMs: recordLifetimeMs(identity.settings),
     };
     // Notes this process as the live one of its pm_id, learning of a predecessor that still runs.

@@ -17,6 +17,12 @@ export interface RecordReader {
   /** When this generation was spawned (pm2's `pm_uptime`), or null when unknown. */
   readonly startedAt: number | null;
   /**
+   * pm2's `created_at` for this generation (epoch ms), or null when unknown: pm2 sets it when it
+   * restarts or resets an app (and on `pm2 start` of a stopped one), not when it restarts one that exited.
+   * Absent: unknown.
+   */
+  readonly createdAt?: number | null;
+  /**
    * How long after its predecessor's exit this generation may start, by its own settings
    * ({@link recordLifetimeMs}): a record's `expiresAt` counts no later than `exitedAt` plus this.
    */
@@ -31,7 +37,8 @@ export interface RecordReader {
  * - `otherApp`: another name, namespace or pm_id (the pm_id was reused after `pm2 delete`).
  * - `ownRecord`: written by this very process.
  * - `countMissing`: the record or the reader has no restart count: a missing count matches nothing.
- * - `otherGeneration`: the writer's restart count is not the reader's minus one.
+ * - `otherGeneration`: the writer's restart count is not the reader's minus one, and no `pm2 reset`
+ *   came between them (see {@link wasResetBetween}).
  * - `impossibleTimes`: times no writer produces (before 2001, from the future, a wait that does not
  *   match them, an expiry before the exit) or tasks cut without a forced restart.
  * - `notInTime`: this generation started before the request or after the record expired (its own
@@ -96,6 +103,18 @@ function isPossible(record: Complete, reader: RecordReader): boolean {
   return record.forced || record.tasksCut === 0;
 }
 
+/**
+ * True when a `pm2 reset` came between the writer and the reader: pm2 set the count to 0 and told the
+ * writer nothing, so the writer's count (from its spawn) is too high and the reader, spawned by the next
+ * restart, counts 1. That restart is told apart from a `pm2 stop` + `pm2 start` (same count, also 1 when
+ * it was 1) by `created_at`: pm2 sets it before it stops an online app, or at the reset before the app's
+ * own exit, hence before the writer's exit; a start of a stopped app sets it after that exit.
+ */
+function wasResetBetween(record: Complete, reader: RecordReader): boolean {
+  if (reader.restarts !== 1 || record.previousRestarts === null || record.previousRestarts < 1) return false;
+  return reader.createdAt != null && reader.createdAt <= record.exitedAt;
+}
+
 /** Why `record` was not written by the generation just before `reader`, for the same app; null if it was. */
 function rejectionOf(record: Complete, reader: RecordReader): RecordRejection | null {
   if (record.pmId !== reader.pmId || record.name !== reader.name || record.namespace !== reader.namespace) {
@@ -103,7 +122,8 @@ function rejectionOf(record: Complete, reader: RecordReader): RecordRejection | 
   }
   if (record.previousPid === reader.pid) return 'ownRecord';
   if (record.previousRestarts === null || reader.restarts === null) return 'countMissing';
-  if (record.previousRestarts + 1 !== reader.restarts) return 'otherGeneration';
+  if (record.previousRestarts + 1 !== reader.restarts && !wasResetBetween(record, reader))
+    return 'otherGeneration';
   if (!isPossible(record, reader)) return 'impossibleTimes';
   if (reader.startedAt === null) return null;
   // Started after the writer's request and before the record expired; in a cluster reload the new
