@@ -62,6 +62,16 @@ export function parseExitCodes(value: unknown): number[] | undefined {
   return codes;
 }
 
+/**
+ * A non-empty string of at most `maxLength` characters, control characters kept but NUL (which no
+ * command line or file name carries): data from pm2 (an app's name in the daemon's list) that is shown,
+ * escaped where it meets a terminal, never dropped.
+ */
+export function parseText(value: unknown, maxLength = 256): string | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) return undefined;
+  return value.includes('\u0000') ? undefined : value;
+}
+
 /** A non-empty string of at most `maxLength` characters with no control characters. */
 export function parseName(value: unknown, maxLength = 256): string | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) return undefined;

@@ -1,11 +1,12 @@
 import { readRestartSettings, type RestartSettings } from './restart-settings.js';
-import { parseCount, parseName } from './parse-values.js';
+import { parseCount, parseName, parseText } from './parse-values.js';
 import { parseExecMode, type ExecMode } from './pm2-env.js';
 import { isRecord } from '../common/json-values.js';
 
 /**
  * One process of the daemon's list, curated: identity, status, counters and settings.
- * It holds no environment value, so it is safe to log or send to a dashboard.
+ * It holds no environment value, so it is safe to log or send to a dashboard. `name` and `namespace`
+ * are pm2's as given, control characters included: escape them before they reach a terminal.
  */
 export interface ProcessEntry {
   readonly pid: number;
@@ -69,7 +70,8 @@ function readEntry(raw: unknown): ProcessEntry | undefined {
   const env = raw.pm2_env;
   const pid = parseCount(raw.pid);
   const pmId = parseCount(raw.pm_id);
-  const name = parseName(raw.name);
+  // A name pm2 accepted is kept whatever it holds (the command escapes it): never an app that vanishes.
+  const name = parseText(raw.name);
   const status = parseName(env.status, 64);
   if (pid === undefined || pmId === undefined || name === undefined || status === undefined) return undefined;
   const execMode = parseExecMode(env.exec_mode);
@@ -81,7 +83,7 @@ function readEntry(raw: unknown): ProcessEntry | undefined {
     pid,
     pmId,
     name,
-    namespace: parseName(env.namespace) ?? null,
+    namespace: parseText(env.namespace) ?? null,
     execMode,
     instance: parseCount(env[instanceVar]) ?? null,
     status,

@@ -71,3 +71,25 @@ describe('pm2-self status with control sequences in app text', () => {
     expect(escapeControl('web-1 ↺ ünïcode')).toBe('web-1 ↺ ünïcode');
   });
 });
+
+describe('an app whose name holds control characters (pm2 start --name $"esc\\x1b[31mRED")', () => {
+  const NAME = 'esc\u001b[31mRED';
+  const listed = () =>
+    readAppInstances([
+      { pid: 100, name: NAME, pm_id: 0, monit: {}, pm2_env: { status: 'online', restart_time: 0 } },
+      { pid: 101, name: 'web', pm_id: 1, monit: {}, pm2_env: { status: 'online', restart_time: 0 } },
+    ]) ?? [];
+
+  it('is listed, its name escaped in the table', () => {
+    expect(listed().map((i) => i.entry.name)).toEqual([NAME, 'web']);
+    const lines = statusLines(listed(), false);
+    for (const line of lines) expect(line).not.toMatch(UNSAFE);
+    expect(lines.join('\n')).toContain('esc\\x1b[31');
+  });
+
+  it('--json prints the name as data', () => {
+    const text = jsonForTerminal(listed().map(statusJson));
+    expect(text.replaceAll('\n', '')).not.toMatch(UNSAFE);
+    expect((JSON.parse(text) as Array<{ name: string }>).map((i) => i.name)).toEqual([NAME, 'web']);
+  });
+});
