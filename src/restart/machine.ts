@@ -187,11 +187,13 @@ function onShutdownRequested(
     coalesced: current !== null,
   });
   if (state.phase === 'draining') {
+    // The hooks already run; pm2's stop takes the exit over and leaves its record (naming both).
     const request = {
       ...(current as PendingRequest),
       kind: 'shutdown' as const,
       signal: event.signal,
       fromPm2: event.fromPm2,
+      recordAs: event.recordAs,
     };
     return { state: { ...state, request: { ...request, hardStopAt: budgetAt } }, effects: [requested] };
   }

@@ -944,6 +944,17 @@ describe('installShutdownHandler', () => {
 
 describe('getLastRestart', () => {
   const NEXT_PID = 9_100;
+  /** The next generation (restart 4, pid NEXT_PID) over the files the previous one left. */
+  const nextGeneration = (files: Map<string, string>, startedAt: number, now?: number) => {
+    const after = createWorld({
+      files,
+      pid: NEXT_PID,
+      ...(now === undefined ? {} : { now }),
+      envPatch: { restart_time: '4', pm_uptime: String(startedAt) },
+    });
+    files.set(FORK.env.pm_pid_path as string, String(NEXT_PID));
+    return after;
+  };
 
   it('reads the record the previous generation wrote', async () => {
     const files = new Map<string, string>();
@@ -952,13 +963,7 @@ describe('getLastRestart', () => {
     await flush();
     expect(before.exits).toHaveLength(1);
 
-    const after = createWorld({
-      files,
-      pid: NEXT_PID,
-      now: FORK_STARTED_AT + 61_000,
-      envPatch: { restart_time: '4', pm_uptime: String(FORK_STARTED_AT + 60_100) },
-    });
-    files.set(FORK.env.pm_pid_path as string, String(NEXT_PID));
+    const after = nextGeneration(files, FORK_STARTED_AT + 60_100, FORK_STARTED_AT + 61_000);
     expect(await after.self.getLastRestart()).toMatchObject({
       initiator: 'self',
       reason: 'upgrade',
@@ -978,15 +983,36 @@ describe('getLastRestart', () => {
     await flush();
     expect(before.exits).toHaveLength(1);
 
-    const after = createWorld({
-      files,
-      pid: NEXT_PID,
-      envPatch: { restart_time: '4', pm_uptime: String(FORK_STARTED_AT + 300) },
-    });
-    files.set(FORK.env.pm_pid_path as string, String(NEXT_PID));
+    const after = nextGeneration(files, FORK_STARTED_AT + 300);
     expect(await after.self.getLastRestart()).toMatchObject({
       initiator: 'pm2',
       reason: 'pm2 SIGINT',
+      signal: 'SIGINT',
+      strategy: 'shutdown',
+      previousPid: FORK.pid,
+      previousRestarts: 3,
+    });
+  });
+
+  it("a pm2 restart while a self-restart's hooks run leaves a record naming both (issue 19 review B4)", async () => {
+    const files = new Map<string, string>();
+    const before = createWorld({ files, now: FORK_STARTED_AT + 60_000, envPatch: { restart_time: '3' } });
+    const goodbye = () => new Promise<void>((resolve) => before.clock.setTimeout(resolve, 500));
+    before.self.installShutdownHandler({ beforeExit: goodbye });
+    await before.self.gracefulRestart({ reason: 'deploy' });
+    expect(before.self.restartState.phase).toBe('draining');
+    await before.clock.advance(100);
+    before.signal('SIGINT');
+    await before.clock.advance(1_000);
+    expect(before.exits).toEqual([{ code: 0, at: FORK_STARTED_AT + 60_500 }]);
+    expect(eventsOf(before, 'exiting')).toEqual([
+      expect.objectContaining({ initiator: 'pm2', signal: 'SIGINT', record: 'written' }),
+    ]);
+
+    const after = nextGeneration(files, FORK_STARTED_AT + 60_600, FORK_STARTED_AT + 61_000);
+    expect(await after.self.getLastRestart()).toMatchObject({
+      initiator: 'pm2',
+      reason: 'pm2 SIGINT (a self-restart was pending: deploy)',
       signal: 'SIGINT',
       strategy: 'shutdown',
       previousPid: FORK.pid,
