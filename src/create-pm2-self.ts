@@ -34,7 +34,6 @@ import { describeStaleTask } from './restart/task-registry.js';
 import { createSelfPolicies } from './self-policies.js';
 import { isHealthEventName } from './restart/events.js';
 import { restartMachine } from './restart/machine.js';
-import type { RequestOptions } from './restart/request.js';
 import type { Pm2Self } from './pm2-self.js';
 
 export type { Pm2Self } from './pm2-self.js';
@@ -118,6 +117,8 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     ...context,
     staleTaskMs: options.staleTaskMs ?? DEFAULTS.staleTaskMs,
     onTaskBegun: () => installShutdownHandler.taskBegun(),
+    // Every restart this instance performs runs the shutdown handler's hooks too (the app's goodbye).
+    exitHooks: (request) => installShutdownHandler.withHandlerHooks(request),
   });
   controller.on('staleTask', (task) => warn('PM2SELF_STALE_TASK', describeStaleTask(task)));
   const installShutdownHandler = createShutdownHandler({
@@ -129,10 +130,14 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     warn,
   });
   const getLastRestart = createLastRestart({ ports, paths, identities });
-  // Every restart this instance performs runs the shutdown handler's hooks too (the app's goodbye).
-  const requestRestart = (request: RequestOptions) =>
-    controller.request(installShutdownHandler.withHandlerHooks(request));
-  const policies = createSelfPolicies({ ports, controller, identities, paths, daemon, requestRestart });
+  const policies = createSelfPolicies({
+    ports,
+    controller,
+    identities,
+    paths,
+    daemon,
+    requestRestart: controller.request,
+  });
 
   const self: Pm2Self = {
     async getProcessName() {
@@ -155,7 +160,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     },
     getIdentity,
     getLastRestart,
-    gracefulRestart: (restartOptions = {}) => requestRestart(normalizeRestartOptions(restartOptions)),
+    gracefulRestart: (restartOptions = {}) => controller.request(normalizeRestartOptions(restartOptions)),
     hasPendingRestart: () => controller.state.phase !== 'idle',
     clearPendingRestart: () => controller.cancel(),
     beginTask: (label) => controller.beginTask(label),

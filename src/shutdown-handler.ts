@@ -12,7 +12,8 @@ import { checkDuration, hookList } from './common/option-checks.js';
 import type { ShutdownHandlerOptions } from './options.js';
 import type { ProcessPort } from './ports/ports.js';
 import type { RestartController } from './restart/controller.js';
-import { mergeHooks, type RequestOptions } from './restart/request.js';
+import type { ExitHooks } from './restart/controller-context.js';
+import { mergeHooks } from './restart/request.js';
 import type { ExitHook } from './restart/run-hooks.js';
 import { killTimeoutOf, recordTargetOf } from './restart-context.js';
 
@@ -42,10 +43,11 @@ export interface ShutdownHandler {
   /** A task was begun: warns once when pm2's kill_timeout is at its default while the handler is installed. */
   taskBegun(): void;
   /**
-   * A self-restart request with the installed handlers' hooks added after its own (each function once)
-   * and the largest `hooksTimeoutMs` of both; the request as it is when none is installed.
+   * A self-restart's hooks with the installed handlers' hooks added after its own (each function once)
+   * and the largest `hooksTimeoutMs` of both; as they are when none is installed. Read when the hooks
+   * start, so a handler installed while the restart waited says goodbye too.
    */
-  withHandlerHooks(request: RequestOptions): RequestOptions;
+  withHandlerHooks(request: ExitHooks): ExitHooks;
 }
 
 /** Returns `installShutdownHandler` for one instance. */
@@ -57,7 +59,7 @@ export function createShutdownHandler(parts: ShutdownHandlerParts): ShutdownHand
     [...registrations].reduce<readonly ExitHook[]>((hooks, r) => mergeHooks(hooks, r.hooks), []);
   const handlerHooksTimeoutMs = (): number => Math.max(...[...registrations].map((r) => r.hooksTimeoutMs));
 
-  const withHandlerHooks = (request: RequestOptions): RequestOptions => {
+  const withHandlerHooks = (request: ExitHooks): ExitHooks => {
     const hooks = handlerHooks();
     if (hooks.length === 0) return request;
     return {

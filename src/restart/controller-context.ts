@@ -5,8 +5,12 @@
 import type { Clock, ProcessPort } from '../ports/ports.js';
 import type { RestartMachine } from './machine-types.js';
 import type { PlannedRestart } from './planned-restart.js';
+import type { PendingRequest } from './request.js';
 import type { WrittenRestartRecord } from './restart-record.js';
 import type { Turns } from './turns.js';
+
+/** The hooks of a request and their budget. */
+export type ExitHooks = Pick<PendingRequest, 'hooks' | 'hooksTimeoutMs'>;
 
 /** The side of the world the controller acts on. */
 export interface ControllerContext {
@@ -31,4 +35,9 @@ export interface ControllerContext {
   readonly staleTaskMs?: number;
   /** Told of each task begun (after it was accepted). */
   onTaskBegun?(): void;
+  /**
+   * The hooks a self-restart runs, read when its hooks start (so a shutdown handler installed or
+   * removed while the restart waited counts); absent: the request's own.
+   */
+  exitHooks?(request: ExitHooks): ExitHooks;
 }

@@ -235,7 +235,11 @@ export function createRestartController(context: ControllerContext): RestartCont
     // resumed (with its outcome) before any hook runs.
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (exited) return;
-    const current = state.request ?? request;
+    const pending = state.request ?? request;
+    const current =
+      pending.kind === 'restart' && context.exitHooks
+        ? { ...pending, ...context.exitHooks(pending) }
+        : pending;
     const budget =
       current.hardStopAt === null
         ? current.hooksTimeoutMs

@@ -1262,6 +1262,32 @@ describe("the shutdown handler's hooks run on every exit pm2-self performs", () 
     expect(calls).toEqual(['goodbye:restart:deploy:exits=0']);
   });
 
+  it('a handler installed while the restart is deferred runs its goodbye on that restart, once (issue 19 review B5)', async () => {
+    const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
+    const calls: string[] = [];
+    const task = world.self.beginTask('job');
+    expect(await world.self.gracefulRestart({ reason: 'deploy' })).toMatchObject({ status: 'deferred' });
+    await world.clock.advance(100);
+    world.self.installShutdownHandler({ beforeExit: noting(world, calls, 'goodbye') });
+    task.end();
+    await flush(5);
+    expect(calls).toEqual(['goodbye:restart:deploy:exits=0']);
+    expect(world.exits).toHaveLength(1);
+  });
+
+  it('a handler uninstalled while the restart is deferred does not say goodbye on it', async () => {
+    const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
+    const calls: string[] = [];
+    const uninstall = world.self.installShutdownHandler({ beforeExit: noting(world, calls, 'goodbye') });
+    const task = world.self.beginTask('job');
+    await world.self.gracefulRestart({ reason: 'deploy', beforeExit: noting(world, calls, 'flush') });
+    uninstall();
+    task.end();
+    await flush(5);
+    expect(calls).toEqual(['flush:restart:deploy:exits=0']);
+    expect(world.exits).toHaveLength(1);
+  });
+
   it('once the handler is uninstalled, a restart runs only its own hooks', async () => {
     const world = createWorld({ now: FORK_STARTED_AT + 60_000 });
     const calls: string[] = [];
