@@ -7,12 +7,36 @@
 import { checkOptions, nearestKey } from './common/check-options.js';
 import { describeReceived } from './common/describe-received.js';
 import { invalidOption } from './common/errors.js';
-import { OPTION_TABLES } from './option-tables.js';
+import { OPTION_TABLES, PORT_FUNCTIONS } from './option-tables.js';
 import { RESTART_EVENT_NAMES } from './restart/events.js';
 
-/** Checks `createPm2Self()`'s options against their table. @throws TypeError */
+/** Checks `createPm2Self()`'s options against their table, and each port given. @throws TypeError */
 export function checkCreateOptions(options: unknown): void {
   checkOptions('createPm2Self', options, OPTION_TABLES.createPm2Self);
+  const ports = (options as { ports?: unknown } | undefined)?.ports;
+  if (ports !== undefined) checkPorts(ports as Record<string, unknown>);
+}
+
+/** Each given port is a known one, an object with its functions. */
+function checkPorts(ports: Record<string, unknown>): void {
+  const known = Object.keys(PORT_FUNCTIONS);
+  for (const [name, port] of Object.entries(ports)) {
+    if (port === undefined) continue;
+    const needed = PORT_FUNCTIONS[name as keyof typeof PORT_FUNCTIONS] as readonly string[] | undefined;
+    if (needed === undefined) {
+      const near = nearestKey(name, known);
+      const help = near === null ? `known ports: ${known.join(', ')}` : `did you mean \`${near}\`?`;
+      throw new TypeError(`Unknown port \`${name}\` of createPm2Self(): ${help}`);
+    }
+    const isObject = typeof port === 'object' && port !== null;
+    const missing = isObject
+      ? needed.find((fn) => typeof (port as Record<string, unknown>)[fn] !== 'function')
+      : undefined;
+    if (isObject && missing === undefined) continue;
+    const list = `${needed.slice(0, -1).join(', ')}${needed.length > 1 ? ' and ' : ''}${needed.at(-1)}`;
+    const got = isObject ? `an object without ${missing}` : describeReceived(port);
+    throw new TypeError(`Expected the port \`${name}\` to be an object with ${list}, got ${got}`);
+  }
 }
 
 function checkEventName(name: unknown): void {

@@ -5,6 +5,7 @@
  */
 import type { OptionTable, OptionKind } from './common/check-options.js';
 import type { ExposeToPm2Options } from './operator/operator-target.js';
+import type { Ports } from './ports/ports.js';
 import type {
   GracefulRestartOptions,
   Pm2SelfOptions,
@@ -74,6 +75,26 @@ const exposeToPm2 = {
   debug: 'function',
   channel: 'object',
 } as const satisfies TableOf<ExposeToPm2Options>;
+
+/** The functions each port given to `createPm2Self({ ports })` must have (its optional ones aside). */
+export const PORT_FUNCTIONS = {
+  clock: ['now', 'setTimeout', 'clearTimeout'],
+  runner: ['run'],
+  daemon: ['call'],
+  fs: ['readText', 'writeText', 'remove', 'whyUnreadable', 'list'],
+  process: [
+    'homedir',
+    'uptimeSeconds',
+    'residentMemoryBytes',
+    'heapUsedBytes',
+    'isAlive',
+    'parentPidOf',
+    'describe',
+    'keepAlive',
+    'exit',
+    'onShutdown',
+  ],
+} as const satisfies { [K in keyof Ports]: ReadonlyArray<keyof Ports[K]> };
 
 // `live` is true, false or 'daemon': checked by the getInfo wrapper in checked-calls.ts.
 const getInfo = { live: 'checked' } as const satisfies TableOf<{ live?: boolean | 'daemon' }>;

@@ -85,7 +85,10 @@ export interface GracefulRestartOptions {
   reason?: string;
   /** Longest wait for running tasks; null waits as long as they run. @defaultValue `null` */
   deadlineMs?: number | null;
-  /** At the deadline: `'force'` restarts anyway, `'giveUp'` drops the request. @defaultValue `'force'` */
+  /**
+   * At the deadline: `'force'` restarts anyway, `'giveUp'` drops the request (it needs a `deadlineMs`).
+   * @defaultValue `'force'`
+   */
   onDeadline?: DeadlinePolicy;
   /** Refuse tasks begun while the restart waits. @defaultValue `false` */
   refuseNewTasks?: boolean;
@@ -162,6 +165,12 @@ export function normalizeRestartOptions(options: GracefulRestartOptions) {
   checkDuration('hooksTimeoutMs', options.hooksTimeoutMs);
   if (options.onDeadline !== undefined && options.onDeadline !== 'force' && options.onDeadline !== 'giveUp')
     invalidOption('onDeadline', "'force' or 'giveUp'", options.onDeadline);
+  if (options.onDeadline === 'giveUp' && (options.deadlineMs === undefined || options.deadlineMs === null)) {
+    const got = options.deadlineMs === null ? 'null' : 'none';
+    throw new TypeError(
+      `Expected \`deadlineMs\` to be a number of milliseconds when onDeadline is 'giveUp', got ${got}: 'giveUp' drops the request at its deadline, and there is none`,
+    );
+  }
   return {
     reason: options.reason ?? 'requested',
     deadlineMs: options.deadlineMs ?? null,

@@ -73,7 +73,9 @@ function checkValue(key: string, kind: OptionKind, value: unknown): void {
 }
 
 /**
- * Checks `options` of the function `fn` against `table`: `undefined` passes (the defaults apply).
+ * Checks `options` of the function `fn` against `table`: `undefined` passes (the defaults apply). The
+ * options are a plain object (its prototype `Object.prototype` or null): a `Map`'s entries or inherited
+ * keys would be silently ignored.
  * @throws TypeError naming the key and what was expected.
  */
 export function checkOptions(fn: string, options: unknown, table: OptionTable): void {
@@ -82,6 +84,14 @@ export function checkOptions(fn: string, options: unknown, table: OptionTable): 
     const why = Array.isArray(options) ? ': an array is not an options object' : '';
     throw new TypeError(
       `Expected the options of ${fn}() to be an object, got ${describeReceived(options)}${why}`,
+    );
+  }
+  const proto: unknown = Object.getPrototypeOf(options);
+  if (proto !== null && Object.getPrototypeOf(proto) !== null) {
+    const name = (proto as { constructor?: { name?: unknown } }).constructor?.name;
+    const got = typeof name === 'string' && name !== 'Object' ? `a ${name}` : 'an object with inherited keys';
+    throw new TypeError(
+      `Expected the options of ${fn}() to be an object, got ${got}: options are a plain object ({ ... })`,
     );
   }
   const known = Object.keys(table);

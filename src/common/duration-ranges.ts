@@ -22,6 +22,9 @@ const atLeast = (minMs: number): DurationRange => ({ minMs, maxMs: LONGEST_TIMER
  * before 1 s (shorter would warn on every task, or restart in a loop); `0` keeps its documented
  * meaning where it has one (no cache, no deadline, no reserve, no margin, no jitter, one sample).
  * A daemon query longer than 10 minutes would hold every caller for nothing, so it stops there.
+ * `marginMs` covers the moment between this process's exit and pm2's SIGKILL timer (a few hundred ms):
+ * past a minute it only eats pm2's `kill_timeout` (a margin past it leaves the stop 0 ms); a hooks
+ * reserve past 10 minutes is longer than any stop worth waiting for.
  */
 export const DURATION_RANGES_MS = {
   queryTimeoutMs: { minMs: 100, maxMs: 600_000 },
@@ -30,8 +33,8 @@ export const DURATION_RANGES_MS = {
   staleTaskMs: atLeast(1_000),
   deadlineMs: atLeast(0),
   hooksTimeoutMs: atLeast(100),
-  hooksReserveMs: atLeast(0),
-  marginMs: atLeast(0),
+  hooksReserveMs: { minMs: 0, maxMs: 600_000 },
+  marginMs: { minMs: 0, maxMs: 60_000 },
   sustainedForMs: atLeast(0),
   checkEveryMs: atLeast(100),
   maxUptimeMs: atLeast(1_000),

@@ -66,6 +66,15 @@ export type ParameterReading<T> =
 
 const RESTART_KEYS = ['reason', 'deadlineMs', 'onDeadline', 'requestId'];
 
+/** True when `text` is a JSON array (`[hotfix] pool` is text, not JSON). */
+function isJsonArray(text: string): boolean {
+  try {
+    return Array.isArray(JSON.parse(text));
+  } catch {
+    return false;
+  }
+}
+
 /** The JSON object of a parameter, the plain text, or nothing. */
 function jsonOrText(
   param: unknown,
@@ -75,6 +84,8 @@ function jsonOrText(
   if (typeof param !== 'string')
     return { why: `the parameter must be text or a JSON object, got ${typeof param}` };
   const text = param.trim();
+  if (text.startsWith('[') && isJsonArray(text))
+    return { why: 'the parameter is a JSON array: give plain text (the reason) or a JSON object' };
   if (!text.startsWith('{')) return { text };
   try {
     const value: unknown = JSON.parse(text);

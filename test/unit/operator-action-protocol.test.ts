@@ -54,6 +54,7 @@ describe('parseRestartParameter', () => {
     ['an empty text', '  ', defaults],
     ['a plain reason', 'deploy v2', { ...defaults, reason: 'deploy v2' }],
     ['a plain reason that mentions braces later', 'deploy {v2}', { ...defaults, reason: 'deploy {v2}' }],
+    ['a plain reason in brackets', '[hotfix] pool', { ...defaults, reason: '[hotfix] pool' }],
     [
       'the JSON object',
       '{"reason":"deploy","deadlineMs":30000,"onDeadline":"giveUp","requestId":"r1"}',
@@ -81,6 +82,8 @@ describe('parseRestartParameter', () => {
     ['an overlong request id', `{"requestId":"${'x'.repeat(129)}"}`, '"requestId" must be'],
     ['a reason over 1024 characters', 'x'.repeat(1025), 'longer than 1024'],
     ['a number', 42, 'must be text or a JSON object'],
+    ['a JSON array as text (issue 19 review B6)', '[]', 'the parameter is a JSON array'],
+    ['a JSON array of strings as text', ' ["deploy"] ', 'the parameter is a JSON array'],
   ])('refuses %s, saying why', (_, param, why) => {
     const read = parseRestartParameter(param);
     expect(read.ok).toBe(false);

@@ -86,6 +86,16 @@ describe('duration ranges', () => {
       'Expected `maxUptimeMs` to be a number of milliseconds from 1000 to 2147483647, got 10',
     ],
     [
+      'installShutdownHandler',
+      { marginMs: 1e9 },
+      'Expected `marginMs` to be a number of milliseconds from 0 to 60000, got 1000000000',
+    ],
+    [
+      'installShutdownHandler',
+      { hooksReserveMs: 1e9 },
+      'Expected `hooksReserveMs` to be a number of milliseconds from 0 to 600000, got 1000000000',
+    ],
+    [
       'gracefulRestart',
       { deadlineMs: -5 },
       'Expected `deadlineMs` to be a number of milliseconds from 0 to 2147483647, or null, got -5',
@@ -102,6 +112,7 @@ describe('duration ranges', () => {
     stop();
     const uninstall = fresh().installShutdownHandler({ hooksTimeoutMs: 100, hooksReserveMs: 0, marginMs: 0 });
     uninstall();
+    fresh().installShutdownHandler({ hooksReserveMs: 600_000, marginMs: 60_000 })();
   });
 });
 

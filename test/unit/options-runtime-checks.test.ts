@@ -107,3 +107,64 @@ describe('nearestKey', () => {
     expect(nearestKey('killTimeout', keys)).toBeNull();
   });
 });
+
+describe('gaps the issue 19 review found (B6)', () => {
+  const create = createPm2Self as (options: unknown) => Pm2Self;
+
+  it('a misspelt port name is refused, naming the nearest port', () => {
+    expect(() => create({ ports: { clokc: {} } })).toThrow(
+      new TypeError('Unknown port `clokc` of createPm2Self(): did you mean `clock`?'),
+    );
+    expect(() => create({ ports: { network: {} } })).toThrow(
+      new TypeError(
+        'Unknown port `network` of createPm2Self(): known ports: clock, runner, daemon, fs, process',
+      ),
+    );
+  });
+
+  it('a port that is not an object, or lacks one of its functions, is refused at createPm2Self()', () => {
+    expect(() => create({ ports: { clock: 5 } })).toThrow(
+      new TypeError('Expected the port `clock` to be an object with now, setTimeout and clearTimeout, got 5'),
+    );
+    expect(() => create({ ports: { fs: 'x' } })).toThrow(/^Expected the port `fs` to be an object with /);
+    expect(() => create({ ports: { clock: { now: () => 0, setTimeout: () => 1 } } })).toThrow(
+      new TypeError(
+        'Expected the port `clock` to be an object with now, setTimeout and clearTimeout, got an object without clearTimeout',
+      ),
+    );
+    expect(() => create({ ports: 5 })).toThrow(new TypeError('Expected `ports` to be an object, got 5'));
+    expect(() => create({ ports: {} })).not.toThrow();
+  });
+
+  it("onDeadline 'giveUp' without a deadline is refused: it would mean nothing", () => {
+    const self = createPm2Self();
+    expect(() => loose(self).gracefulRestart?.({ onDeadline: 'giveUp' })).toThrow(
+      new TypeError(
+        "Expected `deadlineMs` to be a number of milliseconds when onDeadline is 'giveUp', got none: 'giveUp' drops the request at its deadline, and there is none",
+      ),
+    );
+    expect(() => loose(self).gracefulRestart?.({ onDeadline: 'giveUp', deadlineMs: null })).toThrow(
+      /^Expected `deadlineMs` to be a number of milliseconds when onDeadline is 'giveUp', got null/,
+    );
+    expect(() => loose(self).restartWhen?.({ maxUptimeMs: 60_000, onDeadline: 'giveUp' })).toThrow(
+      /^Expected `deadlineMs` to be a number of milliseconds when onDeadline is 'giveUp'/,
+    );
+    expect(self.hasPendingRestart()).toBe(false);
+  });
+
+  it('an options object that is not a plain object (a Map, an object with inherited keys) is refused', () => {
+    const self = createPm2Self();
+    expect(() => loose(self).gracefulRestart?.(new Map([['reason', 'x']]))).toThrow(
+      new TypeError(
+        'Expected the options of gracefulRestart() to be an object, got a Map: options are a plain object ({ ... })',
+      ),
+    );
+    expect(() => loose(self).gracefulRestart?.(Object.create({ refuseNewTasks: 1 }))).toThrow(
+      /^Expected the options of gracefulRestart\(\) to be an object, got .*: options are a plain object/,
+    );
+    expect(() => create(new Map())).toThrow(/options are a plain object/);
+    expect(self.hasPendingRestart()).toBe(false);
+    // A prototype-less object is a plain object.
+    expect(() => loose(self).getInfo?.(Object.create(null))).not.toThrow();
+  });
+});
