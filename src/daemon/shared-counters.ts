@@ -79,7 +79,8 @@ export interface SharedCounters {
   due(): boolean;
   /**
    * The counters of the process `pid` at `pmId` when the file changed since the last look and was listed
-   * after `after` (epoch ms); else null. Looks at most once per `lookEveryMs`.
+   * after `after` (epoch ms; an `after` later than now is no bound); else null. A listing dated after
+   * now or after the file's own time is refused. Looks at most once per `lookEveryMs`.
    */
   changed(pmId: number, pid: number, after: number): Promise<ListedCounters | null>;
 }
@@ -102,8 +103,13 @@ export function createSharedCounters(options: SharedCountersOptions): SharedCoun
       const at = await fs.modifiedAt(file);
       if (at === null || at === seen) return null;
       seen = at;
+      // A listing dated after now, or after the file was written, is invalid: believed, it would
+      // outrank every real listing until the clock caught up with it.
+      const now = clock.now();
       const found = findCounters(await fs.readText(file), pmId, pid);
-      return found !== null && found.askedAt > after ? found : null;
+      if (found === null || found.askedAt > now || found.askedAt > at) return null;
+      // So is an answer of this process's own dated after now (the clock was stepped back since).
+      return found.askedAt > after || after > now ? found : null;
     },
   };
 }

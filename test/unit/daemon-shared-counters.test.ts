@@ -94,6 +94,21 @@ describe('shared counters', () => {
     expect(await counters.changed(0, 11, clock.now() - 6000)).toMatchObject({ restarts: 0 });
   });
 
+  it('a listing dated in the future is refused, and a real one later still replaces what was believed', async () => {
+    const { clock, fs, counters } = setup();
+    // Forged (or written before the clock was stepped back): asked an hour from now.
+    await fs.writeText(FILE, encodeCounters(listOf(clock.now() + 3_600_000, [[0, 11, 99]])));
+    expect(await counters.changed(0, 11, clock.now() - 1000)).toBeNull();
+    clock.advance(5000);
+    await counters.publish(listOf(clock.now() - 10, [[0, 11, 1]]));
+    clock.advance(5000);
+    expect(await counters.changed(0, 11, clock.now() - 20_000)).toMatchObject({ restarts: 1 });
+    // An answer this process holds dated after now (the clock stepped back since) is no bound either.
+    await counters.publish(listOf(clock.now() - 10, [[0, 11, 0]]));
+    clock.advance(5000);
+    expect(await counters.changed(0, 11, clock.now() + 3_600_000)).toMatchObject({ restarts: 0 });
+  });
+
   it('the heartbeat lists the daemon once per period (the first beat too) and pings otherwise', async () => {
     const clock = createFakeClock(1_800_000_000_000);
     const asked: string[] = [];
