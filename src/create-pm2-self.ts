@@ -13,6 +13,7 @@ import type { NameSource } from './identity/identity.js';
 import { createIdentityCache } from './identity/identity-cache.js';
 import { resolveIdentity } from './identity/resolve-identity.js';
 import { buildInfo, freezeInfo } from './info/info.js';
+import { readPm2Env } from './pm2/pm2-env.js';
 import { checkPm2SelfOptions, normalizeRestartOptions, type Pm2SelfOptions } from './options.js';
 import {
   createNodeClock,
@@ -102,6 +103,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     queryTimeoutMs: options.queryTimeoutMs ?? DEFAULTS.queryTimeoutMs,
     livenessIntervalMs: options.livenessIntervalMs ?? DEFAULTS.livenessIntervalMs,
     shareList: (options.cacheTtlMs ?? DEFAULTS.cacheTtlMs) > 0,
+    pidFile: pidFileOf(env),
   });
 
   const context = createRestartContext({
@@ -187,4 +189,10 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       exposeToPm2(self, exposeOptions, { clock: ports.clock, pid: ports.process.pid }),
   };
   return withRuntimeChecks(self);
+}
+
+/** The pid file pm2 keeps for this process's `pm_id`, from its env; null outside pm2. */
+function pidFileOf(env: Readonly<Record<string, string | undefined>>): string | null {
+  const reading = readPm2Env(env);
+  return reading.ok ? reading.identity.pidFilePath : null;
 }

@@ -8,6 +8,7 @@ import { createDaemonLiveness, LIVENESS_FILE } from './daemon/daemon-liveness.js
 import { COUNTERS_FILE, createCountersBeat, createSharedCounters } from './daemon/shared-counters.js';
 import type { Pm2HomePaths } from './daemon/pm2-home.js';
 import type { ManagedIdentity, NameSource } from './identity/identity.js';
+import { createPidFileWatch } from './identity/pid-file-watch.js';
 import { isTrackedByPm2 } from './identity/relation.js';
 import { buildInfo, freezeInfo, type Pm2Info, type SelfFacts, type StoreUse } from './info/info.js';
 import { buildLocalInfo, type DaemonSaid, type LocalParts, localParts } from './info/live-view.js';
@@ -29,8 +30,13 @@ export interface LiveAnswersParts {
   readonly daemon: DaemonQuery;
   readonly queryTimeoutMs: number;
   readonly livenessIntervalMs: number;
-  /** False when the daemon's list is never shared (`cacheTtlMs: 0`). */
+  /**
+   * False when nothing is shared (`cacheTtlMs: 0`): no shared list, no heartbeat, no counters file;
+   * every live answer is then the daemon's.
+   */
   readonly shareList: boolean;
+  /** The pid file pm2 keeps for this `pm_id` (`pm_pid_path`), when known. */
+  readonly pidFile: string | null;
 }
 
 /** How long a look at the store folder stands before it is looked at again. */
@@ -64,8 +70,11 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
    * The daemon said this process is online (from then on it may answer about itself), with its
    * settings (complete where the env is not: fork mode passes no list, such as `stop_exit_codes`) and
    * counters, as of `askedAt` (epoch ms); newer counters replace them (`pm2 reset` sends no signal).
+   * It holds only while the daemon of pid `daemonPid` runs: a new daemon does not know this process.
    */
-  let confirmed: (DaemonSaid & { askedAt: number }) | undefined;
+  let confirmed: (DaemonSaid & { askedAt: number; daemonPid: number | null }) | undefined;
+  /** This process's pid file named another process: pm2 tracks a newer one (a cluster reload). */
+  let replaced = false;
   let shared: { list: DaemonListResult; identity: ManagedIdentity; info: Pm2Info } | undefined;
   /** The frozen parts of local answers, kept until the heartbeat, identity, name source or counters change. */
   let local:
@@ -93,7 +102,7 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
 
   const createExclusive = ports.fs.createExclusive?.bind(ports.fs);
   const liveness =
-    createExclusive === undefined
+    createExclusive === undefined || !parts.shareList
       ? null
       : createDaemonLiveness({
           fs: {
@@ -116,6 +125,11 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
           timeoutMs: parts.queryTimeoutMs,
         });
 
+  const pidFile =
+    parts.pidFile === null
+      ? null
+      : createPidFileWatch({ fs: ports.fs, clock: ports.clock, file: parts.pidFile, everyMs: STORE_LOOK_MS });
+
   let storeLook: { use: Promise<StoreUse>; at: number } | undefined;
   /**
    * Whether the store is used (`shared`), or why not; looked at again at most once per `everyMs` (a
@@ -137,9 +151,27 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
     handler &&
     confirmed !== undefined &&
     signalledAt === undefined &&
+    !replaced &&
     isTrackedByPm2(identity.relation) &&
     identity.source === 'pm2Env' &&
     identity.restarts !== null;
+
+  /**
+   * The heartbeat's verdict when this process may answer about itself now, else null (the daemon is
+   * asked): not once its pid file names a newer process, nor under a daemon other than the one that
+   * said it is online (a daemon started after the last one died does not know this process).
+   */
+  const localVerdict = async (identity: ManagedIdentity) => {
+    if (!canAnswerLocally(identity) || liveness === null) return null;
+    const [alive, newer] = await Promise.all([
+      liveness.check(),
+      pidFile?.replaced(identity.trackedPid) ?? false,
+    ]);
+    if (newer) replaced = true;
+    else if (alive.ok && alive.daemonPid !== confirmed?.daemonPid) confirmed = undefined;
+    else return alive;
+    return null;
+  };
 
   const selfFacts = (): SelfFacts => ({
     pid: ports.process.pid,
@@ -150,13 +182,16 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
   const daemonList = async (identity: ManagedIdentity) => {
     const list = await daemon.list({ askedAfter: signalledAt });
     const live = entryOf(identity, list);
-    if (list.ok && 'entry' in live && live.entry && ownStatus(live.entry.status, identity) === 'online')
+    if (list.ok && 'entry' in live && live.entry && ownStatus(live.entry.status, identity) === 'online') {
+      const { settings, restarts, unstableRestarts } = live.entry;
       confirmed = {
-        settings: live.entry.settings,
-        restarts: live.entry.restarts ?? identity.restarts,
-        unstableRestarts: live.entry.unstableRestarts ?? identity.unstableRestarts,
+        settings,
+        restarts: restarts ?? identity.restarts,
+        unstableRestarts: unstableRestarts ?? identity.unstableRestarts,
         askedAt: list.askedAt,
+        daemonPid: await daemon.daemonPid(),
       };
+    }
     return list;
   };
 
@@ -167,10 +202,16 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
     store: StoreUse,
   ) => {
     const live = { ...entryOf(identity, list), store };
-    // During a cluster reload the pm_id already shows the new worker: this one is superseded.
+    // During a cluster reload the pm_id already shows the new worker of this app: this one is
+    // superseded. Another app at this pm_id (under a daemon started since) is not this process's.
     const newer =
       list.ok && 'entry' in live && live.entry === null && identity.relation === 'tracked'
-        ? list.entries.find((entry) => entry.pmId === identity.pmId)
+        ? list.entries.find(
+            (entry) =>
+              entry.pmId === identity.pmId &&
+              entry.name === identity.name &&
+              (identity.namespace === null || entry.namespace === identity.namespace),
+          )
         : undefined;
     if (newer === undefined) return buildInfo(identity, name, selfFacts(), live);
     const superseded: ManagedIdentity = { ...identity, relation: 'superseded', trackedPid: newer.pid };
@@ -179,21 +220,17 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
 
   return {
     async status(identity) {
-      if (canAnswerLocally(identity) && liveness !== null) {
-        const alive = await liveness.check();
-        return alive.ok ? 'online' : null;
-      }
+      const alive = await localVerdict(identity);
+      if (alive !== null) return alive.ok ? 'online' : null;
       const live = entryOf(identity, await daemonList(identity));
       return 'entry' in live && live.entry ? ownStatus(live.entry.status, identity) : null;
     },
     async info(identity, name, source) {
-      if (source === true && canAnswerLocally(identity) && liveness !== null && confirmed !== undefined) {
-        const [alive, newer] = counters.due()
-          ? await Promise.all([
-              liveness.check(),
-              counters.changed(identity.pmId, identity.trackedPid, confirmed.askedAt),
-            ])
-          : [await liveness.check(), null];
+      const alive = source === true ? await localVerdict(identity) : null;
+      if (alive !== null && confirmed !== undefined) {
+        const newer = counters.due()
+          ? await counters.changed(identity.pmId, identity.trackedPid, confirmed.askedAt)
+          : null;
         if (newer !== null) confirmed = { ...confirmed, ...newer };
         const said = confirmed;
         const now = ports.clock.now();

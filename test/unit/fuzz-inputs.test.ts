@@ -499,13 +499,18 @@ describe('fuzz: createPm2Self over random envs, pid files and daemon answers', (
           expect(snapshot).not.toBeNull();
           if (snapshot === null) continue;
           expect(snapshot.pid).toBe(s.pid);
-          // A live answer carries the live relation: the daemon lists a newer process under our pm_id.
+          // A live answer carries the live relation: the daemon lists a newer process of this app
+          // (name, namespace) under our pm_id; another app there is not ours.
+          const sameApp = (e: { name: string; namespace: string | null }) =>
+            e.name === identity.name && (identity.namespace === null || e.namespace === identity.namespace);
           const replaced =
             snapshot === live &&
             snapshot.daemon?.ok === true &&
             identity.relation === 'tracked' &&
             listed.ok &&
-            listed.entries.some((e) => e.pmId === identity.pmId && e.pid !== identity.trackedPid) &&
+            listed.entries.some(
+              (e) => e.pmId === identity.pmId && e.pid !== identity.trackedPid && sameApp(e),
+            ) &&
             !listed.entries.some((e) => e.pmId === identity.pmId && e.pid === identity.trackedPid);
           expect(snapshot.relation).toBe(replaced ? 'superseded' : identity.relation);
           expect(snapshot.name).toBe(identity.name);

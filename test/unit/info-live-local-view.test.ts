@@ -6,14 +6,30 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createPm2Self } from '../../src/create-pm2-self.js';
-import { FIXTURE_DAEMON_PID } from '../helpers/fake-ports.js';
+import { FIXTURE_DAEMON_PID, jlistFixture } from '../helpers/fake-ports.js';
 import { portsWithStatus } from '../helpers/status-daemon.js';
 
 const HEARTBEAT = '/pm2-self/alive-v1.json';
 
-function setup(options: { handler?: boolean } = {}) {
+/** The fork fixture's own entry in the daemon's list (pm_id 0). */
+const OWN_ENTRY = (
+  JSON.parse(jlistFixture('full.json')) as Array<{ pm2_env: Record<string, unknown> }>
+)[0] as {
+  pid: number;
+  name: string;
+  pm2_env: Record<string, unknown>;
+};
+
+function setup(options: { handler?: boolean; cacheTtlMs?: number } = {}) {
   const { ports, setStatus, setRestarts } = portsWithStatus({ ping: { ok: true, value: { msg: 'pong' } } });
-  const self = createPm2Self({ ports, route: 'rpc', livenessIntervalMs: 5000, queryTimeoutMs: 1000 });
+  const { cacheTtlMs } = options;
+  const self = createPm2Self({
+    ports,
+    route: 'rpc',
+    livenessIntervalMs: 5000,
+    queryTimeoutMs: 1000,
+    ...(cacheTtlMs === undefined ? {} : { cacheTtlMs }),
+  });
   if (options.handler !== false) self.installShutdownHandler();
   const count = (method: string) => ports.daemon.methods().filter((m) => m === method).length;
   return { ports, self, count, setStatus, setRestarts };
@@ -164,6 +180,70 @@ describe('live answers built by the process itself', () => {
     ports.process.alive.add(next);
     ports.clock.advance(6000);
     expect(await self.getStatus()).toBe('online');
+  });
+
+  it('a daemon started after the last one died does not know this process: its answers are not local, and another app at this pm_id is not this one', async () => {
+    const { ports, self } = setup();
+    await self.getStatus();
+    ports.clock.advance(1000);
+    expect((await self.getInfo({ live: true }))?.sources.status).toBe('local');
+    ports.process.alive.delete(FIXTURE_DAEMON_PID);
+    const next = FIXTURE_DAEMON_PID + 1;
+    const pidFile = [...ports.fs.files.keys()].find((path) => path.endsWith('/pm2.pid')) ?? '';
+    ports.fs.files.set(pidFile, `${next}\n`);
+    ports.process.alive.add(next);
+    // The new daemon lists nothing of this process.
+    ports.daemon.script.getMonitorData = { ok: true, value: [] };
+    for (let i = 0; i < 3; i += 1) {
+      ports.clock.advance(6000);
+      const info = await self.getInfo({ live: true });
+      expect(info).toMatchObject({ status: null, relation: 'tracked' });
+      expect(info?.sources.status).not.toBe('local');
+      expect(await self.getStatus()).toBeNull();
+    }
+    // Another app started there takes pm_id 0: it is not a newer process of this app.
+    const other = {
+      ...OWN_ENTRY,
+      pid: 9999,
+      name: 'other',
+      pm2_env: { ...OWN_ENTRY.pm2_env, name: 'other' },
+    };
+    ports.daemon.script.getMonitorData = { ok: true, value: [other] };
+    ports.clock.advance(6000);
+    const info = await self.getInfo({ live: 'daemon' });
+    expect(info).toMatchObject({ status: null, relation: 'tracked', trackedPid: ports.process.pid });
+  });
+
+  it("an old worker whose pid file names the new one (cluster reload, before pm2's signal) says superseded within a second", async () => {
+    const { ports, self } = setup();
+    await self.getStatus();
+    ports.clock.advance(1000);
+    expect((await self.getInfo({ live: true }))?.relation).toBe('tracked');
+    const newer = { ...OWN_ENTRY, pid: 9999 };
+    ports.daemon.script.getMonitorData = { ok: true, value: [newer] };
+    await ports.fs.writeText(String(OWN_ENTRY.pm2_env.pm_pid_path), '9999');
+    ports.clock.advance(1000);
+    expect(await self.getInfo({ live: true })).toMatchObject({
+      relation: 'superseded',
+      trackedPid: 9999,
+      sources: { status: 'daemon' },
+    });
+    expect(await self.getStatus()).toBeNull();
+  });
+
+  it("cacheTtlMs: 0 shares nothing: no heartbeat or counters file, every answer the daemon's, store off", async () => {
+    const { ports, self } = setup({ cacheTtlMs: 0 });
+    for (let i = 0; i < 12; i += 1) {
+      ports.clock.advance(1000);
+      const info = await self.getInfo({ live: true });
+      expect(info).toMatchObject({
+        status: 'online',
+        sources: { status: 'daemon' },
+        daemon: { store: 'off' },
+      });
+    }
+    const touched = [...ports.fs.files.keys(), ...ports.fs.reads, ...ports.fs.looks];
+    expect(touched.filter((path) => path.includes('/pm2-self/'))).toEqual([]);
   });
 
   it('the heartbeat is written to $PM2_HOME/pm2-self/alive-v1.json', async () => {
