@@ -85,7 +85,9 @@ describe('live answers built by the process itself (real pm2)', () => {
     sandbox = await createPm2Sandbox('pm2-self-live-local-');
     const apps = PMX_VARIANTS.flatMap((v) => [
       app(`fork${v.suffix}`, v.pmx),
-      app(`cluster${v.suffix}`, v.pmx, { exec_mode: 'cluster', instances: 2 }),
+      // pm2 signals an old worker once its successor listens, or after listen_timeout (this app does
+      // not listen): a long one leaves seconds in which the old worker answers before the signal.
+      app(`cluster${v.suffix}`, v.pmx, { exec_mode: 'cluster', instances: 2, listen_timeout: 8000 }),
       app(`reset${v.suffix}`, v.pmx, {}, { LOCAL_ONLY: '1' }),
     ]);
     const ecosystem = join(sandbox.home, 'ecosystem.json');
@@ -125,7 +127,7 @@ describe('live answers built by the process itself (real pm2)', () => {
   );
 
   it.each(clusters)(
-    '%s: pm2 reload: old workers say superseded after the signal; the new workers answer locally, equal to the daemon',
+    '%s: pm2 reload: old workers say superseded before the signal, and after it; the new workers answer locally, equal to the daemon',
     async (name) => {
       const before = await readEvents(file(name));
       const oldPids = [...new Set(answersOf(before).map((a) => a.pid))];
@@ -142,10 +144,19 @@ describe('live answers built by the process itself (real pm2)', () => {
               .filter((a) => a.askedAt > commandAt && !oldPids.includes(a.pid) && a.local?.source === 'local')
               .map((a) => a.pid),
           ).size === 2,
-        45_000,
+        60_000,
       );
       for (const pid of oldPids) {
         const signalAt = signalOf(events, pid) as number;
+        // Before pm2's signal: once the daemon lists the successor, the local answer follows within
+        // the pid file's look (1 s) plus the successor's start (it writes the pid file).
+        const mine = answersOf(events).filter((a) => a.pid === pid && a.askedAt < signalAt);
+        const daemonSaysAt = mine.find((a) => a.daemon?.relation === 'superseded')?.askedAt as number;
+        expect(daemonSaysAt).toBeDefined();
+        const later = mine.filter((a) => a.askedAt > daemonSaysAt + 2500);
+        expect(later.length).toBeGreaterThan(0);
+        for (const answer of later)
+          expect(answer.local).toMatchObject({ relation: 'superseded', source: 'daemon' });
         const next = answersOf(events).find((a) => a.pid === pid && a.askedAt > signalAt);
         if (next !== undefined)
           expect(next.local).toMatchObject({ relation: 'superseded', source: 'daemon' });
@@ -165,7 +176,7 @@ describe('live answers built by the process itself (real pm2)', () => {
       ];
       expectLocalEqualsDaemon(events, newPids, Date.now());
     },
-    90_000,
+    120_000,
   );
 
   it.each(forks)(
