@@ -179,6 +179,23 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
     memoryBytes: ports.process.residentMemoryBytes(),
   });
 
+  /**
+   * This process's facts for a local answer: its resident memory measured at most once per
+   * `livenessIntervalMs` (Node reads it from `/proc/self/stat`, the dearest step of a local answer).
+   */
+  let memory: { bytes: number; at: number } | undefined;
+  const localFacts = (): SelfFacts => {
+    const now = monotonicNow(ports.clock);
+    const age = memory === undefined ? Infinity : now - memory.at;
+    if (memory === undefined || !(age >= 0 && age < parts.livenessIntervalMs))
+      memory = { bytes: ports.process.residentMemoryBytes(), at: now };
+    return {
+      pid: ports.process.pid,
+      uptimeMs: Math.round(ports.process.uptimeSeconds() * 1000),
+      memoryBytes: memory.bytes,
+    };
+  };
+
   const daemonList = async (identity: ManagedIdentity) => {
     const list = await daemon.list({ askedAfter: signalledAt });
     const live = entryOf(identity, list);
@@ -246,7 +263,7 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
             const parts = localParts(identity, name, said, alive.at, store);
             local = { identity, nameSource: name.source, at: alive.at, said, parts };
           }
-          return buildLocalInfo(identity, name, selfFacts(), local.parts, now);
+          return buildLocalInfo(identity, name, localFacts(), local.parts, now);
         }
         return freezeInfo(buildInfo(identity, name, selfFacts(), { problem: alive.problem, store }));
       }

@@ -30,7 +30,10 @@ export interface Pm2Info {
   readonly restarts: number | null;
   readonly unstableRestarts: number | null;
   readonly uptimeMs: number;
-  /** Resident memory in bytes: this process's own, or (live, for the tracked process) the daemon's measure. */
+  /**
+   * Resident memory in bytes: this process's own (in a local live answer, measured at most
+   * `livenessIntervalMs` ago), or (live, for the tracked process) the daemon's measure.
+   */
   readonly memoryBytes: number;
   /** CPU percent as the daemon measured it; null unless the daemon was asked about the tracked process. */
   readonly cpuPercent: number | null;

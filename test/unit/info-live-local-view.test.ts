@@ -106,6 +106,29 @@ describe('live answers built by the process itself', () => {
     expect(await self.getInfo({ live: 'daemon' })).toMatchObject({ restarts: 0 });
   });
 
+  it('a local answer measures its memory at most once per livenessIntervalMs; a change shows within one', async () => {
+    const { ports, self } = setup();
+    let measured = 0;
+    ports.process.residentMemoryBytes = () => {
+      measured += 1;
+      return ports.process.rss;
+    };
+    await self.getInfo({ live: true });
+    const afterFirst = measured;
+    for (let i = 0; i < 30; i += 1) {
+      ports.clock.advance(1000);
+      await self.getInfo({ live: true });
+    }
+    expect(measured - afterFirst).toBeLessThanOrEqual(7);
+    ports.process.rss = 123_456_789;
+    let shownAfter = 0;
+    for (; shownAfter <= 6; shownAfter += 1) {
+      ports.clock.advance(1000);
+      if ((await self.getInfo({ live: true }))?.memoryBytes === 123_456_789) break;
+    }
+    expect(shownAfter).toBeLessThan(6);
+  });
+
   it('local and daemon answers agree on every field both know', async () => {
     const { ports, self } = setup();
     await self.getInfo({ live: true });
