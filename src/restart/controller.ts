@@ -1,17 +1,20 @@
-import { setImmediate } from 'node:timers';
+/**
+ * The interpreter of the restart machine: it holds the machine's state and the handles of what is in
+ * flight (a timer, the drain, the caller waiting for its outcome) and performs the effects, deciding nothing.
+ */
 import { Pm2SelfError } from '../common/errors.js';
 import type { TimerHandle } from '../ports/ports.js';
 import { debug } from '../common/debug.js';
-import { cancellableDelay } from './cancellable-delay.js';
 import { createEventHub, type RestartEventName, type RestartEvents } from './events.js';
 import type { RestartEffect, RestartEvent, RestartState, ShutdownRequest } from './machine.js';
 import type { ControllerContext } from './controller-context.js';
-import type { PlannedRestart } from './planned-restart.js';
 import type { PendingRequest, RequestOptions } from './request.js';
-import { outcomeOfNotice } from './outcome-of-notice.js';
+import { alreadyPendingOutcome, outcomeOfNotice } from './outcome-of-notice.js';
 import type { RestartOutcome } from './restart-outcome.js';
 import { performExit } from './perform-exit.js';
-import { runHooks, type HookFailure } from './run-hooks.js';
+import { startDrainRun, type DrainParts, type DrainRun } from './drain-run.js';
+import { takeTurn, type TakeTurnParts } from './take-turn.js';
+import { planOrFailure } from './plan-or-failure.js';
 import { createTaskRegistry, type TaskHandle, type TaskSnapshot } from './task-registry.js';
 import { checkTaskLabel } from './task-label.js';
 
@@ -51,24 +54,23 @@ export function createRestartController(context: ControllerContext): RestartCont
   );
   let state = machine.initialState;
   let deadline: TimerHandle | undefined;
-  let taskRefused = false;
   let exited = false;
   /** The caller whose request is being planned waits for its outcome here. */
   let waiter: ((outcome: RestartOutcome) => void) | undefined;
-  /** Ends the drain's min_uptime wait early: only a self-initiated exit needs it, not pm2's stop. */
-  let endMinUptimeWait: (() => void) | undefined;
-  /** Aborted to cut running hooks when a pm2 stop's budget ends before theirs. */
-  let hooksStop: AbortController | undefined;
+  /** The drain in flight (its min_uptime wait and hooks), to hurry or stop. */
+  let drainRun: DrainRun | undefined;
   /** Keeps the process alive while a request is under way; undefined when idle. */
   let release: (() => void) | undefined;
 
-  const dispatch = (event: RestartEvent): void => {
+  /** Moves the machine and performs its effects; returns them (the task answers are read from them). */
+  const dispatch = (event: RestartEvent): readonly RestartEffect[] => {
     const before = state.phase;
     const next = machine.transition(state, event);
     state = next.state;
     if (state.phase !== before) debug('restart: %s -> %s on %s', before, state.phase, event.type);
     holdWhileBusy();
     for (const effect of next.effects) perform(effect);
+    return next.effects;
   };
 
   const holdWhileBusy = () => {
@@ -90,7 +92,7 @@ export function createRestartController(context: ControllerContext): RestartCont
     exited = true;
     clearDeadline();
     // A drain in flight starts no further hook.
-    hooksStop?.abort();
+    drainRun?.stop();
     debug('restart: exit(%d)', code);
     context.process.exit(code);
   };
@@ -109,13 +111,13 @@ export function createRestartController(context: ControllerContext): RestartCont
   };
 
   const perform = (effect: RestartEffect): void => {
-    if (exited && effect.type !== 'acceptTask' && effect.type !== 'refuseTask') return;
+    if (exited) return;
     switch (effect.type) {
       case 'plan':
         void plan(effect.requestId, effect.allowPlainExit);
         return;
       case 'takeTurn':
-        void takeTurn(effect.requestId);
+        void takeTurn(turnParts, effect.requestId);
         return;
       case 'startDeadlineTimer': {
         clearDeadline();
@@ -131,21 +133,24 @@ export function createRestartController(context: ControllerContext): RestartCont
         const { notice } = effect;
         debug('restart: %s %j', notice.type, notice);
         events.emit(notice.type, notice as never);
-        if (notice.type === 'cancelled' || notice.type === 'failed') releaseTurn();
         if (waiter !== undefined) {
-          const outcome = outcomeOfNotice(notice, state, alreadyPending);
+          const outcome = outcomeOfNotice(notice, state);
           if (outcome !== null) settleWaiter(outcome);
         }
         return;
       }
       case 'acceptTask':
-        taskRefused = false;
-        return;
       case 'refuseTask':
-        taskRefused = true;
+        // Answers to taskStarted, read by tryBeginTask from the dispatch.
         return;
       case 'drain':
-        void drain();
+        drainRun = startDrainRun(drainParts, state.request as PendingRequest);
+        return;
+      case 'releaseTurn':
+        releaseTurn();
+        return;
+      case 'hurryDrain':
+        drainRun?.hurry(effect.stopHooksInMs);
         return;
       case 'exit':
         void exit();
@@ -168,96 +173,31 @@ export function createRestartController(context: ControllerContext): RestartCont
   };
 
   const plan = async (requestId: number, allowPlainExit: boolean) => {
-    let planned: PlannedRestart;
-    try {
-      planned = await context.plan(allowPlainExit);
-    } catch (error) {
-      const why = `the restart could not be planned: ${error instanceof Error ? error.message : String(error)}`;
-      planned = {
-        plan: { ok: false, code: 'ERR_PM2SELF_PLAN_FAILED', why },
-        minUptimeWaitMs: 0,
-        target: null,
-      };
-    }
+    const planned = await planOrFailure((allow) => context.plan(allow), allowPlainExit);
     debug('restart: plan %j', planned.plan);
-    // A single instance, or a plain exit outside pm2, has no one to take turns with.
-    const needsTurn =
-      planned.plan.ok &&
-      planned.plan.strategy.type !== 'plainExit' &&
-      context.turns !== undefined &&
-      (planned.instances ?? 2) > 1;
-    dispatch({ type: 'planned', at: clock.now(), requestId, allowPlainExit, planned, needsTurn });
+    const turnsEnabled = context.turns !== undefined;
+    dispatch({ type: 'planned', at: clock.now(), requestId, allowPlainExit, planned, turnsEnabled });
   };
 
-  /**
-   * Waits for a turn among the app's instances while the machine waits for one; a port that fails
-   * (the turns' files) fails the request: the process keeps running, nothing held.
-   */
-  const takeTurn = async (requestId: number) => {
-    const turns = context.turns;
-    const reason = state.request?.reason ?? '';
-    try {
-      const turn =
-        turns === undefined
-          ? { taken: true as const, waitedMs: 0 }
-          : await turns.take({
-              stillWanted: () => state.phase === 'waitingTurn' && state.request?.id === requestId,
-              onWait(holders) {
-                events.emit('waitingTurn', { type: 'waitingTurn', reason, holders });
-                settleWaiter({ status: 'waitingTurn', holders });
-              },
-            });
-      if (!turn.taken) return;
-      if (turn.waitedMs > 0) events.emit('turnTaken', { type: 'turnTaken', reason, waitedMs: turn.waitedMs });
-      dispatch({ type: 'turnTaken', at: clock.now(), requestId });
-    } catch (error) {
-      const message = `the turn could not be taken: ${error instanceof Error ? error.message : String(error)}`;
-      debug('restart: %s', message);
-      // The machine's `failed` notice gives back anything held.
-      dispatch({ type: 'turnFailed', at: clock.now(), requestId, message });
-    }
+  const turnParts: TakeTurnParts = {
+    turns: context.turns,
+    clock,
+    events,
+    state: () => state,
+    settleWaiter,
+    dispatch,
   };
 
-  const drain = async () => {
-    const request = state.request as PendingRequest;
-    const planned = request.plan;
-    if (request.kind === 'restart' && planned !== null) {
-      const waitMs = planned.minUptimeWaitMs - (clock.now() - (request.plannedAt ?? clock.now()));
-      if (waitMs > 0) {
-        debug('restart: waiting %d ms for min_uptime', waitMs);
-        const wait = cancellableDelay(clock, waitMs);
-        endMinUptimeWait = wait.end;
-        await wait.done;
-        endMinUptimeWait = undefined;
-      }
-    }
-    // Hooks start on a later turn of the event loop: the caller's `await gracefulRestart()` has
-    // resumed (with its outcome) before any hook runs.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (exited) return;
-    const pending = state.request ?? request;
-    const current =
-      pending.kind === 'restart' && context.exitHooks
-        ? { ...pending, ...context.exitHooks(pending) }
-        : pending;
-    const budget =
-      current.hardStopAt === null
-        ? current.hooksTimeoutMs
-        : Math.max(0, Math.min(current.hooksTimeoutMs, current.hardStopAt - clock.now()));
-    hooksStop = new AbortController();
-    const onFailure = (failure: HookFailure) => {
-      if (!exited) events.emit('hookFailed', { type: 'hookFailed', reason: current.reason, ...failure });
-    };
-    const hookContext = {
-      reason: current.reason,
-      // Read at each hook's start: a pm2 signal during the hooks turns the restart into a shutdown.
-      get kind() {
-        return state.request?.kind ?? current.kind;
-      },
-    };
-    await runHooks(current.hooks, hookContext, budget, clock, onFailure, hooksStop.signal);
-    hooksStop = undefined;
-    dispatch({ type: 'drainFinished', at: clock.now() });
+  const drainParts: DrainParts = {
+    clock,
+    request: () => state.request,
+    exited: () => exited,
+    exitHooks: context.exitHooks?.bind(context),
+    onHookFailure: (reason, failure) => events.emit('hookFailed', { type: 'hookFailed', reason, ...failure }),
+    finished: () => {
+      drainRun = undefined;
+      dispatch({ type: 'drainFinished', at: clock.now() });
+    },
   };
 
   const exit = () =>
@@ -270,24 +210,13 @@ export function createRestartController(context: ControllerContext): RestartCont
       fail: (cause, message) => dispatch({ type: 'restartFailed', at: clock.now(), cause, message }),
     });
 
-  const alreadyPending = (rejectedHooks: number): RestartOutcome => {
-    const request = state.request as PendingRequest;
-    const phase = state.phase === 'idle' ? 'planning' : state.phase;
-    return {
-      status: 'alreadyPending',
-      phase,
-      pending: { kind: request.kind, reason: request.reason },
-      rejectedHooks,
-    };
-  };
-
   const request = (options: RequestOptions): Promise<RestartOutcome> => {
     if (state.phase !== 'idle') {
       let rejected = 0;
       const stop = events.on('hooksRejected', (event) => (rejected = event.count));
       dispatch({ type: 'restartRequested', at: clock.now(), options });
       stop();
-      return Promise.resolve(alreadyPending(rejected));
+      return Promise.resolve(alreadyPendingOutcome(state, rejected));
     }
     const outcome = new Promise<RestartOutcome>((resolve) => (waiter = resolve));
     dispatch({ type: 'restartRequested', at: clock.now(), options });
@@ -295,13 +224,7 @@ export function createRestartController(context: ControllerContext): RestartCont
   };
 
   const shutdown = (request: ShutdownRequest): void => {
-    const at = clock.now();
-    dispatch({ type: 'shutdownRequested', at, ...request });
-    if (exited) return;
-    if (state.request?.kind === 'shutdown') endMinUptimeWait?.();
-    const stop = hooksStop;
-    const hardStopAt = state.request?.hardStopAt;
-    if (stop && hardStopAt != null) clock.setTimeout(() => stop.abort(), Math.max(0, hardStopAt - at));
+    dispatch({ type: 'shutdownRequested', at: clock.now(), ...request });
   };
 
   const cancel = (): boolean => {
@@ -312,11 +235,8 @@ export function createRestartController(context: ControllerContext): RestartCont
 
   const tryBeginTask = (label?: string): TaskHandle | null => {
     checkTaskLabel(label);
-    dispatch({ type: 'taskStarted', at: clock.now() });
-    if (taskRefused) {
-      taskRefused = false;
-      return null;
-    }
+    const answer = dispatch({ type: 'taskStarted', at: clock.now() });
+    if (answer.some((effect) => effect.type === 'refuseTask')) return null;
     const task = registry.begin(label, () => dispatch({ type: 'taskEnded', at: clock.now() }));
     context.onTaskBegun?.();
     return task;

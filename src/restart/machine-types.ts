@@ -50,8 +50,11 @@ export type RestartEvent =
       /** The `allowPlainExit` the plan was made with. */
       readonly allowPlainExit: boolean;
       readonly planned: PlannedRestart;
-      /** True when the restart must take a turn among the app's instances before it stops taking work. */
-      readonly needsTurn: boolean;
+      /**
+       * True when this process takes turns with the other instances of its app (a turns port and a
+       * finite `maxUnavailable`); the machine decides from the plan whether this restart needs one.
+       */
+      readonly turnsEnabled: boolean;
     }
   | { readonly type: 'turnTaken'; readonly at: number; readonly requestId: number }
   | {
@@ -130,6 +133,13 @@ export type RestartEffect =
   | { readonly type: 'startDeadlineTimer'; readonly delayMs: number }
   | { readonly type: 'cancelDeadlineTimer' }
   | { readonly type: 'drain' }
+  /** The request ended without an exit (cancelled or failed): give back the turn it may hold. */
+  | { readonly type: 'releaseTurn' }
+  /**
+   * pm2's stop arrived during the drain: end the drain's `min_uptime` wait now (pm2 is stopping the
+   * process anyway) and stop the hooks that run in `stopHooksInMs` (the end of pm2's budget).
+   */
+  | { readonly type: 'hurryDrain'; readonly stopHooksInMs: number }
   | { readonly type: 'exit' }
   | {
       readonly type: 'exitNow';

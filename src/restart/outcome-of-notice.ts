@@ -1,15 +1,25 @@
 import type { MachineNotice, RestartState } from './machine-types.js';
+import type { PendingRequest } from './request.js';
 import type { RestartOutcome } from './restart-outcome.js';
 
 /**
- * The outcome a notice settles for the caller whose request is being planned, or null when this
- * notice settles nothing. `alreadyPending` builds the answer when pm2's stop took the request over.
+ * The answer to a caller whose request joined one already pending (or whose request pm2's stop took
+ * over): the pending request's kind, reason and phase (`planning` for a request just closed), and how
+ * many of its hooks were refused because the hooks already ran.
  */
-export function outcomeOfNotice(
-  notice: MachineNotice,
-  state: RestartState,
-  alreadyPending: (rejectedHooks: number) => RestartOutcome,
-): RestartOutcome | null {
+export function alreadyPendingOutcome(state: RestartState, rejectedHooks: number): RestartOutcome {
+  const request = state.request as PendingRequest;
+  const phase = state.phase === 'idle' ? 'planning' : state.phase;
+  return {
+    status: 'alreadyPending',
+    phase,
+    pending: { kind: request.kind, reason: request.reason },
+    rejectedHooks,
+  };
+}
+
+/** The outcome a notice settles for the caller whose request is being planned, or null when this notice settles nothing. */
+export function outcomeOfNotice(notice: MachineNotice, state: RestartState): RestartOutcome | null {
   switch (notice.type) {
     case 'refused':
       return { status: 'refused', code: notice.code, why: notice.why };
@@ -27,7 +37,7 @@ export function outcomeOfNotice(
     }
     case 'requested':
       // pm2's stop took over the request being planned.
-      return notice.kind === 'shutdown' ? alreadyPending(0) : null;
+      return notice.kind === 'shutdown' ? alreadyPendingOutcome(state, 0) : null;
     default:
       return null;
   }

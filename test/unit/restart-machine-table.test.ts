@@ -91,7 +91,7 @@ const EVENTS: { [K in EventType]: Extract<RestartEvent, { type: K }> } = {
     requestId: 1,
     allowPlainExit: false,
     planned: PLANNED,
-    needsTurn: false,
+    turnsEnabled: false,
   },
   turnTaken: { type: 'turnTaken', at: AT, requestId: 1 },
   turnFailed: { type: 'turnFailed', at: AT, requestId: 1, message: 'disk gone' },
@@ -183,7 +183,7 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
     planned: null,
     // Had its turn after 1 s: still a task running, so it waits for it, its deadline moved by the wait.
     turnTaken: { phase: 'deferred', tasks: 1, effects: ['startDeadlineTimer', 'notify:deferred'] },
-    turnFailed: { phase: 'idle', tasks: 1, effects: ['notify:failed'] },
+    turnFailed: { phase: 'idle', tasks: 1, effects: ['notify:failed', 'releaseTurn'] },
     shutdownRequested: {
       phase: 'deferred',
       tasks: 1,
@@ -191,7 +191,11 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
     },
     taskStarted: { phase: 'waitingTurn', tasks: 2, effects: ['acceptTask'] },
     taskEnded: { phase: 'waitingTurn', tasks: 0, effects: [] },
-    cancelRequested: { phase: 'idle', tasks: 1, effects: ['cancelDeadlineTimer', 'notify:cancelled'] },
+    cancelRequested: {
+      phase: 'idle',
+      tasks: 1,
+      effects: ['cancelDeadlineTimer', 'notify:cancelled', 'releaseTurn'],
+    },
     deadlineReached: null,
     drainFinished: null,
     restartFailed: null,
@@ -201,7 +205,7 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
     planned: null,
     turnTaken: null,
     turnFailed: null,
-    shutdownRequested: { phase: 'draining', tasks: 1, effects: ['notify:requested'] },
+    shutdownRequested: { phase: 'draining', tasks: 1, effects: ['notify:requested', 'hurryDrain'] },
     taskStarted: { phase: 'draining', tasks: 1, effects: ['refuseTask'] },
     taskEnded: { phase: 'draining', tasks: 0, effects: [] },
     cancelRequested: null,
@@ -305,7 +309,7 @@ describe('restart machine: focused cases', () => {
       requestId,
       allowPlainExit: false,
       planned: PLANNED,
-      needsTurn: false,
+      turnsEnabled: false,
     };
     const second = transition(first.state, planned);
     return { state: second.state, effects: [...first.effects, ...second.effects] };
@@ -511,12 +515,17 @@ describe('restart machine: focused cases', () => {
     ]);
   });
 
-  it('a shutdown during a restart drain switches the kind without exitNow', () => {
+  it('a shutdown during a restart drain switches the kind without exitNow, and hurries the drain', () => {
     const draining = run(idle, request(T0));
     const next = transition(draining, shutdown(T0 + 5));
-    expect(next.state).toMatchObject({ phase: 'draining', request: { kind: 'shutdown', reason: 'update' } });
+    expect(next.state).toMatchObject({
+      phase: 'draining',
+      request: { kind: 'shutdown', reason: 'update', hardStopAt: T0 + 5 + 1_300 },
+    });
+    // The min_uptime wait ends now; running hooks stop at the end of pm2's budget.
     expect(next.effects).toEqual([
       { type: 'notify', notice: { type: 'requested', kind: 'shutdown', reason: 'update', coalesced: true } },
+      { type: 'hurryDrain', stopHooksInMs: 1_300 },
     ]);
     // ... and the next signal is a second one.
     expect(transition(next.state, shutdown(T0 + 6)).effects).toEqual([
@@ -590,7 +599,7 @@ describe('restart machine: focused cases', () => {
       requestId: 1,
       allowPlainExit: false,
       planned: PLANNED,
-      needsTurn: false,
+      turnsEnabled: false,
     });
     expect(late.state).toBe(cancelled.state);
     expect(late.effects).toEqual([]);
@@ -607,7 +616,7 @@ describe('restart machine: focused cases', () => {
       requestId: 1,
       allowPlainExit: false,
       planned: PLANNED,
-      needsTurn: false,
+      turnsEnabled: false,
     });
     expect(stale.state).toBe(second);
   });
@@ -620,7 +629,7 @@ describe('restart machine: focused cases', () => {
       requestId: 1,
       allowPlainExit: false,
       planned: refusedPlan,
-      needsTurn: false,
+      turnsEnabled: false,
     });
     expect(next.state).toEqual({ phase: 'idle', tasks: 1, request: null, nextId: 2 });
     expect(notices(next.effects)).toEqual([
@@ -638,7 +647,7 @@ describe('restart machine: focused cases', () => {
       requestId: 1,
       allowPlainExit: false,
       planned: refusedPlan,
-      needsTurn: false,
+      turnsEnabled: false,
     });
     expect(next.state).toBe(joined);
     expect(next.effects).toEqual([{ type: 'plan', requestId: 1, allowPlainExit: true }]);
@@ -693,7 +702,7 @@ describe('restart machine: focused cases', () => {
       requestId: 1,
       allowPlainExit: false,
       planned: PLANNED,
-      needsTurn: false,
+      turnsEnabled: false,
     });
     expect(after.state).toBe(stopping);
   });
@@ -709,7 +718,7 @@ describe('restart machine: focused cases', () => {
       requestId: 1,
       allowPlainExit: false,
       planned: PLANNED,
-      needsTurn: false,
+      turnsEnabled: false,
     });
     expect(deferred.state).toMatchObject({ phase: 'deferred', tasks: 2 });
     expect(transition(deferred.state, { type: 'taskStarted', at: T0 + 3 }).effects).toEqual([

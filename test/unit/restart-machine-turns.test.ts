@@ -11,7 +11,7 @@ import {
   type RestartEvent,
   type RestartState,
 } from '../../src/restart/machine.js';
-import { restartMachine } from '../../src/restart/machine.js';
+import { needsTurn, restartMachine } from '../../src/restart/machine.js';
 import type { PlannedRestart } from '../../src/restart/plan-restart.js';
 import { PLANNED_EXIT, REQUEST_OPTIONS } from '../helpers/machine-fixtures.js';
 
@@ -47,7 +47,7 @@ const planned: RestartEvent = {
   requestId: 1,
   allowPlainExit: false,
   planned: PLANNED,
-  needsTurn: true,
+  turnsEnabled: true,
 };
 const taken = (at: number): RestartEvent => ({ type: 'turnTaken', at, requestId: 1 });
 
@@ -121,8 +121,59 @@ describe('restart machine: turns', () => {
       message: 'EIO',
     });
     expect(failed.state.phase).toBe('idle');
-    expect(types(failed.effects)).toEqual(['notify:failed']);
+    expect(types(failed.effects)).toEqual(['notify:failed', 'releaseTurn']);
     const cancelled = transition(waiting.state, { type: 'cancelRequested', at: T0 + 5 });
     expect(cancelled.state.phase).toBe('idle');
+    expect(types(cancelled.effects)).toEqual(['cancelDeadlineTimer', 'notify:cancelled', 'releaseTurn']);
+  });
+
+  it('the machine, not the controller, says when a turn is given back: only by a request that took part in turns', () => {
+    // Held, then the exit failed (the daemon refused): the turn goes back with the failure.
+    const exiting = run(asked(), planned, taken(T0 + 10), { type: 'drainFinished', at: T0 + 20 });
+    expect(exiting.state.phase).toBe('exiting');
+    const failed = transition(exiting.state, {
+      type: 'restartFailed',
+      at: T0 + 30,
+      cause: 'daemonRefused',
+      message: 'no',
+    });
+    expect(types(failed.effects)).toEqual(['notify:failed', 'releaseTurn']);
+    // A deferred request that gives up at its deadline and never needed a turn gives nothing back.
+    const alone = { ...planned, turnsEnabled: false } as RestartEvent;
+    const deferred = run(task(), asked({ onDeadline: 'giveUp' }), alone);
+    const gaveUp = transition(deferred.state, { type: 'deadlineReached', at: T0 + 3_000 });
+    expect(types(gaveUp.effects)).toEqual(['notify:deadlineReached', 'notify:cancelled']);
+    // The same with turns on: it held none (deferred), but took part, so the release is asked (a no-op).
+    const withTurns = run(task(), asked({ onDeadline: 'giveUp' }), planned);
+    const gaveUpToo = transition(withTurns.state, { type: 'deadlineReached', at: T0 + 3_000 });
+    expect(types(gaveUpToo.effects)).toEqual(['notify:deadlineReached', 'notify:cancelled', 'releaseTurn']);
+  });
+});
+
+describe('needsTurn: the machine decides from the plan whether a restart takes a turn', () => {
+  const plainExit: PlannedRestart = {
+    ...PLANNED,
+    plan: { ok: true, strategy: { type: 'plainExit', code: 0 }, why: 'outside pm2' },
+  };
+  const refused: PlannedRestart = {
+    ...PLANNED,
+    plan: { ok: false, code: 'ERR_PM2SELF_NOT_UNDER_PM2', why: 'not under pm2' },
+  };
+  it.each([
+    ['2 instances, turns on', PLANNED, true, true],
+    ['turns off (no turns port, or maxUnavailable Infinity)', PLANNED, false, false],
+    ['a single instance', { ...PLANNED, instances: 1 }, true, false],
+    ['the count unknown (the daemon did not say): a turn, to be safe', PLANNED_EXIT, true, true],
+    ['a plain exit outside pm2', plainExit, true, false],
+    ['a refused plan', refused, true, false],
+  ] as const)('%s', (_title, planned, turnsEnabled, expected) => {
+    expect(needsTurn(planned, turnsEnabled)).toBe(expected);
+  });
+
+  it('a planned event with turns on and one instance drains without a turn', () => {
+    const single = { ...planned, planned: { ...PLANNED, instances: 1 } } as RestartEvent;
+    const { state, effects } = run(asked(), single);
+    expect(state.phase).toBe('draining');
+    expect(types(effects)).not.toContain('takeTurn');
   });
 });

@@ -1,0 +1,79 @@
+/**
+ * The steps the restart machine's transitions share: staying put, notices, going idle, and moving a
+ * request on towards its exit (a turn, the wait for tasks, the drain). Pure.
+ */
+import type { PendingRequest } from './request.js';
+import type { MachineNotice, RestartEffect, RestartState, Transition } from './machine-types.js';
+
+/** No change: the event has no transition in this phase. */
+export const stay = (state: RestartState): Transition => ({ state, effects: [] });
+/** The effect that reports a notice to the listeners. */
+export const notify = (notice: MachineNotice): RestartEffect => ({ type: 'notify', notice });
+/** Back to idle, the request gone. */
+export const idle = (state: RestartState): RestartState => ({ ...state, phase: 'idle', request: null });
+
+/** The effects that end a request without an exit: its notice, then the turn given back if it took part in turns. */
+export function endWithout(request: PendingRequest, notice: MachineNotice): RestartEffect[] {
+  return request.turn === 'none' ? [notify(notice)] : [notify(notice), { type: 'releaseTurn' }];
+}
+
+/** Starts the drain: no task runs, or the deadline forced it. */
+export function startDrain(
+  state: RestartState,
+  request: PendingRequest,
+  before: RestartEffect[],
+): Transition {
+  const draining = notify({
+    type: 'draining',
+    kind: request.kind,
+    reason: request.reason,
+    forced: request.forced,
+    tasks: state.tasks,
+  });
+  return {
+    state: { ...state, phase: 'draining', request },
+    effects: [...before, draining, { type: 'drain' }],
+  };
+}
+
+/** The deadline's timer for a request, from `at`. */
+export function deadlineTimer(request: PendingRequest, at: number): RestartEffect {
+  if (request.deadlineAt === null) return { type: 'cancelDeadlineTimer' };
+  return { type: 'startDeadlineTimer', delayMs: Math.max(0, request.deadlineAt - at) };
+}
+
+/**
+ * The request moves towards the exit: a turn is taken first when one is needed and the instance is
+ * about to stop taking work (no task runs, `refuseNewTasks`, or a forcing deadline); else it waits
+ * for tasks, holding no turn, or drains.
+ */
+export function proceed(state: RestartState, request: PendingRequest, at: number, before: RestartEffect[]) {
+  const stopsTakingWork = state.tasks === 0 || request.refuseNewTasks || request.forced;
+  if (request.turn === 'needed' && stopsTakingWork) {
+    return {
+      state: { ...state, phase: 'waitingTurn' as const, request: { ...request, waitingTurnSince: at } },
+      effects: [
+        ...before,
+        { type: 'cancelDeadlineTimer' } as const,
+        { type: 'takeTurn', requestId: request.id } as const,
+      ],
+    };
+  }
+  if (request.forced) return startDrain(state, request, before);
+  return waitOrDrain(state, request, at, before);
+}
+
+/** Waits for the running tasks (deferred, the deadline's timer set), or drains when none runs. */
+export function waitOrDrain(
+  state: RestartState,
+  request: PendingRequest,
+  at: number,
+  before: RestartEffect[],
+): Transition {
+  if (state.tasks === 0) return startDrain(state, request, [...before, { type: 'cancelDeadlineTimer' }]);
+  const deferred = notify({ type: 'deferred', reason: request.reason, tasks: state.tasks });
+  return {
+    state: { ...state, phase: 'deferred', request },
+    effects: [...before, deadlineTimer(request, at), deferred],
+  };
+}
