@@ -4,7 +4,7 @@
  * behind the {@link Pm2Self} methods, checked at run time for JavaScript callers.
  */
 import { checkCreateOptions, withRuntimeChecks } from './checked-calls.js';
-import { DEFAULTS } from './common/defaults.js';
+import { DEFAULTS, PM2_DEFAULTS } from './common/defaults.js';
 import { createWarn } from './common/warnings.js';
 import { createDaemonQuery } from './daemon/daemon-query.js';
 import { findPm2Command, type Pm2Command } from './daemon/find-pm2-bin.js';
@@ -27,6 +27,8 @@ import { createRestartController } from './restart/controller.js';
 import { createRecordSweep } from './restart/record-sweep.js';
 import { createLastRestart } from './last-restart.js';
 import { handBackWhenReady } from './restart/hand-back.js';
+import { watchReadySignal } from './ports/ready-signal.js';
+import { parseDurationMs } from './pm2/parse-values.js';
 import { exposeToPm2 } from './operator/expose-to-pm2.js';
 import { createRestartContext } from './restart-context.js';
 import { createLiveAnswers } from './live-answers.js';
@@ -81,7 +83,16 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       const identity = await resolveIdentity({ process: ports.process, fs: ports.fs, daemon, pm2Home });
       if (identity.managed && !handedBack && context.turns !== undefined) {
         handedBack = true;
-        void handBackWhenReady({ turns: context.turns, daemon, clock: ports.clock }, identity);
+        void handBackWhenReady(
+          {
+            turns: context.turns,
+            daemon,
+            clock: ports.clock,
+            watchReady: watchReadySignal,
+            listenTimeoutMs: parseDurationMs(env.listen_timeout) ?? PM2_DEFAULTS.listenTimeoutMs,
+          },
+          identity,
+        );
       }
       return identity;
     },
