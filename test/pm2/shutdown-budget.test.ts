@@ -2,7 +2,8 @@
  * Issue 19 under a real pm2 daemon, with pm2's default injection and with `pmx: false`: the hooks keep
  * their reserve inside pm2's kill_timeout, a hook that hangs costs only its own share, a misspelt
  * option is refused at run time, conflicts are warned about, and the shutdown handler's hook (the
- * app's goodbye) runs once on every exit pm2-self performs: gracefulRestart() and a health-check restart.
+ * app's goodbye) runs once on every exit pm2-self performs: gracefulRestart() and a health-check restart;
+ * a pm2 restart during a self-restart's goodbye leaves the record naming both.
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,7 @@ const SCENARIOS = [
   'noauto-restart',
   'restart-goodbye',
   'health-goodbye',
+  'pm2-during-goodbye',
 ] as const;
 /** Ecosystem keys of a scenario beyond the script and pmx (kill_timeout stays at pm2's default). */
 const EXTRA: Partial<Record<(typeof SCENARIOS)[number], Record<string, unknown>>> = {
@@ -157,4 +159,22 @@ describe.each(PMX_VARIANTS)('shutdown budget under real pm2 ($label)', ({ suffix
       await waitOnline(sandbox, name(scenario), 1);
     },
   );
+
+  it("pm2 restart while a self-restart's goodbye runs: the next generation reads a record naming both (issue 19 review B4)", async () => {
+    const scenario = 'pm2-during-goodbye';
+    const started = await waitForEvents(file(scenario), hasEvent('goodbye-start'));
+    const gen0 = findEvent(started, (e) => e.event === 'goodbye-start').pid;
+    await sandbox.pm2(['restart', name(scenario)]);
+    const events = await waitForEvents(file(scenario), (all) =>
+      all.some((e) => e.event === 'last-restart' && e.gen === '1'),
+    );
+    const exiting = findEvent(events.filter(ofPid(gen0)), (e) => e.event === 'exiting');
+    expect(exiting.detail).toMatchObject({ initiator: 'pm2', record: 'written' });
+    expect(findEvent(events, (e) => e.event === 'last-restart' && e.gen === '1').last).toMatchObject({
+      initiator: 'pm2',
+      reason: expect.stringMatching(/^pm2 SIG(INT|TERM) \(a self-restart was pending: deploy\)$/),
+      strategy: 'shutdown',
+      previousPid: gen0,
+    });
+  });
 });

@@ -18,6 +18,10 @@
  *                 gracefulRestart({ reason: 'deploy' }) with no hook of its own.
  * - health-goodbye: installShutdownHandler({ beforeExit: sayGoodbye }) and restartWhen() with a health
  *                 check that fails in generation 0 (unhealthyForMs 1000, checked every 250 ms).
+ * - pm2-during-goodbye: installShutdownHandler({ beforeExit: slowGoodbye }); generation 0 then asks
+ *                 gracefulRestart({ reason: 'deploy' }). slowGoodbye records `goodbye-start` and waits
+ *                 60 s, within hooksTimeoutMs 60000 (the test runs `pm2 restart` meanwhile). Every generation records `last-restart`
+ *                 with getLastRestart().
  * sayGoodbye waits 50 ms, then records `goodbye` with the hook's `reason` and `kind`.
  * Warnings (process.emitWarning) are recorded as `warning` with their code and message.
  */
@@ -76,6 +80,17 @@ const scenarios = {
   'health-goodbye'() {
     self.installShutdownHandler({ beforeExit: sayGoodbye });
     self.restartWhen({ healthCheck: () => gen !== '0', unhealthyForMs: 1_000, checkEveryMs: 250 });
+  },
+  'pm2-during-goodbye'() {
+    const slowGoodbye = async ({ reason, kind }) => {
+      record('goodbye-start', { reason, kind });
+      await new Promise((resolve) => setTimeout(resolve, 60_000));
+    };
+    self.installShutdownHandler({ beforeExit: slowGoodbye, hooksTimeoutMs: 60_000 });
+    void self.getLastRestart().then((last) => {
+      record('last-restart', { last });
+      if (gen === '0') void self.gracefulRestart({ reason: 'deploy' });
+    });
   },
   'misspelt-key'() {
     try {
