@@ -36,6 +36,8 @@ const fakeFs = {
     path === `${HOME}/pm2.pid` ? '4242\n' : path === PID_FILE ? String(SELF_PID) : null,
   writeText: async () => true,
   remove: async () => true,
+  whyUnreadable: async () => 'missing',
+  list: async () => null,
 };
 const pm2Env = {
   pm_id: String(SELF_PM_ID),
@@ -56,8 +58,12 @@ const fakeProcess = (env) => ({
   homedir: () => '/nonexistent',
   uptimeSeconds: () => 60,
   residentMemoryBytes: () => 1,
+  heapUsedBytes: () => 1,
   isAlive: () => true,
   parentPidOf: async () => null,
+  describe: async () => null,
+  keepAlive: () => () => {},
+  onShutdown: () => () => {},
   exit: (code) => {
     throw new Error(`exit(${code}) called in a benchmark`);
   },
