@@ -63,7 +63,6 @@ const fakeProcess = (env) => ({
   parentPidOf: async () => null,
   describe: async () => null,
   keepAlive: () => () => {},
-  onShutdown: () => () => {},
   exit: (code) => {
     throw new Error(`exit(${code}) called in a benchmark`);
   },
