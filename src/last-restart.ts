@@ -13,6 +13,7 @@ import type { Pm2HomePaths } from './daemon/pm2-home.js';
 import type { IdentityCache } from './identity/identity-cache.js';
 import { isTrackedByPm2 } from './identity/relation.js';
 import type { Ports } from './ports/ports.js';
+import { monotonicNow } from './ports/monotonic-now.js';
 import { cancellableDelay } from './restart/cancellable-delay.js';
 import { noteLiveProcess } from './restart/live-marker.js';
 import { judgeRestartRecord } from './restart/read-restart-record.js';
@@ -56,13 +57,13 @@ export function createLastRestart(parts: LastRestartParts): () => Promise<Restar
     const until =
       before === null
         ? 0
-        : clock.now() + before.killTimeoutMs + PM2_DEFAULTS.listenTimeoutMs + PREDECESSOR_GRACE_MS;
+        : monotonicNow(clock) + before.killTimeoutMs + PM2_DEFAULTS.listenTimeoutMs + PREDECESSOR_GRACE_MS;
     for (;;) {
       const text = await fs.readText(file);
       const judged = text === null ? null : judgeRestartRecord(text, { ...reader, readAt: clock.now() });
       const record = judged?.ok === true ? judged.record : null;
       const waiting = record === null && before !== null && process.isAlive(before.pid);
-      if (!waiting || clock.now() >= until) {
+      if (!waiting || monotonicNow(clock) >= until) {
         // Ours, or one nobody will read: a later generation reads only what its own predecessor writes.
         if (judged?.ok === false)
           debug('restart.record %s: %s is not read, and removed', judged.reason, file);

@@ -11,6 +11,7 @@ import { checkDuration, hookList } from '../common/option-checks.js';
 import { createNodeIpcChannel, type IpcChannel } from '../ports/ipc-channel.js';
 import { sendableReply } from './sendable-reply.js';
 import type { Clock, TimerHandle } from '../ports/ports.js';
+import { wallTimeOf } from '../ports/monotonic-now.js';
 import type { RestartEventName } from '../restart/events.js';
 import type { RestartRecord } from '../restart/restart-record.js';
 import type { ExitHook } from '../restart/run-hooks.js';
@@ -149,6 +150,7 @@ export function exposeToPm2(
     if (!parsed.ok) return invalid(action, param, parsed.why);
     const info = await target.getInfo({ live: true }).catch(() => null);
     const state = target.restartState;
+    const deadlineAt = state.request?.deadlineAt ?? null;
     await reply(action, {
       action,
       pid,
@@ -158,7 +160,7 @@ export function exposeToPm2(
         state: state.phase,
         reason: state.request?.reason ?? null,
         requestedAt: state.request?.requestedAt ?? null,
-        deadlineAt: state.request?.deadlineAt ?? null,
+        deadlineAt: deadlineAt === null ? null : wallTimeOf(clock, deadlineAt),
       },
       tasks: { running: state.tasks, list: target.runningTasks() },
       lastRestart,

@@ -52,7 +52,9 @@ export interface OperatorRestartStatus {
   readonly state: RestartPhase;
   /** The pending request's reason, when one is pending. */
   readonly reason: string | null;
+  /** Epoch ms when the pending request was asked. */
   readonly requestedAt: number | null;
+  /** Epoch ms of its deadline as this process's monotonic clock counts it down. */
   readonly deadlineAt: number | null;
 }
 

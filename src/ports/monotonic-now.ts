@@ -16,6 +16,14 @@ export interface Instant {
   readonly mono: number;
 }
 
+/**
+ * The wall clock's time (epoch ms) of `monotonicAt`, a time on {@link monotonicNow}: to show people,
+ * or write for another process, a moment this process measured on its monotonic clock.
+ */
+export function wallTimeOf(clock: Clock, monotonicAt: number): number {
+  return clock.now() + (monotonicAt - monotonicNow(clock));
+}
+
 /** Now, as an {@link Instant}. */
 export function instantOf(clock: Clock): Instant {
   return { wall: clock.now(), mono: monotonicNow(clock) };

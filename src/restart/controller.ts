@@ -4,6 +4,7 @@
  */
 import { Pm2SelfError } from '../common/errors.js';
 import type { TimerHandle } from '../ports/ports.js';
+import { monotonicNow } from '../ports/monotonic-now.js';
 import { debug } from '../common/debug.js';
 import { createEventHub, type RestartEventName, type RestartEvents } from './events.js';
 import type { RestartEffect, RestartEvent, RestartState, ShutdownRequest } from './machine.js';
@@ -42,6 +43,8 @@ export interface RestartController {
 /** Creates a {@link RestartController} around a machine. */
 export function createRestartController(context: ControllerContext): RestartController {
   const { machine, clock } = context;
+  /** The machine's time: monotonic, so a wall clock stepped during a request moves no deadline. */
+  const now = () => monotonicNow(clock);
   const events = createEventHub();
   const registry = createTaskRegistry(
     clock,
@@ -121,8 +124,8 @@ export function createRestartController(context: ControllerContext): RestartCont
         return;
       case 'startDeadlineTimer': {
         clearDeadline();
-        const at = clock.now() + effect.delayMs;
-        const fire = () => dispatch({ type: 'deadlineReached', at: Math.max(clock.now(), at) });
+        const at = now() + effect.delayMs;
+        const fire = () => dispatch({ type: 'deadlineReached', at: Math.max(now(), at) });
         deadline = clock.setTimeout(fire, effect.delayMs);
         return;
       }
@@ -176,7 +179,7 @@ export function createRestartController(context: ControllerContext): RestartCont
     const planned = await planOrFailure((allow) => context.plan(allow), allowPlainExit);
     debug('restart: plan %j', planned.plan);
     const turnsEnabled = context.turns !== undefined;
-    dispatch({ type: 'planned', at: clock.now(), requestId, allowPlainExit, planned, turnsEnabled });
+    dispatch({ type: 'planned', at: now(), requestId, allowPlainExit, planned, turnsEnabled });
   };
 
   const turnParts: TakeTurnParts = {
@@ -196,7 +199,7 @@ export function createRestartController(context: ControllerContext): RestartCont
     onHookFailure: (reason, failure) => events.emit('hookFailed', { type: 'hookFailed', reason, ...failure }),
     finished: () => {
       drainRun = undefined;
-      dispatch({ type: 'drainFinished', at: clock.now() });
+      dispatch({ type: 'drainFinished', at: now() });
     },
   };
 
@@ -207,37 +210,37 @@ export function createRestartController(context: ControllerContext): RestartCont
       state: () => state,
       exited: () => exited,
       exitProcess,
-      fail: (cause, message) => dispatch({ type: 'restartFailed', at: clock.now(), cause, message }),
+      fail: (cause, message) => dispatch({ type: 'restartFailed', at: now(), cause, message }),
     });
 
   const request = (options: RequestOptions): Promise<RestartOutcome> => {
     if (state.phase !== 'idle') {
       let rejected = 0;
       const stop = events.on('hooksRejected', (event) => (rejected = event.count));
-      dispatch({ type: 'restartRequested', at: clock.now(), options });
+      dispatch({ type: 'restartRequested', at: now(), wallAt: clock.now(), options });
       stop();
       return Promise.resolve(alreadyPendingOutcome(state, rejected));
     }
     const outcome = new Promise<RestartOutcome>((resolve) => (waiter = resolve));
-    dispatch({ type: 'restartRequested', at: clock.now(), options });
+    dispatch({ type: 'restartRequested', at: now(), wallAt: clock.now(), options });
     return outcome;
   };
 
   const shutdown = (request: ShutdownRequest): void => {
-    dispatch({ type: 'shutdownRequested', at: clock.now(), ...request });
+    dispatch({ type: 'shutdownRequested', at: now(), wallAt: clock.now(), ...request });
   };
 
   const cancel = (): boolean => {
     const before = state.phase;
-    dispatch({ type: 'cancelRequested', at: clock.now() });
+    dispatch({ type: 'cancelRequested', at: now() });
     return before !== 'idle' && state.phase === 'idle';
   };
 
   const tryBeginTask = (label?: string): TaskHandle | null => {
     checkTaskLabel(label);
-    const answer = dispatch({ type: 'taskStarted', at: clock.now() });
+    const answer = dispatch({ type: 'taskStarted', at: now() });
     if (answer.some((effect) => effect.type === 'refuseTask')) return null;
-    const task = registry.begin(label, () => dispatch({ type: 'taskEnded', at: clock.now() }));
+    const task = registry.begin(label, () => dispatch({ type: 'taskEnded', at: now() }));
     context.onTaskBegun?.();
     return task;
   };

@@ -6,6 +6,7 @@
 import { setImmediate } from 'node:timers';
 import type { Clock } from '../ports/ports.js';
 import { debug } from '../common/debug.js';
+import { monotonicNow } from '../ports/monotonic-now.js';
 import { cancellableDelay } from './cancellable-delay.js';
 import { hooksBudgetMs, minUptimeWaitLeft } from './drain-times.js';
 import type { PendingRequest } from './request.js';
@@ -42,7 +43,7 @@ export function startDrainRun(parts: DrainParts, request: PendingRequest): Drain
   let hooksStop: AbortController | undefined;
 
   const run = async () => {
-    const waitMs = minUptimeWaitLeft(request, clock.now());
+    const waitMs = minUptimeWaitLeft(request, monotonicNow(clock));
     if (waitMs > 0) {
       debug('restart: waiting %d ms for min_uptime', waitMs);
       const wait = cancellableDelay(clock, waitMs);
@@ -70,7 +71,7 @@ export function startDrainRun(parts: DrainParts, request: PendingRequest): Drain
         return parts.request()?.kind ?? current.kind;
       },
     };
-    const budget = hooksBudgetMs(current, clock.now());
+    const budget = hooksBudgetMs(current, monotonicNow(clock));
     await runHooks(current.hooks, hookContext, budget, clock, onFailure, hooksStop.signal);
     hooksStop = undefined;
     parts.finished();

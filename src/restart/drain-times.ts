@@ -1,6 +1,7 @@
 /**
  * The drain's two durations, from the pending request and the time: how much of pm2's `min_uptime`
- * a restart still waits out before its hooks, and how long the hooks get. Pure.
+ * a restart still waits out before its hooks, and how long the hooks get. Pure; `now` is monotonic, as
+ * the request's times are.
  */
 import type { PendingRequest } from './request.js';
 

@@ -14,6 +14,7 @@ import type { DaemonQuery } from '../daemon/daemon-query.js';
 import type { ManagedIdentity } from '../identity/identity.js';
 import { isTrackedByPm2 } from '../identity/relation.js';
 import type { Clock } from '../ports/ports.js';
+import { monotonicNow } from '../ports/monotonic-now.js';
 import type { ReadyWatch } from '../ports/ready-signal.js';
 import { cancellableDelay } from './cancellable-delay.js';
 import { TURN_POLL_MS } from './turn-lease.js';
@@ -50,9 +51,9 @@ async function readySent(parts: HandBackParts, identity: ManagedIdentity): Promi
   const watch = parts.watchReady();
   let sent = false;
   void watch.seen.then(() => (sent = true));
-  const until = parts.clock.now() + READY_WAIT_MAX_MS;
+  const until = monotonicNow(parts.clock) + READY_WAIT_MAX_MS;
   try {
-    while (!sent && parts.clock.now() < until) {
+    while (!sent && monotonicNow(parts.clock) < until) {
       const list = await parts.daemon.list({ fresh: true });
       const entry = list.ok
         ? list.entries.find((e) => e.pmId === identity.pmId && e.pid === identity.trackedPid)

@@ -14,7 +14,7 @@ export function onRestartRequested(
 ): Transition {
   const { options } = event;
   if (state.phase === 'idle') {
-    const request = openRequest(state.nextId, event.at, options);
+    const request = openRequest(state.nextId, event.at, event.wallAt, options);
     return {
       state: { ...state, phase: 'planning', request, nextId: state.nextId + 1 },
       effects: [

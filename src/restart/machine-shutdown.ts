@@ -51,7 +51,7 @@ export function onShutdownRequested(
       effects: [requested, hurry],
     };
   }
-  const base = current ?? openRequest(state.nextId, event.at, shutdownOptions(event));
+  const base = current ?? openRequest(state.nextId, event.at, event.wallAt, shutdownOptions(event));
   const hooks = mergeHooks(base.hooks, event.hooks);
   const hooksTimeoutMs = Math.max(base.hooksTimeoutMs, event.hooksTimeoutMs);
   // Tasks are cut early enough that the hooks keep their reserve inside pm2's budget.

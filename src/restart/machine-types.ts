@@ -40,9 +40,18 @@ export interface ShutdownRequest {
   readonly fromPm2: boolean;
 }
 
-/** Inputs to the machine; `at` is the clock's `now()` when the event happened. */
+/**
+ * Inputs to the machine; `at` is the clock's monotonic time when the event happened (`monotonicNow`:
+ * durations measured on it survive a wall clock stepped back or forward); `wallAt`, on the events that
+ * open a request, is the wall clock's `now()` then (epoch ms, for people and restart records).
+ */
 export type RestartEvent =
-  | { readonly type: 'restartRequested'; readonly at: number; readonly options: RequestOptions }
+  | {
+      readonly type: 'restartRequested';
+      readonly at: number;
+      readonly wallAt: number;
+      readonly options: RequestOptions;
+    }
   | {
       readonly type: 'planned';
       readonly at: number;
@@ -63,7 +72,7 @@ export type RestartEvent =
       readonly requestId: number;
       readonly message: string;
     }
-  | ({ readonly type: 'shutdownRequested'; readonly at: number } & ShutdownRequest)
+  | ({ readonly type: 'shutdownRequested'; readonly at: number; readonly wallAt: number } & ShutdownRequest)
   | { readonly type: 'taskStarted'; readonly at: number }
   | { readonly type: 'taskEnded'; readonly at: number }
   | { readonly type: 'cancelRequested'; readonly at: number }

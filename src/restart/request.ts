@@ -34,8 +34,12 @@ export interface PendingRequest {
   readonly signal: string | null;
   /** For a shutdown: true when pm2 sent it, false for a signal outside pm2. */
   readonly fromPm2: boolean;
+  /** Epoch ms (the wall clock) when it was asked: shown to people and written in restart records. */
   readonly requestedAt: number;
-  /** Epoch ms after which the deadline policy applies; null for no deadline. */
+  /**
+   * When the deadline policy applies, on the clock's monotonic time (`monotonicNow`, as every `…At`
+   * below but `requestedAt`); null for no deadline.
+   */
   readonly deadlineAt: number | null;
   readonly onDeadline: DeadlinePolicy;
   /** Refuse tasks begun while this request waits (true if any caller asked). */
@@ -48,16 +52,16 @@ export interface PendingRequest {
   readonly hooksTimeoutMs: number;
   /** Exit even outside pm2 (true if any caller allowed it). */
   readonly allowPlainExit: boolean;
-  /** Epoch ms when pm2's stop budget (kill_timeout less a margin) runs out; null for a self restart. */
+  /** When pm2's stop budget (kill_timeout less a margin) runs out (monotonic); null for a self restart. */
   readonly hardStopAt: number | null;
-  /** The plan once made, and when. */
+  /** The plan once made, and when (monotonic). */
   readonly plan: PlannedRestart | null;
   readonly plannedAt: number | null;
   /** The pm_id and restart count to record a pm2 stop under (no plan is made for one). */
   readonly recordAs: RecordTarget | null;
   /** `needed`: a turn must be taken before the instance stops taking work; `held`: taken; `none`: not needed. */
   readonly turn: 'none' | 'needed' | 'held';
-  /** Epoch ms since when the request waits for its turn; null when it does not. */
+  /** Since when the request waits for its turn (monotonic); null when it does not. */
   readonly waitingTurnSince: number | null;
 }
 
@@ -84,15 +88,15 @@ export function mergeHooks(hooks: readonly ExitHook[], more: readonly ExitHook[]
   return added.length === 0 ? hooks : [...hooks, ...added];
 }
 
-/** The request a first caller opens. */
-export function openRequest(id: number, at: number, options: RequestOptions): PendingRequest {
+/** The request a first caller opens, at the monotonic `at` and the wall clock's `wallAt`. */
+export function openRequest(id: number, at: number, wallAt: number, options: RequestOptions): PendingRequest {
   return {
     id,
     kind: 'restart',
     reason: options.reason,
     signal: null,
     fromPm2: false,
-    requestedAt: at,
+    requestedAt: wallAt,
     deadlineAt: options.deadlineMs === null ? null : at + options.deadlineMs,
     onDeadline: options.onDeadline,
     refuseNewTasks: options.refuseNewTasks,

@@ -1,4 +1,5 @@
 import type { Clock } from '../ports/ports.js';
+import { monotonicNow } from '../ports/monotonic-now.js';
 
 /** What a pre-exit hook is told. */
 export interface HookContext {
@@ -42,14 +43,14 @@ export async function runHooks(
   onFailure: (failure: HookFailure) => void,
   stop?: AbortSignal,
 ): Promise<void> {
-  const endAt = clock.now() + budgetMs;
+  const endAt = monotonicNow(clock) + budgetMs;
   for (const [index, hook] of hooks.entries()) {
     const name = hookName(hook, index);
     if (stop?.aborted === true) {
       onFailure({ hook: name, budgetMs: 0, message: 'hook skipped: the time budget is spent' });
       continue;
     }
-    const shareMs = Math.max(0, Math.floor((endAt - clock.now()) / (hooks.length - index)));
+    const shareMs = Math.max(0, Math.floor((endAt - monotonicNow(clock)) / (hooks.length - index)));
     const failure = await runOne(hook, context, shareMs, clock, stop);
     if (failure !== null) onFailure({ hook: name, budgetMs: shareMs, message: failure });
   }

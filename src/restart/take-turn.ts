@@ -5,6 +5,7 @@
  */
 import { debug } from '../common/debug.js';
 import type { Clock } from '../ports/ports.js';
+import { monotonicNow } from '../ports/monotonic-now.js';
 import type { EventHub } from './events.js';
 import type { RestartEvent, RestartState } from './machine-types.js';
 import type { RestartOutcome } from './restart-outcome.js';
@@ -44,11 +45,11 @@ export async function takeTurn(parts: TakeTurnParts, requestId: number): Promise
           });
     if (!turn.taken) return;
     if (turn.waitedMs > 0) events.emit('turnTaken', { type: 'turnTaken', reason, waitedMs: turn.waitedMs });
-    parts.dispatch({ type: 'turnTaken', at: clock.now(), requestId });
+    parts.dispatch({ type: 'turnTaken', at: monotonicNow(clock), requestId });
   } catch (error) {
     const message = `the turn could not be taken: ${error instanceof Error ? error.message : String(error)}`;
     debug('restart: %s', message);
     // The machine's `failed` notice gives back anything held.
-    parts.dispatch({ type: 'turnFailed', at: clock.now(), requestId, message });
+    parts.dispatch({ type: 'turnFailed', at: monotonicNow(clock), requestId, message });
   }
 }

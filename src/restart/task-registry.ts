@@ -1,4 +1,5 @@
 import type { Clock } from '../ports/ports.js';
+import { monotonicNow } from '../ports/monotonic-now.js';
 
 /** A task that was begun; `end()` it once (later calls are ignored). */
 export interface TaskHandle {
@@ -13,9 +14,12 @@ export interface TaskHandle {
 /** A running task as a status screen shows it: "deferred by: import-batch, running 12 s". */
 export interface TaskSnapshot {
   readonly label: string | null;
-  /** Epoch ms when the task began. */
+  /** Epoch ms when the task began (the wall clock then, to show). */
   readonly startedAt: number;
-  /** How long it has run, in milliseconds, when the snapshot was taken. */
+  /**
+   * How long it has run, in milliseconds, when the snapshot was taken: measured on the monotonic
+   * clock, so a wall clock stepped since it began changes nothing.
+   */
   readonly runningMs: number;
   /** True once it has run longer than `staleTaskMs` (a forgotten `end()`, say). */
   readonly stale: boolean;
@@ -38,12 +42,16 @@ export interface TaskRegistry {
 interface Entry {
   readonly label: string | null;
   readonly startedAt: number;
+  /** `monotonicNow` when it began. */
+  readonly begunAt: number;
   stale: boolean;
 }
 
 const snapshotOf = (task: Entry, now: number): TaskSnapshot => ({
-  ...task,
-  runningMs: Math.max(0, now - task.startedAt),
+  label: task.label,
+  startedAt: task.startedAt,
+  runningMs: Math.max(0, now - task.begunAt),
+  stale: task.stale,
 });
 
 /**
@@ -54,7 +62,12 @@ export function createTaskRegistry(clock: Clock, watch?: StaleWatch): TaskRegist
   const running = new Set<Entry>();
   return {
     begin(label, onEnd) {
-      const entry: Entry = { label: label ?? null, startedAt: clock.now(), stale: false };
+      const entry: Entry = {
+        label: label ?? null,
+        startedAt: clock.now(),
+        begunAt: monotonicNow(clock),
+        stale: false,
+      };
       running.add(entry);
       let ended = false;
       const timer =
@@ -63,7 +76,7 @@ export function createTaskRegistry(clock: Clock, watch?: StaleWatch): TaskRegist
           : clock.setTimeout(() => {
               if (ended) return;
               entry.stale = true;
-              watch.onStale(snapshotOf(entry, clock.now()));
+              watch.onStale(snapshotOf(entry, monotonicNow(clock)));
             }, watch.staleTaskMs);
       return {
         label,
@@ -80,7 +93,7 @@ export function createTaskRegistry(clock: Clock, watch?: StaleWatch): TaskRegist
       };
     },
     list() {
-      const now = clock.now();
+      const now = monotonicNow(clock);
       return [...running].map((task) => snapshotOf(task, now));
     },
   };

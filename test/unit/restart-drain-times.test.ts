@@ -6,7 +6,7 @@ import { PLANNED_EXIT, REQUEST_OPTIONS } from '../helpers/machine-fixtures.js';
 
 const T0 = 1_000_000;
 const request = (overrides: Partial<PendingRequest> = {}): PendingRequest => ({
-  ...openRequest(1, T0, REQUEST_OPTIONS),
+  ...openRequest(1, T0, T0, REQUEST_OPTIONS),
   ...overrides,
 });
 const planned = (minUptimeWaitMs: number, plannedAt: number | null = T0) =>

@@ -51,7 +51,7 @@ const OPTIONS = REQUEST_OPTIONS;
 const PLANNED = PLANNED_EXIT;
 
 const restartRequest = (overrides: Partial<PendingRequest> = {}): PendingRequest => ({
-  ...openRequest(1, T0, OPTIONS),
+  ...openRequest(1, T0, T0, OPTIONS),
   ...overrides,
 });
 
@@ -83,6 +83,7 @@ const EVENTS: { [K in EventType]: Extract<RestartEvent, { type: K }> } = {
   restartRequested: {
     type: 'restartRequested',
     at: AT,
+    wallAt: AT,
     options: { ...OPTIONS, reason: 'config', deadlineMs: 3_000 },
   },
   planned: {
@@ -98,6 +99,7 @@ const EVENTS: { [K in EventType]: Extract<RestartEvent, { type: K }> } = {
   shutdownRequested: {
     type: 'shutdownRequested',
     at: AT,
+    wallAt: AT,
     signal: 'SIGINT',
     budgetMs: 1_300,
     refuseNewTasks: false,
@@ -284,11 +286,13 @@ describe('restart machine: focused cases', () => {
   const request = (at: number, extra: Partial<RequestOptions> = {}): RestartEvent => ({
     type: 'restartRequested',
     at,
+    wallAt: at,
     options: { ...OPTIONS, deadlineMs: null, ...extra },
   });
   const shutdown = (at: number, budgetMs = 1_300, refuseNewTasks = false): RestartEvent => ({
     type: 'shutdownRequested',
     at,
+    wallAt: at,
     signal: 'SIGINT',
     budgetMs,
     refuseNewTasks,

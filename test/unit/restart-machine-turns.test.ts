@@ -39,6 +39,7 @@ const ended = (at: number): RestartEvent => ({ type: 'taskEnded', at });
 const asked = (extra: Partial<RequestOptions> = {}): RestartEvent => ({
   type: 'restartRequested',
   at: T0,
+  wallAt: T0,
   options: { ...OPTIONS, ...extra },
 });
 const planned: RestartEvent = {
@@ -98,6 +99,7 @@ describe('restart machine: turns', () => {
     const shutdown = transition(waiting.state, {
       type: 'shutdownRequested',
       at: T0 + 10,
+      wallAt: T0 + 10,
       signal: 'SIGINT',
       budgetMs: 1_300,
       refuseNewTasks: false,

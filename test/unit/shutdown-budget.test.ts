@@ -21,6 +21,7 @@ const leaveHub: ExitHook = async () => undefined;
 const shutdown = (at: number, hooks: readonly ExitHook[], budgetMs = 1_300, reserve = 500): RestartEvent => ({
   type: 'shutdownRequested',
   at,
+  wallAt: at,
   signal: 'SIGINT',
   budgetMs,
   refuseNewTasks: false,
@@ -66,7 +67,7 @@ describe('the shutdown budget keeps a reserve for the hooks', () => {
     const deferred: RestartState = {
       ...busy,
       phase: 'deferred',
-      request: openRequest(1, T0, options),
+      request: openRequest(1, T0, T0, options),
       nextId: 2,
     };
     expect(transition(deferred, shutdown(T0 + 100, [])).state.request?.deadlineAt).toBe(T0 + 900);
@@ -85,7 +86,7 @@ describe('the shutdown budget keeps a reserve for the hooks', () => {
     const exiting: RestartState = {
       ...initialState,
       phase: 'exiting',
-      request: openRequest(1, T0, options),
+      request: openRequest(1, T0, T0, options),
       nextId: 2,
     };
     expect(transition(exiting, shutdown(T0 + 10, [])).effects).toEqual([
