@@ -7,7 +7,13 @@ import type { TimerHandle } from '../ports/ports.js';
 import { monotonicNow } from '../ports/monotonic-now.js';
 import { debug } from '../common/debug.js';
 import { createEventHub, type RestartEventName, type RestartEvents } from './events.js';
-import type { RestartEffect, RestartEvent, RestartState, ShutdownRequest } from './machine.js';
+import {
+  acceptsTasks,
+  type RestartEffect,
+  type RestartEvent,
+  type RestartState,
+  type ShutdownRequest,
+} from './machine.js';
 import type { ControllerContext } from './controller-context.js';
 import type { PendingRequest, RequestOptions } from './request.js';
 import { alreadyPendingOutcome, outcomeOfNotice } from './outcome-of-notice.js';
@@ -258,10 +264,7 @@ export function createRestartController(context: ControllerContext): RestartCont
       throw new Pm2SelfError('ERR_PM2SELF_NOT_ACCEPTING_TASKS', { context: { phase: state.phase, label } });
     },
     tryBeginTask,
-    acceptsTasks() {
-      if (state.phase === 'draining' || state.phase === 'exiting') return false;
-      return state.phase !== 'deferred' || state.request?.refuseNewTasks !== true;
-    },
+    acceptsTasks: () => acceptsTasks(state),
     tasks: registry.list,
     on: events.on,
   };

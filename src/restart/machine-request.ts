@@ -39,6 +39,10 @@ export function onRestartRequested(
   }
   const request = mergeRequest(current, event.at, options);
   const effects: RestartEffect[] = [coalesced];
+  if (state.phase === 'deferred' && request.turn === 'needed' && request.refuseNewTasks) {
+    // A caller asked to refuse tasks: the instance would stop taking work, so its turn comes first.
+    return proceed(state, request, event.at, effects);
+  }
   const deadlineChanged =
     request.deadlineAt !== current.deadlineAt || request.onDeadline !== current.onDeadline;
   if (state.phase === 'deferred' && deadlineChanged) effects.push(deadlineTimer(request, event.at));

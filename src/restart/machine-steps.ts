@@ -12,6 +12,26 @@ export const notify = (notice: MachineNotice): RestartEffect => ({ type: 'notify
 /** Back to idle, the request gone. */
 export const idle = (state: RestartState): RestartState => ({ ...state, phase: 'idle', request: null });
 
+/**
+ * True when a task begun now is accepted. `refuseNewTasks` applies once the request waits for tasks:
+ * while it is only being planned (a few milliseconds), a task may still begin, so a task loop never
+ * races the plan into a refusal. While it waits for its turn the instance still serves, unless a
+ * deadline already forced the restart (the task would be cut).
+ */
+export function acceptsTasks(state: RestartState): boolean {
+  switch (state.phase) {
+    case 'draining':
+    case 'exiting':
+      return false;
+    case 'deferred':
+      return state.request?.refuseNewTasks !== true;
+    case 'waitingTurn':
+      return state.request?.forced !== true;
+    default:
+      return true;
+  }
+}
+
 /** The effects that end a request without an exit: its notice, then the turn given back if it took part in turns. */
 export function endWithout(request: PendingRequest, notice: MachineNotice): RestartEffect[] {
   return request.turn === 'none' ? [notify(notice)] : [notify(notice), { type: 'releaseTurn' }];

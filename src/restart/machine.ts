@@ -7,11 +7,12 @@
  */
 import type { PendingRequest } from './request.js';
 import type { RestartEvent, RestartMachine, RestartState, Transition } from './machine-types.js';
-import { endWithout, idle, notify, proceed, stay } from './machine-steps.js';
+import { acceptsTasks, endWithout, idle, notify, proceed, stay, waitOrDrain } from './machine-steps.js';
 import { onPlanned, onRestartRequested } from './machine-request.js';
 import { onShutdownRequested } from './machine-shutdown.js';
 
 export { needsTurn } from './machine-request.js';
+export { acceptsTasks } from './machine-steps.js';
 export { mergeDeadlines } from './request.js';
 export type { DeadlinePolicy, PendingRequest, RequestKind, RequestOptions } from './request.js';
 export type * from './machine-types.js';
@@ -22,6 +23,13 @@ function onTurnTaken(state: RestartState, event: Extract<RestartEvent, { type: '
   // The wait for other instances does not count against the deadline.
   const waitedMs = event.at - (request.waitingTurnSince ?? event.at);
   const deadlineAt = request.deadlineAt === null ? null : request.deadlineAt + waitedMs;
+  if (state.tasks > 0 && !request.refuseNewTasks && !request.forced) {
+    // A task began while it waited: the instance keeps taking work, so it holds no turn. The turn
+    // goes back at once, and is asked again when the last task ends (or a forcing deadline comes).
+    const giveBack: PendingRequest = { ...request, turn: 'needed', waitingTurnSince: null, deadlineAt };
+    return waitOrDrain(state, giveBack, event.at, [{ type: 'releaseTurn' }]);
+  }
+  // No task runs, or the instance is stopping (refuseNewTasks, forced): it drains with the turn held.
   const held: PendingRequest = { ...request, turn: 'held', waitingTurnSince: null, deadlineAt };
   return proceed(state, held, event.at, []);
 }
@@ -39,15 +47,7 @@ function onTurnFailed(state: RestartState, event: Extract<RestartEvent, { type: 
 }
 
 function onTaskStarted(state: RestartState): Transition {
-  // `refuseNewTasks` applies once the request waits for tasks: while it is only being planned (a few
-  // milliseconds), a task may still begin, so a task loop never races the plan into a refusal.
-  // While it waits for its turn the instance still serves, unless a deadline already forced the restart.
-  const refuse =
-    state.phase === 'draining' ||
-    state.phase === 'exiting' ||
-    (state.phase === 'deferred' && state.request?.refuseNewTasks === true) ||
-    (state.phase === 'waitingTurn' && state.request?.forced === true);
-  if (refuse) return { state, effects: [{ type: 'refuseTask' }] };
+  if (!acceptsTasks(state)) return { state, effects: [{ type: 'refuseTask' }] };
   return { state: { ...state, tasks: state.tasks + 1 }, effects: [{ type: 'acceptTask' }] };
 }
 

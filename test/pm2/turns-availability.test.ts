@@ -9,7 +9,9 @@
  * - 2 fork instances under `npm start`, `tsx app`, `yarn start` and `pnpm start`: the leases name the
  *   launcher's pid (the one pm2 tracks), so they take turns;
  * - `restart_delay: 35000`: the first holder is `waiting restart` past any fixed lease, and keeps its turn;
- * - an instance deferred by an endless task holds no turn: another, asked 1 s later, goes at once.
+ * - an instance deferred by an endless task holds no turn: another, asked 1 s later, goes at once;
+ * - an instance that keeps taking overlapping tasks while it waits for its turn gives the turn back
+ *   when it reaches it (review B1): the other instance restarts twice while it is still busy.
  * One daemon for the file; the cases run concurrently.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -18,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   downIntervals,
   eventsFile,
+  findEvent,
   RESTART_APP,
   startApps,
   waitForEvents,
@@ -73,6 +76,12 @@ describe('turns keep availability as the app sees it', () => {
         pm2: { instances: 2, restart_delay: 35_000, ...pmx },
       },
       {
+        name: `busy${suffix}`,
+        scenario: 'busy-turn',
+        env: { GO_FILE: go(`busy${suffix}`), HOOK_MS: '2000', BUSY_MS: '20000' },
+        pm2: { instances: 2, ...pmx },
+      },
+      {
         name: `defer${suffix}`,
         scenario: 'endless-defer',
         env: { GO_FILE: go(`defer${suffix}`), HOOK_MS: '100' },
@@ -86,14 +95,19 @@ describe('turns keep availability as the app sees it', () => {
     await sandbox?.dispose();
   });
 
-  /** Waits for `count` gen-0 processes, asks them all at once, and waits for `count` gen-1 ones. */
-  const rollout = async (name: string, count: number, timeoutMs: number) => {
+  /** Waits for `count` gen-0 processes, then writes the GO file (they act on it). */
+  const go0 = async (name: string, count: number) => {
     await waitForEvents(
       file(name),
       (all) => all.filter((e) => e.event === 'started' && e.gen === '0').length === count,
       60_000,
     );
     await writeFile(go(name), 'go');
+  };
+
+  /** Waits for `count` gen-0 processes, asks them all at once, and waits for `count` gen-1 ones. */
+  const rollout = async (name: string, count: number, timeoutMs: number) => {
+    await go0(name, count);
     return waitForEvents(
       file(name),
       (all) => all.filter((e) => e.event === 'started' && e.gen === '1').length === count,
@@ -102,6 +116,36 @@ describe('turns keep availability as the app sees it', () => {
   };
 
   describe.concurrent.each(PMX_VARIANTS)('$label', ({ suffix }) => {
+    it('an instance busy with overlapping tasks when its turn comes gives it back: the other restarts meanwhile, the busy one after its tasks', async () => {
+      const name = `busy${suffix}`;
+      await go0(name, 2);
+      const startedAs = (instance: string, gen: string) => (e: AppEvent) =>
+        e.event === 'started' && e.instance === instance && e.gen === gen;
+      // Instance 1 restarts (holding the turn for 2 s); instance 0, told waitingTurn, serves
+      // overlapping tasks until instance 1 is back a second time (or 20 s). Instance 1's next process
+      // asks again once instance 0 has had the turn, tasks running.
+      const events = await waitForEvents(
+        file(name),
+        (all) => all.some(startedAs('1', '2')) && all.some(startedAs('0', '1')),
+        45_000,
+      );
+      const zero = events.filter(
+        (e) => e.gen === '0' && e.pid === findEvent(events, startedAs('0', '0')).pid,
+      );
+      const names = zero.map((e) => e.event);
+      expect(zero.find((e) => e.event === 'outcome')?.outcome).toEqual({ status: 'waitingTurn', holders: 1 });
+      // It had the turn with tasks running, and went back to deferred (on main: holding the turn).
+      expect(names.slice(names.indexOf('turnTaken'))).toContain('deferred');
+      // So the second restart of instance 1 did not wait for instance 0's tasks, which ended only
+      // because it was back; instance 0 went after its last task.
+      const busyOver = findEvent(zero, (e) => e.event === 'busy-over');
+      expect(busyOver.why).toBe('other back');
+      const oneAgain = findEvent(events, startedAs('1', '2'));
+      expect(oneAgain.at).toBeLessThan(busyOver.at);
+      expect(findEvent(events, startedAs('0', '1')).at).toBeGreaterThan(busyOver.at);
+      expect(names).not.toContain('task-refused');
+    }, 90_000);
+
     it('a 4-instance cluster with a 1.5 s synchronous boot, asked in one instant: never more than one down', async () => {
       const events = await rollout(`boot${suffix}`, 4, 90_000);
       const down = downIntervals(events);
@@ -135,12 +179,7 @@ describe('turns keep availability as the app sees it', () => {
 
     it('an instance deferred by an endless task holds no turn: another, asked 1 s later, comes back within seconds', async () => {
       const name = `defer${suffix}`;
-      await waitForEvents(
-        file(name),
-        (all) => all.filter((e) => e.event === 'started' && e.gen === '0').length === 2,
-        60_000,
-      );
-      await writeFile(go(name), 'go');
+      await go0(name, 2);
       const events = await waitForEvents(
         file(name),
         (all) => all.some((e) => e.event === 'started' && e.gen === '1'),

@@ -183,8 +183,13 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
   waitingTurn: {
     restartRequested: { phase: 'waitingTurn', tasks: 1, effects: ['notify:requested'] },
     planned: null,
-    // Had its turn after 1 s: still a task running, so it waits for it, its deadline moved by the wait.
-    turnTaken: { phase: 'deferred', tasks: 1, effects: ['startDeadlineTimer', 'notify:deferred'] },
+    // Had its turn after 1 s with a task running (no refuseNewTasks): it keeps serving, so it gives
+    // the turn back at once and waits for the task, its deadline moved by the wait.
+    turnTaken: {
+      phase: 'deferred',
+      tasks: 1,
+      effects: ['releaseTurn', 'startDeadlineTimer', 'notify:deferred'],
+    },
     turnFailed: { phase: 'idle', tasks: 1, effects: ['notify:failed', 'releaseTurn'] },
     shutdownRequested: {
       phase: 'deferred',

@@ -76,6 +76,64 @@ describe('restart machine: turns', () => {
     expect(transition(had.state, task(T0 + 1_400)).effects).toEqual([{ type: 'refuseTask' }]);
   });
 
+  it('a task begun while it waited: the turn is given back at once, the instance stays deferred and asks again when its tasks end (review B1)', () => {
+    // Asked with no task running: it waits for its turn, serving meanwhile (a queue worker).
+    const waiting = run(asked(), planned, task(T0 + 100));
+    expect(waiting.state).toMatchObject({ phase: 'waitingTurn', tasks: 1 });
+    // The turn comes while that task runs: holding it while deferred would block every other instance.
+    const had = transition(waiting.state, taken(T0 + 1_300));
+    expect(had.state).toMatchObject({ phase: 'deferred', tasks: 1, request: { turn: 'needed' } });
+    expect(types(had.effects)).toEqual(['releaseTurn', 'startDeadlineTimer', 'notify:deferred']);
+    // It keeps serving: overlapping tasks are accepted and never bring the turn back while one runs.
+    const busy = transition(had.state, task(T0 + 1_400));
+    expect(busy.effects).toEqual([{ type: 'acceptTask' }]);
+    const oneLeft = transition(busy.state, ended(T0 + 1_500));
+    expect(oneLeft.state.phase).toBe('deferred');
+    expect(types(oneLeft.effects)).not.toContain('takeTurn');
+    // The last task ends: it asks for the turn again, and drains once it has it with nothing running.
+    const last = transition(oneLeft.state, ended(T0 + 1_600));
+    expect(last.state.phase).toBe('waitingTurn');
+    expect(types(last.effects)).toEqual(['cancelDeadlineTimer', 'takeTurn']);
+    const drained = transition(last.state, taken(T0 + 1_700));
+    expect(drained.state).toMatchObject({ phase: 'draining', request: { turn: 'held' } });
+    expect(types(drained.effects)).not.toContain('releaseTurn');
+  });
+
+  it('a caller that adds refuseNewTasks while the instance is deferred without a turn: the turn comes first, then the refusal', () => {
+    const deferred = run(task(), asked(), planned);
+    expect(deferred.state).toMatchObject({ phase: 'deferred', request: { turn: 'needed' } });
+    const joined = transition(deferred.state, asked({ refuseNewTasks: true }));
+    expect(joined.state.phase).toBe('waitingTurn');
+    expect(types(joined.effects)).toEqual(['notify:requested', 'cancelDeadlineTimer', 'takeTurn']);
+    expect(transition(joined.state, task(T0 + 10)).effects).toEqual([{ type: 'acceptTask' }]);
+    const had = transition(joined.state, taken(T0 + 500));
+    expect(had.state).toMatchObject({ phase: 'deferred', request: { turn: 'held' } });
+    expect(transition(had.state, task(T0 + 600)).effects).toEqual([{ type: 'refuseTask' }]);
+  });
+
+  it('never deferred while holding a turn, unless it refuses new tasks (it is stopping): any order of events', () => {
+    const at = (n: number) => T0 + n * 100;
+    const pool = (n: number): RestartEvent[] => [
+      task(at(n)),
+      ended(at(n)),
+      taken(at(n)),
+      asked({ refuseNewTasks: n % 2 === 1 }),
+      { type: 'deadlineReached', at: T0 + 3_000 + at(n) },
+    ];
+    // Every sequence of 5 events from the pool (5^5), after a request planned with no task running.
+    let checked = 0;
+    const walk = (state: RestartState, depth: number): void => {
+      const { phase, request } = state;
+      if (phase === 'deferred' && request?.turn === 'held') expect(request.refuseNewTasks).toBe(true);
+      checked += 1;
+      if (depth === 5) return;
+      for (const event of pool(depth)) walk(transition(state, event).state, depth + 1);
+    };
+    walk(run(asked(), planned).state, 0);
+    walk(run(task(), asked(), planned).state, 0);
+    expect(checked).toBeGreaterThan(6_000);
+  });
+
   it('the wait for the turn does not count against the deadline', () => {
     const waiting = run(task(), asked({ refuseNewTasks: true }), planned, task(T0 + 100));
     const had = transition(waiting.state, taken(T0 + 1_300));

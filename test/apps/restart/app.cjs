@@ -31,6 +31,13 @@
  *              hook of HOOK_MS (default 300), recording the outcome and the turn events.
  * - endless-defer: (generation 0) waits for GO_FILE; instance 0 begins a task that never ends and asks
  *              for a restart (deferred); the others ask 1 s later, with a hook of HOOK_MS.
+ * - busy-turn: (instance 1 in generations 0 to 2, instance 0 in generation 0) waits for GO_FILE;
+ *              instance 1 asks with a hook of HOOK_MS (it holds the turn), its next process asks
+ *              again once instance 0 recorded `turn-taken` (at most 10 s after it starts), the one
+ *              after writes GO_FILE.again; instance 0 asks 300 ms
+ *              after GO and, once told `waitingTurn`, begins a 1 s task every 400 ms (overlapping:
+ *              never 0) until GO_FILE.again exists or BUSY_MS (20 s) passed, recording `busy-over`
+ *              and why when its last task ends.
  * BOOT_MS: a synchronous wait at the very start of every generation (a slow boot).
  * NO_KEEPALIVE=1: nothing of the app's own keeps the process alive (as in a script that only waits
  * for the library). Every generation records `up` at the end of its synchronous start-up, then
@@ -161,6 +168,45 @@ const scenarios = {
     const outcome = await lib.gracefulRestart({ reason: 'rollout', beforeExit: () => sleep(hookMs) });
     record('outcome', { outcome });
   },
+  async 'busy-turn'() {
+    const instance = env.NODE_APP_INSTANCE;
+    const backAgain = `${env.GO_FILE}.again`;
+    const ask = async (reason, hooks) => {
+      const outcome = await lib.gracefulRestart({ reason, ...hooks });
+      record('outcome', { outcome });
+      return outcome;
+    };
+    if (instance === '1' && gen === '2') return fs.writeFileSync(backAgain, 'back');
+    if (instance === '1' && gen === '1') {
+      // Asks once instance 0 has had the turn (with its tasks running), at most 10 s after start.
+      const turnTaken = () => fs.readFileSync(eventsFile, 'utf8').includes('"event":"turn-taken"');
+      for (const until = Date.now() + 10_000; !turnTaken() && Date.now() < until;) await sleep(50);
+      return ask('again');
+    }
+    if (gen !== '0') return;
+    while (!fs.existsSync(env.GO_FILE)) await sleep(20);
+    self.on('waitingTurn', (event) => record('waiting-turn', { holders: event.holders }));
+    self.on('turnTaken', (event) => record('turn-taken', { waitedMs: event.waitedMs }));
+    if (instance === '1') return ask('first', { beforeExit: () => sleep(number('HOOK_MS', 1500)) });
+    await sleep(300);
+    // Waiting for the turn (instance 1 holds it), it serves as a queue worker with concurrency does:
+    // a 1 s task every 400 ms, so two or three always run, until instance 1 is back a second time.
+    if ((await ask('busy')).status !== 'waitingTurn') return;
+    let running = 0;
+    const until = Date.now() + number('BUSY_MS', 20_000);
+    const over = () => (fs.existsSync(backAgain) ? 'other back' : Date.now() >= until ? 'timeout' : null);
+    const loop = setInterval(() => {
+      if (over() !== null) return clearInterval(loop);
+      const task = self.tryBeginTask('job');
+      if (task === null) return record('task-refused');
+      running += 1;
+      setTimeout(() => {
+        task.end();
+        running -= 1;
+        if (running === 0) record('busy-over', { why: over() });
+      }, 1000);
+    }, 400);
+  },
   async 'cancel-planning'() {
     const pending = lib.gracefulRestart({ reason: 'to-be-cancelled' });
     const pendingBefore = lib.hasPendingRestart();
@@ -228,6 +274,7 @@ async function main() {
   }
   if (scenario === 'spawn-worker') return scenarios['spawn-worker']();
   if (scenario === 'uptime-policy') return scenarios['uptime-policy']();
+  if (scenario === 'busy-turn') return scenarios['busy-turn']();
   if (scenario !== 'refuse' && gen !== '0') return;
   const delay = number(
     'START_DELAY_MS',
