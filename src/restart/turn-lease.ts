@@ -17,7 +17,10 @@ export interface TurnLease {
   /** pm2's restart count of the holder's generation; null when unknown. */
   readonly restarts: number | null;
   readonly claimedAt: number;
-  /** The holder renews this while it is alive; past it, a holder still alive has hung. */
+  /**
+   * `claimedAt` plus the term, as the holder wrote it: for people. Readers judge the lease's age by the
+   * file's own time instead (lease-age.ts), never by a time written in it.
+   */
   readonly expiresAt: number;
   /** True once given back: by the holder (its restart was cancelled or failed), or by its next generation. */
   readonly released: boolean;
@@ -57,6 +60,8 @@ export function parseTurnLease(text: string | null): TurnLease | null {
 export interface HolderFacts {
   /** True while the holder's own process (`lease.pid`) is alive. */
   readonly alive: boolean;
+  /** How long the lease has gone without renewal, as this reader judges it (`leaseAgeMs`). */
+  readonly ageMs: number;
 }
 
 /**
@@ -64,7 +69,7 @@ export interface HolderFacts {
  * holder, or by its next process once that is ready), or when the daemon's list shows a holder that
  * will not give it back: its instance deleted, stopped for good or errored, restarted more than once since the
  * claim (a crash loop), or online under a new process for {@link TURN_HANDBACK_GRACE_MS} without a
- * hand-back. A lease past `expiresAt` is over only while the holder's process is alive (it hung):
+ * hand-back. A lease unrenewed for {@link TURN_LEASE_MS} is over only while the holder's process is alive (it hung):
  * a holder that exited is waiting for pm2 (`waiting restart`, `launching`, its `restart_delay`),
  * which no fixed clock may cut short.
  */
@@ -75,7 +80,7 @@ export function leaseOver(
   holder: HolderFacts,
 ): string | null {
   if (lease.released) return 'given back';
-  if (now > lease.expiresAt && holder.alive) return 'expired (the holder hung)';
+  if (holder.ageMs > TURN_LEASE_MS && holder.alive) return 'expired (the holder hung)';
   if (entries === null) return null;
   const entry = entries.find((e) => e.pmId === lease.pmId);
   if (entry === undefined) return 'deleted';

@@ -11,6 +11,7 @@ import type { IdentityCache } from '../identity/identity-cache.js';
 import type { ManagedIdentity } from '../identity/identity.js';
 import type { Ports, TimerHandle } from '../ports/ports.js';
 import { monotonicNow } from '../ports/monotonic-now.js';
+import { leaseAgeMs, sightLease, type LeaseSighting } from './lease-age.js';
 import { cancellableDelay } from './cancellable-delay.js';
 import { nextGeneration, slotFile, slotGenerations } from './turn-slots.js';
 import {
@@ -18,6 +19,7 @@ import {
   leaseOver,
   parseTurnLease,
   turnFolderName,
+  type TurnLease,
   TURN_LEASE_MS,
   TURN_POLL_MS,
   TURN_RENEW_MS,
@@ -56,6 +58,8 @@ export function createTurns(parts: TurnParts): Turns {
   const { clock, fs, process } = parts.ports;
   let held: { dir: string; name: string; renew: TimerHandle | undefined } | undefined;
   const unreadable = new Set<string>();
+  /** The current lease of each slot folder and slot, as this process first saw its time. */
+  const sightings = new Map<string, LeaseSighting>();
 
   const lease = (released = false) => {
     const now = clock.now();
@@ -69,6 +73,15 @@ export function createTurns(parts: TurnParts): Turns {
       expiresAt: now + TURN_LEASE_MS,
       released,
     });
+  };
+
+  /** How long the lease at `path` has gone without renewal (lease-age.ts): the file's time, else `claimedAt`. */
+  const ageOf = async (slotKey: string, path: string, reading: TurnLease): Promise<number> => {
+    const modifiedAt = (await fs.modifiedAt?.(path)) ?? reading.claimedAt;
+    const mono = monotonicNow(clock);
+    const sighting = sightLease(sightings.get(slotKey), path, modifiedAt, clock.now(), mono);
+    sightings.set(slotKey, sighting);
+    return leaseAgeMs(sighting, mono);
   };
 
   const renew = () => {
@@ -108,7 +121,10 @@ export function createTurns(parts: TurnParts): Turns {
       const over =
         reading === null
           ? 'unreadable'
-          : leaseOver(reading, entries, clock.now(), { alive: process.isAlive(reading.pid) });
+          : leaseOver(reading, entries, clock.now(), {
+              alive: process.isAlive(reading.pid),
+              ageMs: await ageOf(join(dir, String(slot)), path, reading),
+            });
       if (over === null) return 'held';
       debug('turns: %s is over (%s)', path, over);
     }

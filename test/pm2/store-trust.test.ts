@@ -5,17 +5,29 @@
  *   0700, files 0600);
  * - every store file replaced by a FIFO, again and again, while an app polls and asks for a
  *   self-restart: the live answers keep coming within their budget (queryTimeoutMs, 5 s), and the
- *   restart comes back (a new pid, pm2's restart count one more).
+ *   restart comes back (a new pid, pm2's restart count one more);
+ * - a turn lease dated 1 h in the future, naming a live process and an instance pm2 lists online,
+ *   planted while 2 instances are about to take turns: it holds the turn one term (30 s) after they
+ *   first see it, not until its date, then both restart, never 2 down at once.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPm2Sandbox, type Pm2Sandbox } from '../helpers/pm2-sandbox.js';
 import { PMX_VARIANTS } from '../helpers/pmx-variants.js';
-import { PM2_SELF_DIST, sleep } from '../apps/restart/harness.js';
+import {
+  downIntervals,
+  eventsFile,
+  PM2_SELF_DIST,
+  sleep,
+  startApps,
+  waitForEvents,
+} from '../apps/restart/harness.js';
+import { mostAtOnce } from '../helpers/online-timeline.js';
+import { TURN_LEASE_MS } from '../../src/restart/turn-lease.js';
 import { readAnswers } from '../apps/store/answers.js';
 
 const POLLER = resolve(import.meta.dirname, '../apps/store/poller.cjs');
@@ -88,6 +100,13 @@ describe('the store under a real pm2', () => {
     const file = join(sandbox.home, 'ecosystem.json');
     await writeFile(file, JSON.stringify({ apps }, null, 2));
     await sandbox.pm2(['start', file]);
+    const turnApps = PMX_VARIANTS.map(({ suffix, pmx }) => ({
+      name: `lease${suffix}`,
+      scenario: 'turns',
+      env: { GO_FILE: join(goDir, `lease${suffix}`), HOOK_MS: '100' },
+      pm2: { instances: 2, ...pmx },
+    }));
+    await startApps(sandbox, turnApps, 'turns.json');
   });
 
   afterAll(async () => {
@@ -157,5 +176,56 @@ describe('the store under a real pm2', () => {
       expect(entry?.pid).toBe(next?.pid);
       expect(existsSync(store())).toBe(true);
     });
+  });
+
+  describe.concurrent.each(PMX_VARIANTS)('$label: a turn lease dated in the future', ({ suffix }) => {
+    it('holds the turn one term after it is first seen, then both instances restart, never 2 down', async () => {
+      const name = `lease${suffix}`;
+      const events = eventsFile(sandbox, name);
+      await waitForEvents(
+        events,
+        (all) => all.filter((e) => e.event === 'started' && e.gen === '0').length === 2,
+        30_000,
+      );
+      const instance0 = (await sandbox.jlist()).find(
+        (e) => e.name === name && Number(e.pm2_env.NODE_APP_INSTANCE) === 0,
+      );
+      expect(instance0).toBeDefined();
+      // Instance 0's pm_id and pid (as pm2 tracks it), held by this test's own process (alive):
+      // nothing in the daemon's list frees it, only the lease's age does.
+      const dir = join(store(), 'turns', `default--${name}`);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chmod(dir, 0o700);
+      const future = Date.now() + 3_600_000;
+      const lease = join(dir, 'slot-0-999999.json');
+      const planted = {
+        pmId: instance0?.pm_id,
+        pid: process.pid,
+        trackedPid: instance0?.pid,
+        restarts: 0,
+        claimedAt: future,
+        expiresAt: future + TURN_LEASE_MS,
+        released: false,
+      };
+      await writeFile(lease, JSON.stringify(planted), { mode: 0o600 });
+      await utimes(lease, future / 1000, future / 1000);
+      await writeFile(join(goDir, name), 'go');
+
+      // Within the term plus a generous margin for two restarts on a loaded machine.
+      const all = await waitForEvents(
+        events,
+        (all) => all.filter((e) => e.event === 'started' && e.gen === '1').length === 2,
+        TURN_LEASE_MS + 45_000,
+      );
+      const down = downIntervals(all);
+      expect(down).toHaveLength(2);
+      expect(mostAtOnce(down)).toBe(1);
+      // The planted lease held the turn (the first taken waited about a term), and no longer.
+      const taken = all.filter((e) => e.event === 'turn-taken').map((e) => Number(e.waitedMs));
+      expect(taken).toHaveLength(2);
+      expect(Math.min(...taken)).toBeGreaterThanOrEqual(TURN_LEASE_MS - 1_000);
+      const restarted = all.filter((e) => e.event === 'started' && e.gen === '1');
+      expect(new Set(restarted.map((e) => e.pid)).size).toBe(2);
+    }, 120_000);
   });
 });

@@ -9,32 +9,18 @@ import { describe, expect, it } from 'vitest';
 import { createRestartController } from '../../src/restart/controller.js';
 import { restartMachine, type RequestOptions } from '../../src/restart/machine.js';
 import type { ExitHook } from '../../src/restart/run-hooks.js';
-import type { Clock } from '../../src/ports/ports.js';
 import { PLANNED_EXIT, REQUEST_OPTIONS } from '../helpers/machine-fixtures.js';
-import { createSimClock, type SimClock } from '../helpers/sim-clock.js';
+import { createSteppedClock } from '../helpers/stepped-clock.js';
 
 const HOUR_MS = 3_600_000;
 const T0 = 1_800_000_000_000;
-
-/** A simulated clock whose monotonic time is the simulation's, and whose wall clock can be stepped. */
-function steppedClock(): { sim: SimClock; clock: Clock; step(ms: number): void } {
-  const sim = createSimClock(T0);
-  let offset = 0;
-  const clock: Clock = {
-    now: () => sim.now() + offset,
-    monotonicNow: () => sim.now(),
-    setTimeout: (callback, delayMs) => sim.setTimeout(callback, delayMs),
-    clearTimeout: (handle) => sim.clearTimeout(handle),
-  };
-  return { sim, clock, step: (ms) => (offset += ms) };
-}
 
 /**
  * A controller on the stepped clock whose plan is a plain exit code 0 (made in `planMs`, as a plan
  * that asks the daemon takes a while), with an exit spy.
  */
 function world(minUptimeWaitMs = 0, planMs = 0) {
-  const { sim, clock, step } = steppedClock();
+  const { sim, clock, step } = createSteppedClock(T0);
   const exits: number[] = [];
   const controller = createRestartController({
     machine: restartMachine,

@@ -113,7 +113,8 @@ describe('leaseOver', () => {
     ['no list, expired, the holder alive', null, 40_000, ALIVE, 'expired (the holder hung)'],
   ] as const)('%s', (title, entries, now, holder, expected) => {
     const reading = title.startsWith('given back') ? { ...lease, released: true } : lease;
-    expect(leaseOver(reading, entries, now, holder)).toBe(expected);
+    // The lease has gone unrenewed since its claim (its age by lease-age.ts, the clock never stepped).
+    expect(leaseOver(reading, entries, now, { ...holder, ageMs: now - lease.claimedAt })).toBe(expected);
   });
 });
 

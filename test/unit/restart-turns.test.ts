@@ -4,72 +4,11 @@
  * the same lease over only one holds the slot.
  */
 import { describe, expect, it } from 'vitest';
-import type { DaemonListResult, DaemonQuery } from '../../src/daemon/daemon-query.js';
-import { pm2HomePaths } from '../../src/daemon/pm2-home.js';
-import type { IdentityCache } from '../../src/identity/identity-cache.js';
-import type { ManagedIdentity } from '../../src/identity/identity.js';
-import type { ProcessEntry } from '../../src/pm2/process-list.js';
-import { createTurns } from '../../src/restart/turns.js';
-import { createFakeFileSystem, createFakeProcess } from '../helpers/fake-ports.js';
 import { processEntry } from '../helpers/process-entry.js';
-import { createSimClock, flush } from '../helpers/sim-clock.js';
+import { flush } from '../helpers/sim-clock.js';
+import { entry, HOME, identityOf, leaseOfInstance0, turnsWorld } from '../helpers/turns-world.js';
 
-const HOME = '/srv/.pm2';
-const entry = (pmId: number, pid: number, status = 'online'): ProcessEntry =>
-  processEntry({ pid, pmId, instance: pmId, status });
-
-const identityOf = (pmId: number, trackedPid: number) =>
-  ({ managed: true, name: 'web', namespace: 'default', pmId, trackedPid, restarts: 0 }) as ManagedIdentity;
-
-/** A lease of instance 0 (pid 100) taken at `now`, as its file holds it. */
-const leaseOfInstance0 = (now: number, released: boolean) =>
-  JSON.stringify({
-    pmId: 0,
-    pid: 100,
-    trackedPid: 100,
-    restarts: 0,
-    claimedAt: now,
-    expiresAt: now + 30_000,
-    released,
-  });
-
-function world() {
-  const clock = createSimClock(1_000_000);
-  const fs = createFakeFileSystem();
-  const listed: { entries: ProcessEntry[]; failing?: boolean; problem?: 'timeout' | 'accessDenied' } = {
-    entries: [entry(0, 100), entry(1, 101), entry(2, 102)],
-  };
-  const daemon: DaemonQuery = {
-    list: async (): Promise<DaemonListResult> =>
-      listed.failing === true
-        ? { ok: false, problem: listed.problem ?? 'timeout', message: 'the daemon did not answer' }
-        : {
-            ok: true,
-            entries: listed.entries,
-            skipped: 0,
-            via: 'rpc',
-            at: clock.now(),
-            askedAt: clock.now(),
-          },
-    daemonPid: async () => 1,
-    usable: async () => 1,
-    ping: async () => ({ ok: true }),
-    requestRestart: async () => ({ ok: true }),
-  };
-  const turnsOf = (pmId: number, pid: number, trackedPid = pid, alive: number[] = []) => {
-    const identity = identityOf(pmId, trackedPid);
-    const identities = { current: identity } as IdentityCache;
-    const process = createFakeProcess({ pid, alive });
-    return createTurns({
-      ports: { clock, fs, process },
-      paths: pm2HomePaths(HOME, 'linux'),
-      daemon,
-      identities,
-      maxUnavailable: 1,
-    });
-  };
-  return { clock, fs, listed, turnsOf };
-}
+const world = () => turnsWorld();
 
 describe('turns', () => {
   it("one holder at a time; a waiter goes once the holder's next process hands the slot back", async () => {
@@ -123,12 +62,16 @@ describe('turns', () => {
       .then((result) => (second = result));
     await clock.advance(40_000);
     expect(second).toBeUndefined();
-    // The same lease, seen by a process for which pid 100 is alive (it hung): expired, taken.
+    // The same lease, seen by a process for which pid 100 is alive (it hung): its time vouches for
+    // 20 s of its 40 s at most (lease-age.ts), so it is expired after 10 s of this process's own watching.
     listed.entries = [entry(0, 100), entry(2, 102)];
-    const third = await turnsOf(2, 102, 102, [100]).take({
-      onWait: () => undefined,
-      stillWanted: () => true,
-    });
+    let third: unknown;
+    void turnsOf(2, 102, 102, [100])
+      .take({ onWait: () => undefined, stillWanted: () => true })
+      .then((result) => (third = result));
+    await clock.advance(9_500);
+    expect(third).toBeUndefined();
+    await clock.advance(1_000);
     expect(third).toMatchObject({ taken: true });
   });
 
