@@ -4,8 +4,6 @@
  * interval, and hands the thread its target once the identity is known. See `watchdog-source.ts` for
  * what the thread does when the heartbeat stops.
  */
-import { url as inspectorUrl } from 'node:inspector';
-import { Worker } from 'node:worker_threads';
 import { debug } from '../common/debug.js';
 import { BEAT_SLOTS, watchdogSource, type WatchdogData, type WatchdogTarget } from './watchdog-source.js';
 import { heartbeatEveryMs, monotonicMs } from './watchdog-verdict.js';
@@ -22,6 +20,9 @@ export interface Watchdog {
 
 /** Starts a watchdog that ends the process after `limitMs` without a heartbeat. */
 export function startWatchdog(limitMs: number, runningTasks: () => number): Watchdog {
+  // Loaded here, not at import: an app that never starts a watchdog pays nothing for them.
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
+  const { url: inspectorUrl } = process.getBuiltinModule('node:inspector');
   const beatMs = heartbeatEveryMs(limitMs);
   const beats = new SharedArrayBuffer(BEAT_SLOTS.length * 8);
   const slots = new BigInt64Array(beats);

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import type { spawn as Spawn } from 'node:child_process';
 import type { CommandResult, CommandRunner } from './ports.js';
 
 /** How much of a failed command's stderr its message quotes. */
@@ -14,6 +14,8 @@ const KILL_GRACE_MS = 1_000;
 export function createSpawnRunner(): CommandRunner {
   return {
     run(file, args, options) {
+      // Loaded at the first command, not at import: most apps never run one.
+      const { spawn } = process.getBuiltinModule('node:child_process');
       return new Promise<CommandResult>((resolve) => {
         const timers: ReturnType<typeof setTimeout>[] = [];
         let settled = false;
@@ -23,7 +25,7 @@ export function createSpawnRunner(): CommandRunner {
           timers.forEach(clearTimeout);
           resolve(result);
         };
-        let child: ReturnType<typeof spawn>;
+        let child: ReturnType<typeof Spawn>;
         try {
           child = spawn(file, [...args], {
             env: options.env,

@@ -1,6 +1,7 @@
 /**
  * Importing the package does nothing: no env read, no listener, no timer or handle, and neither execa
- * nor pm2 loaded, in both builds. Measured against loading an empty module the same way.
+ * nor pm2 loaded, nor Node's heavier built-ins that only some calls need (child_process, worker_threads,
+ * inspector, net), in both builds. Measured against loading an empty module the same way.
  */
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,7 @@ console.log(JSON.stringify({
   loadedExeca: cache.some((p) => /node_modules[\\\\/]execa[\\\\/]/.test(p)),
   loadedPm2: cache.some((p) => /node_modules[\\\\/]pm2[\\\\/]/.test(p)),
   pm2Programmatic: realEnv.PM2_PROGRAMMATIC === 'true',
+  heavyBuiltins: ['child_process', 'worker_threads', 'inspector', 'net'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m)),
 }));
 `;
 
@@ -66,6 +68,7 @@ async function run(kind: 'cjs' | 'esm', target: string) {
     loadedExeca: boolean;
     loadedPm2: boolean;
     pm2Programmatic: boolean;
+    heavyBuiltins: string[];
   };
 }
 
@@ -74,11 +77,12 @@ describe('importing pm2-self is inert', () => {
     ['cjs', 'dist/index.cjs'],
     ['esm', 'dist/index.js'],
   ] as const)(
-    '%s build: no env read beyond an empty module, no listener, no handle or timer, no execa, no pm2',
+    '%s build: no env read beyond an empty module, no listener, no handle or timer, no execa, no pm2, no child_process or worker_threads',
     async (kind, file) => {
       const baseline = await run(kind, empty[kind]);
       const result = await run(kind, resolve(root, file));
       expect(result.envReads.filter((key) => !baseline.envReads.includes(key))).toEqual([]);
+      expect(result.heavyBuiltins.filter((name) => !baseline.heavyBuiltins.includes(name))).toEqual([]);
       expect(result).toMatchObject({
         listenersChanged: false,
         timersStarted: 0,
@@ -94,10 +98,11 @@ describe('importing pm2-self is inert', () => {
     const noisy = join(resolve(empty.cjs, '..'), 'noisy.cjs');
     await writeFile(
       noisy,
-      "void process.env.PM2_HOME; process.on('SIGINT', () => {}); setTimeout(() => {}, 10);",
+      "void process.env.PM2_HOME; process.on('SIGINT', () => {}); setTimeout(() => {}, 10); require('node:child_process');",
     );
     const result = await run('cjs', noisy);
     expect(result.envReads).toContain('PM2_HOME');
     expect(result).toMatchObject({ listenersChanged: true, timersStarted: 1, resourcesChanged: true });
+    expect(result.heavyBuiltins).toContain('child_process');
   });
 });
