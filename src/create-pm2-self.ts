@@ -9,7 +9,7 @@ import { createWarn } from './common/warnings.js';
 import { createDaemonQuery } from './daemon/daemon-query.js';
 import { findPm2Command, type Pm2Command } from './daemon/find-pm2-bin.js';
 import { pm2HomePaths, resolvePm2Home } from './daemon/pm2-home.js';
-import type { NameSource } from './identity/identity.js';
+import type { ManagedIdentity, NameSource } from './identity/identity.js';
 import { createIdentityCache } from './identity/identity-cache.js';
 import { resolveIdentity } from './identity/resolve-identity.js';
 import { buildInfo, freezeInfo } from './info/info.js';
@@ -27,6 +27,7 @@ import { createRestartController } from './restart/controller.js';
 import { createRecordSweep } from './restart/record-sweep.js';
 import { createLastRestart } from './last-restart.js';
 import { handBackWhenReady } from './restart/hand-back.js';
+import { waitForAppReady } from './restart/app-ready.js';
 import { watchReadySignal } from './ports/ready-signal.js';
 import { parseDurationMs } from './pm2/parse-values.js';
 import { exposeToPm2 } from './operator/expose-to-pm2.js';
@@ -75,6 +76,20 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     onAsked: createRecordSweep(ports, paths.recordDir),
   });
 
+  // When this process is ready for work (app-ready.ts): one watch, shared by the hand-back of the
+  // predecessor's turn and the `pm2-self ready` metric of exposeToPm2().
+  let ready: Promise<boolean> | undefined;
+  const readyOf = (identity: ManagedIdentity) =>
+    (ready ??= waitForAppReady(
+      {
+        daemon,
+        clock: ports.clock,
+        watchReady: watchReadySignal,
+        listenTimeoutMs: parseDurationMs(env.listen_timeout) ?? PM2_DEFAULTS.listenTimeoutMs,
+      },
+      identity,
+    ));
+
   // The first managed identity is the moment pm2-self has started in this process: it hands back
   // the turn its predecessor took (see hand-back.ts).
   let handedBack = false;
@@ -83,16 +98,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       const identity = await resolveIdentity({ process: ports.process, fs: ports.fs, daemon, pm2Home });
       if (identity.managed && !handedBack && context.turns !== undefined) {
         handedBack = true;
-        void handBackWhenReady(
-          {
-            turns: context.turns,
-            daemon,
-            clock: ports.clock,
-            watchReady: watchReadySignal,
-            listenTimeoutMs: parseDurationMs(env.listen_timeout) ?? PM2_DEFAULTS.listenTimeoutMs,
-          },
-          identity,
-        );
+        void handBackWhenReady({ turns: context.turns, ready: readyOf }, identity);
       }
       return identity;
     },
@@ -197,7 +203,14 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     restartWhen: (policy) => policies.restartWhen(policy),
     getHealth: () => policies.getHealth(),
     exposeToPm2: (exposeOptions = {}) =>
-      exposeToPm2(self, exposeOptions, { clock: ports.clock, pid: ports.process.pid }),
+      exposeToPm2(self, exposeOptions, {
+        clock: ports.clock,
+        pid: ports.process.pid,
+        ready: async () => {
+          const identity = await getIdentity();
+          return identity.managed ? readyOf(identity) : true;
+        },
+      }),
   };
   return withRuntimeChecks(self);
 }

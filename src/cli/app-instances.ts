@@ -8,6 +8,11 @@ export interface AppInstance {
   readonly entry: ProcessEntry;
   /** True when this process registered `pm2-self:restart` (it called `exposeToPm2()`). */
   readonly exposed: boolean;
+  /**
+   * The `pm2-self ready` metric: true once the process is ready for work (a `wait_ready` app: after
+   * its `process.send('ready')`), false before; null when it sent none (an app on an older pm2-self).
+   */
+  readonly ready: boolean | null;
   /** The metrics it sent; null when it sent none (yet). */
   readonly restartState: string | null;
   readonly runningTasks: number | null;
@@ -63,9 +68,11 @@ function readInstance(raw: unknown): AppInstance | null {
   const last = metric(monitor, OPERATOR_METRICS.lastRestart);
   const health = metric(monitor, OPERATOR_METRICS.health);
   const delay = metric(monitor, OPERATOR_METRICS.loopDelay);
+  const ready = metric(monitor, OPERATOR_METRICS.ready);
   return {
     entry: entry.entries[0],
     exposed: actions.some((action) => isRecord(action) && action.action_name === OPERATOR_ACTIONS.restart),
+    ready: ready === 'yes' ? true : ready === 'no' ? false : null,
     restartState: typeof state === 'string' ? state : null,
     runningTasks: count(tasks),
     staleTasks: count(stale),

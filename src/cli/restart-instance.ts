@@ -112,7 +112,8 @@ export async function restartInstance(
     }
     const { entry } = fresh;
     status = entry.status;
-    const seen = { pid: entry.pid, status: entry.status, restarts: entry.restarts, exposed: fresh.exposed };
+    const { exposed, ready } = fresh;
+    const seen = { pid: entry.pid, status: entry.status, restarts: entry.restarts, exposed, ready };
     const look = followLook(follow, seen, ports.clock.now(), ask.settleMs);
     follow = look.state;
     const { verdict } = look;

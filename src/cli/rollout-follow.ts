@@ -1,16 +1,20 @@
 /**
  * When an instance the rollout asked to restart is back, as a pure function of what the daemon's list
- * shows at each look. Back means: a new process, online, ready (it called `exposeToPm2()` again, or a
- * bounded grace passed: pm2 marks a cluster worker online before its code runs), that then stays up
- * for the settle time without another restart. A crash (the new process replaced by yet another, or no
- * longer online), a restart count that rises past the one restart asked for, `errored`, or a lasting
- * `stopped` ends the follow as a failure.
+ * shows at each look. Back means: a new process, online, ready, that then stays up for the settle
+ * time without another restart. Ready: it called `exposeToPm2()` again and its `pm2-self ready` metric
+ * says `yes` (a `wait_ready` app: after its own `process.send('ready')`; pm2 lists it `online` at
+ * `listen_timeout` without it); an app on an older pm2-self that sends no such metric counts as ready
+ * once exposed. A new process that never calls `exposeToPm2()` counts as ready after a bounded grace
+ * online (pm2 marks a cluster worker online before its code runs; a `wait_ready` app at its 'ready'
+ * or `listen_timeout`). A crash (the new process replaced by yet another, or no longer online), a
+ * restart count that rises past the one restart asked for, `errored`, or a lasting stop (`stopped`
+ * with pid 0) ends the follow as a failure.
  * @module
  */
 
 /** How long a new process that is online may take to call exposeToPm2() before it counts as ready anyway. */
 export const REEXPOSE_GRACE_MS = 10_000;
-/** How long an instance may stay `stopped` after its old process left before it counts as not coming back. */
+/** How long an instance may stay `stopped` with pid 0 after its old process left before it counts as not coming back. */
 export const STOPPED_FINAL_MS = 3000;
 /** How long a ready new process must stay up, unrestarted, to count as back (`--settle`). */
 export const DEFAULT_SETTLE_MS = 5000;
@@ -22,6 +26,8 @@ export interface Sighting {
   /** pm2's restart count; null when the list did not say. */
   readonly restarts: number | null;
   readonly exposed: boolean;
+  /** Its `pm2-self ready` metric; null when it sent none. */
+  readonly ready: boolean | null;
 }
 
 /** What the follow knows between looks. */
@@ -79,7 +85,7 @@ export function followLook(
   if (seen.pid === state.oldPid) return waiting(state);
   if (seen.status === 'online' && seen.pid > 0) {
     const onlineSince = state.onlineSince ?? now;
-    const ready = seen.exposed || now - onlineSince >= REEXPOSE_GRACE_MS;
+    const ready = seen.exposed ? seen.ready !== false : now - onlineSince >= REEXPOSE_GRACE_MS;
     const readySince = ready ? (state.readySince ?? now) : null;
     const next = {
       ...state,
@@ -93,8 +99,9 @@ export function followLook(
       return { state: next, verdict: { kind: 'back', newPid: seen.pid, exposed: seen.exposed } };
     return waiting(next);
   }
-  // A daemon-side restart passes through `stopped` for a moment: only a lasting one is final.
-  const stoppedSince = seen.status === 'stopped' ? (state.stoppedSince ?? now) : null;
+  // pm2 lists every exited process `stopped`, pid kept, until its restart timer starts the next one
+  // (`restart_delay`): only `stopped` with pid 0 is a stop, and only a lasting one is final.
+  const stoppedSince = seen.status === 'stopped' && seen.pid === 0 ? (state.stoppedSince ?? now) : null;
   if (stoppedSince !== null && now - stoppedSince >= STOPPED_FINAL_MS)
     return end({ kind: 'notBack', status: seen.status });
   return waiting({ ...state, stoppedSince });

@@ -27,6 +27,11 @@ export const OPERATOR_METRICS = {
   loopDelay: 'pm2-self loop delay',
   /** How many running tasks are older than `staleTaskMs`; sent from the first stale task on. */
   staleTasks: 'pm2-self stale tasks',
+  /**
+   * `yes` once the process is ready for work (a `wait_ready` app: after its `process.send('ready')`),
+   * `no` before; sent before the actions are registered, so a process listed with them shows it.
+   */
+  ready: 'pm2-self ready',
 } as const;
 
 /** The bus event an app publishes when a restart it accepted will not happen after all. */

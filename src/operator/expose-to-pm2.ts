@@ -56,7 +56,12 @@ function checkOptions(options: ExposeToPm2Options): void {
 export function exposeToPm2(
   target: OperatorTarget,
   options: ExposeToPm2Options,
-  context: { readonly clock: Clock; readonly pid: number },
+  context: {
+    readonly clock: Clock;
+    readonly pid: number;
+    /** Resolves true once this process is ready for work (app-ready.ts); absent: ready at once. */
+    readonly ready?: () => Promise<boolean>;
+  },
 ): () => void {
   checkOptions(options);
   const hooks = hookList<ExitHook>(options.beforeExit, 'beforeExit');
@@ -73,9 +78,7 @@ export function exposeToPm2(
   channel[EXPOSED] = true;
   const { clock, pid } = context;
 
-  for (const action_name of Object.values(OPERATOR_ACTIONS))
-    void channel.send({ type: 'axm:action', data: { action_name, opts: null, arity: 2 } });
-
+  let ready = context.ready === undefined;
   let lastRestart: RestartRecord | null = null;
   let sent: MetricValues | null = null;
   const publish = () => {
@@ -88,6 +91,7 @@ export function exposeToPm2(
       lastRestart,
       health,
       stale > 0 || staleSent ? stale : null,
+      ready,
     );
     const changed = changedMetrics(sent, next);
     if (changed === null) return;
@@ -194,6 +198,17 @@ export function exposeToPm2(
     timer = clock.setTimeout(poll, METRICS_POLL_MS);
   };
   poll();
+  // After the first metrics (`pm2-self ready` among them): the daemon handles the messages in order,
+  // so an operator that sees the actions sees whether the process is ready too.
+  for (const action_name of Object.values(OPERATOR_ACTIONS))
+    void channel.send({ type: 'axm:action', data: { action_name, opts: null, arity: 2 } });
+  void context.ready?.().then(
+    (isReady) => {
+      ready = isReady;
+      if (installed) publish();
+    },
+    () => undefined,
+  );
   void target.getLastRestart().then(
     (record) => {
       lastRestart = record;

@@ -11,16 +11,19 @@ export type MetricValues = Readonly<
 /**
  * The metrics of the current state: restart phase, running tasks, last restart reason; the number
  * of stale tasks when `staleTasks` is not null (from the first stale task on, so that a count back
- * at 0 is sent too); and, while `restartWhen()` runs a health check or a watchdog, the health summary
- * and the loop delay (in 10 ms steps, so that jitter alone sends nothing). Pure.
+ * at 0 is sent too); whether the process is ready for work, when `ready` is not null; and, while
+ * `restartWhen()` runs a health check or a watchdog, the health summary and the loop delay (in 10 ms
+ * steps, so that jitter alone sends nothing). Pure.
  */
 export function operatorMetrics(
   state: RestartState,
   lastRestart: RestartRecord | null,
   health: HealthSnapshot | null = null,
   staleTasks: number | null = null,
+  ready: boolean | null = null,
 ): MetricValues {
   const metrics = {
+    ...(ready === null ? {} : { [OPERATOR_METRICS.ready]: { value: ready ? 'yes' : 'no' } }),
     [OPERATOR_METRICS.state]: { value: state.phase },
     [OPERATOR_METRICS.tasks]: { value: state.tasks },
     [OPERATOR_METRICS.lastRestart]: { value: lastRestart === null ? 'none' : lastRestart.reason },

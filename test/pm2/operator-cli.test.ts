@@ -1,7 +1,8 @@
 /**
  * The BUILT `pm2-self` command (dist/cli.js) against a real pm2 daemon: a one-at-a-time restart of a
- * 4-instance cluster app measured from the apps' own timestamps, an unknown app, an app that did not
- * call exposeToPm2(), and no daemon at all (nothing started).
+ * 4-instance cluster app measured from the apps' own timestamps, a `wait_ready` app whose next
+ * instance waits for the previous one's 'ready' (both pmx variants), an unknown app, an app that did
+ * not call exposeToPm2(), and no daemon at all (nothing started).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downTimesOf, livesOf, summarizeOnline } from '../helpers/online-timeline.js';
+import { PMX_VARIANTS } from '../helpers/pmx-variants.js';
 import {
   cleanEnv,
   createPm2Sandbox,
@@ -29,6 +31,13 @@ const NPM_APPS = [
   { name: 'npm-app-nopmx', flags: ['--no-pmx'] },
 ] as const;
 
+/**
+ * 2 fork instances that send 'ready' 4 s after their start, while pm2 lists them online at their
+ * listen_timeout (1.5 s), and take no turns (so only the rollout paces them): with pm2's injection
+ * and with `pmx: false`.
+ */
+const WAIT_READY_APPS = PMX_VARIANTS.map(({ suffix, pmx }) => ({ name: `wr${suffix}`, pmx }));
+
 const cli = (args: string[], env: NodeJS.ProcessEnv) =>
   execa(process.execPath, [CLI, ...args], { env, extendEnv: false, reject: false, timeout: 180_000 });
 
@@ -38,7 +47,10 @@ describe('the pm2-self command under a real pm2 daemon', () => {
     (await readFile(join(sandbox.home, `${name}.events.jsonl`), 'utf8'))
       .split('\n')
       .filter(Boolean)
-      .map((line) => JSON.parse(line) as { pid: number; event: string; at: number; instance: string });
+      .map(
+        (line) =>
+          JSON.parse(line) as { pid: number; gen: string; event: string; at: number; instance: string },
+      );
   const exposedOnline = (list: JlistEntry[], name: string, count: number) =>
     list.filter(
       (p) =>
@@ -61,7 +73,26 @@ describe('the pm2-self command under a real pm2 daemon', () => {
       join(npmDir, 'package.json'),
       JSON.stringify({ name: 'npm-app', scripts: { start: `node ${JSON.stringify(APP)}` } }),
     );
+    const waitReady = WAIT_READY_APPS.map(({ name, pmx }) => ({
+      name,
+      script: APP,
+      exec_mode: 'fork',
+      instances: 2,
+      wait_ready: true,
+      listen_timeout: 1500,
+      env: {
+        ...env,
+        EVENTS_FILE: join(sandbox.home, `${name}.events.jsonl`),
+        READY: '1',
+        NO_TURNS: '1',
+        READY_DELAY_MS: '4000',
+      },
+      ...pmx,
+    }));
+    const ecosystem = join(sandbox.home, 'wait-ready.json');
+    await writeFile(ecosystem, JSON.stringify({ apps: waitReady }));
     await Promise.all([
+      sandbox.pm2(['start', ecosystem]),
       pm2WithEnv(sandbox, ['start', APP, '--name', 'web', '-i', '4'], {
         ...env,
         EVENTS_FILE: join(sandbox.home, 'web.events.jsonl'),
@@ -145,6 +176,25 @@ describe('the pm2-self command under a real pm2 daemon', () => {
       `[measure] one-at-a-time restart of 4 instances: ${to - from} ms (CLI run), ` +
         `most down at once ${4 - summary.minOnline}, down per instance ${downMs.join('/')} ms`,
     );
+  });
+
+  it("restart of a wait_ready app: the next instance is asked after the previous one's 'ready', not at pm2's online (listen_timeout)", async () => {
+    await sandbox.waitFor(
+      (list) => WAIT_READY_APPS.every(({ name }) => exposedOnline(list, name, 2)),
+      30_000,
+    );
+    const results = await Promise.all(
+      WAIT_READY_APPS.map(({ name }) => cli(['restart', name, '--settle', '1s'], sandbox.env)),
+    );
+    for (const [i, { name }] of WAIT_READY_APPS.entries()) {
+      expect(results[i]?.stdout).toMatch(/all 2 came back in /);
+      expect(results[i]?.exitCode).toBe(0);
+      const all = await events(name);
+      const ready0 = all.find((e) => e.event === 'ready-sent' && e.instance === '0' && e.gen === '1');
+      const exit1 = all.find((e) => e.event === 'exit' && e.instance === '1' && e.gen === '0');
+      // From the apps' own timestamps: instance 1 went down only after instance 0's new process was ready.
+      expect(exit1?.at).toBeGreaterThan(ready0?.at ?? Infinity);
+    }
   });
 
   it('a release that exits 2 s after its start: exit 1, the one instance asked is named, the others untouched', async () => {

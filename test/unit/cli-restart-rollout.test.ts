@@ -18,6 +18,8 @@ type Behaviour =
   | 'drops'
   | 'staysStopped'
   | 'comesBackUnexposed'
+  /** A wait_ready app: pm2 lists the new process online at listen_timeout; it is ready 3 s later. */
+  | 'readyLater'
   /** The new release exits 2 s after it started, and pm2 restarts it (a new pid, one restart more). */
   | 'crashesAfterStart';
 
@@ -27,6 +29,8 @@ interface SimInstance {
   pid: number;
   status: string;
   exposed: boolean;
+  /** Its `pm2-self ready` metric; null: none sent (an app on an older pm2-self). */
+  ready: 'yes' | 'no' | null;
   restarts: number;
   behaviour: Behaviour;
   /** pm2's pm_exec_path: the app's script, or a launcher (`pm2 start npm -- start`). */
@@ -40,6 +44,7 @@ function createSimPm2(clock: SimClock, specs: Partial<SimInstance>[], options: {
     pid: 1000 + i,
     status: 'online',
     exposed: true,
+    ready: 'yes',
     restarts: 0,
     behaviour: 'comesBack',
     execPath: '/srv/web/server.js',
@@ -63,7 +68,12 @@ function createSimPm2(clock: SimClock, specs: Partial<SimInstance>[], options: {
         axm_actions: i.exposed
           ? [{ action_name: 'pm2-self:restart' }, { action_name: 'pm2-self:cancel' }]
           : [],
-        axm_monitor: i.exposed ? { 'pm2-self restart state': { value: 'idle' } } : {},
+        axm_monitor: i.exposed
+          ? {
+              'pm2-self restart state': { value: 'idle' },
+              ...(i.ready === null ? {} : { 'pm2-self ready': { value: i.ready } }),
+            }
+          : {},
       },
     }));
 
@@ -112,6 +122,13 @@ function createSimPm2(clock: SimClock, specs: Partial<SimInstance>[], options: {
         clock.setTimeout(crash, 2000);
       }
       if (instance.behaviour === 'comesBackUnexposed') instance.exposed = false;
+      if (instance.behaviour === 'readyLater') {
+        instance.ready = 'no';
+        clock.setTimeout(() => {
+          instance.ready = 'yes';
+          log.push(`${clock.now()} ready ${instance.pmId}`);
+        }, 3_000);
+      }
       log.push(`${clock.now()} back ${instance.pmId}`);
     }, 600);
   };
@@ -211,6 +228,20 @@ describe('pm2-self restart (simulated daemon)', () => {
     const [, back0 = 0, ask1 = 0] = pm2.log.map((line) => Number(line.split(' ')[0]));
     expect(ask1 - back0).toBeGreaterThanOrEqual(10_000);
     expect(pm2.out.join(' ').replace(/\s+/g, ' ')).toContain('(it has not called exposeToPm2() again)');
+  });
+
+  it("a wait_ready app listed online at listen_timeout is back only once it says it is ready (its 'ready')", async () => {
+    const pm2 = createSimPm2(createSimClock(0), [{ behaviour: 'readyLater' }, {}]);
+    expect(await pm2.run(['restart', 'web', '--settle', '1s'])).toBe(0);
+    const at = (event: string) => Number(pm2.log.find((l) => l.endsWith(event))?.split(' ')[0]);
+    expect(at('ask 1')).toBeGreaterThanOrEqual(at('ready 0') + 1_000);
+  });
+
+  it('an app on an older pm2-self (no ready metric) counts as ready once it exposed itself again', async () => {
+    const pm2 = createSimPm2(createSimClock(0), [{ ready: null }, { ready: null }]);
+    expect(await pm2.run(['restart', 'web', '--settle', '0'])).toBe(0);
+    const at = (event: string) => Number(pm2.log.find((l) => l.endsWith(event))?.split(' ')[0]);
+    expect(at('ask 1') - at('back 0')).toBeLessThan(1_000);
   });
 
   it('an instance that stays stopped is reported as not back', async () => {

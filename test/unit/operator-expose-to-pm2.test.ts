@@ -72,12 +72,16 @@ function createTarget(outcome: RestartOutcome = { status: 'deferred', tasks: 2 }
   return target;
 }
 
-const setup = (outcome?: RestartOutcome) => {
+const setup = (outcome?: RestartOutcome, ready?: () => Promise<boolean>) => {
   const clock = createSimClock();
   const channel = createFakeChannel();
   const target = createTarget(outcome);
   const debug: string[] = [];
-  const uninstall = exposeToPm2(target, { channel, debug: (line) => debug.push(line) }, { clock, pid: 777 });
+  const uninstall = exposeToPm2(
+    target,
+    { channel, debug: (line) => debug.push(line) },
+    { clock, pid: 777, ...(ready === undefined ? {} : { ready }) },
+  );
   const ofType = (type: string) => channel.sent.filter((m) => m.type === type);
   const replies = () =>
     ofType('axm:reply').map(
@@ -97,12 +101,29 @@ describe('exposeToPm2', () => {
     ]);
     expect(ofType('axm:monitor').map((m) => m.data)).toEqual([
       {
+        'pm2-self ready': { value: 'yes' },
         'pm2-self restart state': { value: 'idle' },
         'pm2-self running tasks': { value: 2 },
         'pm2-self last restart': { value: 'none' },
       },
     ]);
     expect(ofType('axm:option:configuration')).toEqual([]);
+  });
+
+  it("says `pm2-self ready: no` until the process is ready (a wait_ready app's 'ready'), before the actions are registered", async () => {
+    let becomeReady = (_ready: boolean) => {};
+    const ready = () => new Promise<boolean>((resolve) => (becomeReady = resolve));
+    const { channel, ofType } = setup(undefined, ready);
+    await flush();
+    // The first message is the metrics: a rollout that sees the actions sees `ready` as well.
+    expect(channel.sent[0]).toMatchObject({
+      type: 'axm:monitor',
+      data: { 'pm2-self ready': { value: 'no' } },
+    });
+    expect(ofType('axm:action')).toHaveLength(3);
+    becomeReady(true);
+    await flush();
+    expect(ofType('axm:monitor').at(-1)?.data).toEqual({ 'pm2-self ready': { value: 'yes' } });
   });
 
   it('restart: asks the target, replies once with the outcome, and the exit hook waits for the reply', async () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { DaemonListResult, DaemonQuery } from '../../src/daemon/daemon-query.js';
 import type { ManagedIdentity } from '../../src/identity/identity.js';
 import { watchReadySignal } from '../../src/ports/ready-signal.js';
+import { waitForAppReady } from '../../src/restart/app-ready.js';
 import { handBackWhenReady } from '../../src/restart/hand-back.js';
 import type { Turns } from '../../src/restart/turns.js';
 import { processEntry } from '../helpers/process-entry.js';
@@ -43,7 +44,8 @@ function world() {
     const seen = new Promise<void>((resolve) => (sendReady = resolve));
     return { seen, stop: () => undefined };
   };
-  const parts = { turns, daemon, clock, watchReady, listenTimeoutMs: 3_000 };
+  const ready = { daemon, clock, watchReady, listenTimeoutMs: 3_000 };
+  const parts = { turns, ready: (id: ManagedIdentity) => waitForAppReady(ready, id) };
   return { clock, shown, handed, parts, sendReady: () => sendReady() };
 }
 

@@ -8,7 +8,9 @@
  * - TX2=1: also registers a tx2 action `tx2:ping` and a tx2 metric, to show both coexist.
  * - CLOSE_CHANNEL=before|after: disconnects the IPC channel before exposeToPm2(), or 200 ms after it
  *   (run with pmx: false: pm2's injected @pm2/io exits an app whose channel closes).
- * - READY=1: sends process.send('ready') READY_DELAY_MS (default 300) after start (for wait_ready).
+ * - READY=1: sends process.send('ready') READY_DELAY_MS (default 300) after start (for wait_ready),
+ *   recording `ready-sent`.
+ * - NO_TURNS=1: uses its own instance with maxUnavailable Infinity (no turns among the instances).
  * - BROKEN_AFTER_MS: a broken release: every generation after the first exits with code 1 that long
  *   after its start.
  */
@@ -27,7 +29,8 @@ record('started', { at: startedAt, hasChannel: typeof process.send === 'function
 process.on('exit', (code) => record('exit', { code }));
 
 const lib = require(env.PM2_SELF_DIST);
-const self = lib.getDefaultPm2Self();
+// NO_TURNS=1: an instance that takes no turns (maxUnavailable Infinity), so only the rollout paces it.
+const self = env.NO_TURNS === '1' ? lib.createPm2Self({ maxUnavailable: Infinity }) : lib.getDefaultPm2Self();
 for (const name of ['requested', 'deferred', 'cancelled', 'draining', 'restarting', 'refused', 'failed']) {
   self.on(name, (detail) => record(name, { detail }));
 }
@@ -46,7 +49,7 @@ if (env.TX2 === '1') {
 
 if (env.EXPOSE !== '0') {
   const debugLines = [];
-  lib.exposeToPm2({ refuseNewTasks: false, debug: (line) => debugLines.push(line) });
+  self.exposeToPm2({ refuseNewTasks: false, debug: (line) => debugLines.push(line) });
   record('exposed', { debug: debugLines });
 }
 if (env.CLOSE_CHANNEL === 'after') setTimeout(disconnect, 200);
@@ -68,6 +71,13 @@ if (env.TASK_MS) {
 if (env.BROKEN_AFTER_MS && env.restart_time !== '0')
   setTimeout(() => process.exit(1), Number(env.BROKEN_AFTER_MS));
 
-if (env.READY === '1') setTimeout(() => process.send?.('ready'), Number(env.READY_DELAY_MS ?? 300));
+if (env.READY === '1')
+  setTimeout(
+    () => {
+      record('ready-sent');
+      process.send?.('ready');
+    },
+    Number(env.READY_DELAY_MS ?? 300),
+  );
 
 setInterval(() => {}, 60_000);

@@ -1,0 +1,58 @@
+/**
+ * When a new process is ready for work, as the turns and the operator's rollout count it: at once for
+ * an app without `wait_ready`; for a `wait_ready` app, once the app has sent `process.send('ready')`.
+ * pm2 lists a `wait_ready` app `online` at its `listen_timeout` even without the message, so `online`
+ * counts only when the daemon showed it before `listen_timeout` had passed (the message came before
+ * pm2-self started watching).
+ * @module
+ */
+import type { DaemonQuery } from '../daemon/daemon-query.js';
+import type { ManagedIdentity } from '../identity/identity.js';
+import type { Clock } from '../ports/ports.js';
+import type { ReadyWatch } from '../ports/ready-signal.js';
+import { cancellableDelay } from './cancellable-delay.js';
+import { TURN_POLL_MS } from './turn-lease.js';
+
+/** The longest a `wait_ready` process waits for its `'ready'` before the turn goes back anyway. */
+export const READY_WAIT_MAX_MS = 120_000;
+
+/** What {@link waitForAppReady} works with. */
+export interface AppReadyParts {
+  readonly daemon: DaemonQuery;
+  readonly clock: Clock;
+  /** Watches for the app's own `process.send('ready')`. */
+  readonly watchReady: () => ReadyWatch;
+  /** pm2's `listen_timeout` for this app: `online` before it means pm2 had the app's `'ready'`. */
+  readonly listenTimeoutMs: number;
+}
+
+/**
+ * Resolves true once the process is ready (at once without `wait_ready`), or false when
+ * {@link READY_WAIT_MAX_MS} passed without the app's `'ready'`. Never rejects.
+ */
+export async function waitForAppReady(parts: AppReadyParts, identity: ManagedIdentity): Promise<boolean> {
+  if (identity.settings.waitReady !== true) return true;
+  const watch = parts.watchReady();
+  let sent = false;
+  void watch.seen.then(() => (sent = true));
+  const until = parts.clock.now() + READY_WAIT_MAX_MS;
+  try {
+    while (!sent && parts.clock.now() < until) {
+      const list = await parts.daemon.list({ fresh: true });
+      const entry = list.ok
+        ? list.entries.find((e) => e.pmId === identity.pmId && e.pid === identity.trackedPid)
+        : undefined;
+      // Online before listen_timeout: pm2 had the 'ready' (sent before pm2-self started here).
+      const early = list.ok && entry?.startedAt != null && list.at - entry.startedAt < parts.listenTimeoutMs;
+      if (entry?.status === 'online' && early) return true;
+      const wait = cancellableDelay(parts.clock, TURN_POLL_MS * 2);
+      void watch.seen.then(wait.end);
+      await wait.done;
+    }
+    return sent;
+  } catch {
+    return sent;
+  } finally {
+    watch.stop();
+  }
+}
