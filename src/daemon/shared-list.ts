@@ -1,3 +1,4 @@
+import { monotonicNow } from '../ports/monotonic-now.js';
 import { type ClaimantOptions, settleClaim } from './claim-state.js';
 import type { DaemonListResult } from './daemon-list.js';
 import {
@@ -9,6 +10,8 @@ import {
 
 /** Name of the snapshot file in `$PM2_HOME/pm2-self/`; the claim file adds `.lock`. */
 export const SHARED_LIST_FILE = 'list-v1.json';
+/** How often a process waiting for the claimant's answer looks at the snapshot and the claim again. */
+export const CLAIMANT_POLL_MS = 20;
 
 /** Settings of a {@link SharedList}. */
 export interface SharedListOptions extends ClaimantOptions {
@@ -32,10 +35,12 @@ export interface SharedList {
    * The list of the daemon `daemonPid`, asked after `askedAfter`: the shared snapshot while it is
    * younger than `ttlMs`; else one query, made by this process when it can claim the refresh and shared
    * through the file. While another process holds the claim, the snapshot stands until it is
-   * `ttlMs + queryTimeoutMs` old, then the answer is a `timeout`: at most one shared query is ever under
-   * way. A process with no usable snapshot at all (its first question, or one after a signal) asks itself,
+   * `ttlMs + queryTimeoutMs` old; an older one (every process was idle a while) does not: this process
+   * waits for the claimant's answer, and asks itself if it has not come within half of its budget (the
+   * claimant hung, or the daemon is slow), so it never answers `timeout` while the daemon answers. A
+   * process with no usable snapshot at all (its first question, or one after a signal) asks itself,
    * and so does one that finds a claim naming no holder (empty, junk, a symlink) until it is abandoned.
-   * A query this process makes ends by `deadline`, the caller's whole budget.
+   * A query this process makes ends by `deadline`, the caller's whole budget (epoch ms).
    */
   get(daemonPid: number, askedAfter: number, deadline: number): Promise<DaemonListResult>;
 }
@@ -76,6 +81,25 @@ export function createSharedList(options: SharedListOptions): SharedList {
     }
   };
 
+  /**
+   * Waits for the answer of the process holding the claim, looking every {@link CLAIMANT_POLL_MS} until
+   * the monotonic time `until`: its answer, `released` once the claim is no longer held, or `late`.
+   */
+  const awaitClaimant = async (
+    daemonPid: number,
+    askedAfter: number,
+    until: number,
+  ): Promise<DaemonListResult | 'released' | 'late'> => {
+    while (monotonicNow(clock) < until) {
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, CLAIMANT_POLL_MS));
+      const { snapshot, ageMs } = await read(daemonPid, askedAfter);
+      if (snapshot && ageMs < options.ttlMs) return snapshot.answer;
+      const state = await settleClaim(fs, claimFile, clock.now(), options.claimExpiresMs, options.isAlive);
+      if (state !== 'held') return 'released';
+    }
+    return 'late';
+  };
+
   const get = async (daemonPid: number, askedAfter: number, deadline: number): Promise<DaemonListResult> => {
     for (let attempt = 1; ; attempt += 1) {
       const { snapshot, ageMs } = await read(daemonPid, askedAfter);
@@ -92,17 +116,17 @@ export function createSharedList(options: SharedListOptions): SharedList {
         return options.ask(deadline);
       }
       // Another process is asking right now. Never pile on: one slow daemon answer must not turn into
-      // N queries. Its previous answer stands while the refresh may still succeed; past that, the
-      // daemon is not answering in time.
+      // N queries. Its previous answer stands while the refresh may still succeed.
       if (snapshot && ageMs < options.ttlMs + options.queryTimeoutMs) return snapshot.answer;
-      if (snapshot && ageMs !== Infinity)
-        return {
-          ok: false,
-          problem: 'timeout',
-          message: `the pm2 daemon has not answered the shared list query for ${ageMs} ms`,
-        };
       // Nothing this process can use (its first question, or one after a signal): it asks itself.
-      return options.ask(deadline);
+      if (ageMs === Infinity) return options.ask(deadline);
+      // Too old to stand (every process was idle): the claimant's answer is due. Wait for it, up to
+      // half of what is left of this caller's budget; then ask, with the rest, and share the answer.
+      const waitMs = Math.max(0, (deadline - clock.now()) / 2);
+      const awaited = await awaitClaimant(daemonPid, askedAfter, monotonicNow(clock) + waitMs);
+      if (awaited === 'released') continue;
+      if (awaited === 'late') return askAndShare(daemonPid, deadline);
+      return awaited;
     }
   };
 

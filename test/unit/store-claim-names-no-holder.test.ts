@@ -2,7 +2,8 @@
  * Issue 18, "answers stay right": a claim file that names no holder (0 bytes, as a full disk leaves it,
  * junk, or a symlink) is not a process asking the daemon. Until it is abandoned (the budget after its
  * own time), a process that cannot take it asks the daemon itself and shares what it learns: it never
- * says `timeout` about a daemon that answers. A claim by a live process still means "someone is asking".
+ * says `timeout` about a daemon that answers. A claim by a live process still means "someone is asking":
+ * past the old snapshot's grace, the caller waits for that answer, and asks itself if it does not come.
  */
 import { mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -123,7 +124,10 @@ describe('shared list: a claim naming no holder, planted while the snapshot is o
         return { ok: true, entries: [], skipped: 0, via: 'rpc', at: now, askedAt: now };
       },
     });
-    return { get: () => list.get(DAEMON_PID, 0, Date.now() + TIMEOUT), queries: () => queries };
+    return {
+      get: (budgetMs = TIMEOUT) => list.get(DAEMON_PID, 0, Date.now() + budgetMs),
+      queries: () => queries,
+    };
   }
 
   async function oldSnapshot() {
@@ -148,11 +152,25 @@ describe('shared list: a claim naming no holder, planted while the snapshot is o
     expect(await readFile(outside, 'utf8')).toBe('root file\n');
   });
 
-  it('a claim of a live process (a query under way) still means no pile-on: an old snapshot is a timeout', async () => {
+  it("a claim of a live process (a query under way): the caller waits for the holder's answer and uses it", async () => {
     const file = await oldSnapshot();
     await writeFile(`${file}.lock`, JSON.stringify({ pid: HOLDER, at: Date.now() }));
     const { get, queries } = sharedList();
-    expect(await get()).toMatchObject({ ok: false, problem: 'timeout' });
+    const answer = get(400);
+    // The holder's answer, as it writes it 50 ms later (it keeps its claim a moment longer).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const now = Date.now();
+    const fresh = { ok: true, entries: [], skipped: 0, via: 'cli', at: now, askedAt: now } as const;
+    await writeFile(file, encodeListSnapshot({ daemonPid: DAEMON_PID, answer: fresh }), { mode: 0o600 });
+    expect(await answer).toMatchObject({ ok: true, via: 'cli' });
     expect(queries()).toBe(0);
+  });
+
+  it('a claim of a live process whose answer does not come within half the budget: the caller asks itself, never timeout', async () => {
+    const file = await oldSnapshot();
+    await writeFile(`${file}.lock`, JSON.stringify({ pid: HOLDER, at: Date.now() }));
+    const { get, queries } = sharedList();
+    expect(await get(400)).toMatchObject({ ok: true, via: 'rpc' });
+    expect(queries()).toBe(1);
   });
 });
