@@ -158,6 +158,14 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
     requestRestart: controller.request,
   });
 
+  const infoOf = async (infoOptions: { live?: boolean | 'daemon' }) => {
+    const identity = await getIdentity();
+    if (!identity.managed) return null;
+    const name = explicitName() ?? { value: identity.name, source: identity.source };
+    if (!infoOptions.live) return freezeInfo(buildInfo(identity, name, live.selfFacts(), null));
+    return live.info(identity, name, infoOptions.live);
+  };
+
   const self: Pm2Self = {
     async getProcessName() {
       const explicit = explicitName();
@@ -165,17 +173,23 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
       const identity = await getIdentity();
       return identity.managed ? identity.name : null;
     },
-    async getStatus() {
-      const identity = await getIdentity();
-      if (!identity.managed) return null;
-      return live.status(identity);
+    getStatus() {
+      // An answer this process can give without a look or a query costs no promise chain.
+      const known = identities.current;
+      const now = known === undefined ? undefined : live.statusNow(known);
+      if (now !== undefined) return Promise.resolve(now);
+      return (async () => {
+        const identity = await getIdentity();
+        return identity.managed ? live.status(identity) : null;
+      })();
     },
-    async getInfo(infoOptions = {}) {
-      const identity = await getIdentity();
-      if (!identity.managed) return null;
-      const name = explicitName() ?? { value: identity.name, source: identity.source };
-      if (!infoOptions.live) return freezeInfo(buildInfo(identity, name, live.selfFacts(), null));
-      return live.info(identity, name, infoOptions.live);
+    getInfo(infoOptions = {}) {
+      const known = identities.current;
+      if (known !== undefined && infoOptions.live === true) {
+        const now = live.infoNow(known, explicitName() ?? { value: known.name, source: known.source });
+        if (now !== undefined) return Promise.resolve(now);
+      }
+      return infoOf(infoOptions);
     },
     getIdentity,
     getLastRestart,

@@ -1,24 +1,16 @@
 /**
- * Live answers (`getStatus()`, `getInfo({ live })`): from this process itself where it can answer, else
- * from the daemon's list shared by the processes of one `PM2_HOME`.
+ * Live answers (`getStatus()`, `getInfo({ live })`): from this process itself where it can answer (see
+ * info/local-answers.ts), else from the daemon's list shared by the processes of one `PM2_HOME`.
  */
-import { join } from 'node:path';
 import type { DaemonListResult, DaemonQuery } from './daemon/daemon-query.js';
-import { createDaemonLiveness, LIVENESS_FILE } from './daemon/daemon-liveness.js';
-import { COUNTERS_FILE, createCountersBeat, createSharedCounters } from './daemon/shared-counters.js';
 import type { Pm2HomePaths } from './daemon/pm2-home.js';
 import type { ManagedIdentity, NameSource } from './identity/identity.js';
-import { createPidFileWatch } from './identity/pid-file-watch.js';
-import { isTrackedByPm2 } from './identity/relation.js';
 import { buildInfo, freezeInfo, type Pm2Info, type SelfFacts, type StoreUse } from './info/info.js';
-import { buildLocalInfo, type DaemonSaid, type LocalParts, localParts } from './info/live-view.js';
+import { createLocalAnswers } from './info/local-answers.js';
 import { ownStatus } from './info/own-status.js';
 import type { Ports } from './ports/ports.js';
 import { instantOf, monotonicNow, type Instant } from './ports/monotonic-now.js';
 import { entryOf } from './restart-context.js';
-
-/** The heartbeat lists the daemon once per this many heartbeats, to share counters no signal tells of. */
-const COUNTERS_EVERY_BEATS = 6;
 
 /** Where a live answer may come from: this process when it can answer (`true`), or always the daemon. */
 export type LiveSource = true | 'daemon';
@@ -39,7 +31,7 @@ export interface LiveAnswersParts {
   readonly pidFile: string | null;
 }
 
-/** How long a look at the store folder stands before it is looked at again. */
+/** How long a look at the store folder stands before the daemon's answers look at it again. */
 const STORE_LOOK_MS = 1_000;
 
 /** The live answers of one pm2-self instance. */
@@ -52,6 +44,13 @@ export interface LiveAnswers {
     name: { value: string; source: NameSource },
     source: LiveSource,
   ): Promise<Pm2Info>;
+  /**
+   * This process's own status when it can tell it without a look or a query (the answer of
+   * {@link LiveAnswers.status} then), else undefined.
+   */
+  statusNow(identity: ManagedIdentity): 'online' | null | undefined;
+  /** This process's own live answer when it needs no look (as {@link LiveAnswers.info}), else undefined. */
+  infoNow(identity: ManagedIdentity, name: { value: string; source: NameSource }): Pm2Info | undefined;
   /** The shutdown handler saw pm2's signal or `'shutdown'` message: older answers are stale. */
   signalled(): void;
   /** Whether a shutdown handler is installed (it is what tells this process of pm2's signals). */
@@ -65,112 +64,19 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
   const { ports, daemon } = parts;
   // pm2 marks an app `stopping` before it signals it: once signalled, older answers are stale.
   let signalledAt: Instant | undefined;
-  let handler = false;
-  /**
-   * The daemon said this process is online (from then on it may answer about itself), with its
-   * settings (complete where the env is not: fork mode passes no list, such as `stop_exit_codes`) and
-   * counters, as of `askedAt` (epoch ms); newer counters replace them (`pm2 reset` sends no signal).
-   * It holds only while the daemon of pid `daemonPid` runs: a new daemon does not know this process.
-   */
-  let confirmed: (DaemonSaid & { askedAt: number; daemonPid: number | null }) | undefined;
-  /** This process's pid file named another process: pm2 tracks a newer one (a cluster reload). */
-  let replaced = false;
   let shared: { list: DaemonListResult; identity: ManagedIdentity; info: Pm2Info } | undefined;
-  /** The frozen parts of local answers, kept until the heartbeat, identity, name source or counters change. */
-  let local:
-    | { identity: ManagedIdentity; nameSource: NameSource; at: number; said: DaemonSaid; parts: LocalParts }
-    | undefined;
-
-  const counters = createSharedCounters({
-    fs: {
-      readText: (path) => ports.fs.readText(path),
-      writeText: (path, text) => ports.fs.writeText(path, text),
-      modifiedAt: ports.fs.modifiedAt?.bind(ports.fs),
-    },
-    clock: ports.clock,
-    file: join(parts.paths.recordDir, COUNTERS_FILE),
-    // The counters change at most once per listing: each process looks as often.
-    lookEveryMs: COUNTERS_EVERY_BEATS * parts.livenessIntervalMs,
-  });
-  const beat = createCountersBeat({
-    clock: ports.clock,
-    everyMs: COUNTERS_EVERY_BEATS * parts.livenessIntervalMs,
-    ping: (timeoutMs) => daemon.ping(timeoutMs),
-    list: () => daemon.list(),
-    counters,
-  });
-
-  const createExclusive = ports.fs.createExclusive?.bind(ports.fs);
-  const liveness =
-    createExclusive === undefined || !parts.shareList
-      ? null
-      : createDaemonLiveness({
-          fs: {
-            readText: (path) => ports.fs.readText(path),
-            writeText: (path, text) => ports.fs.writeText(path, text),
-            remove: (path) => ports.fs.remove(path),
-            readStamped: ports.fs.readStamped?.bind(ports.fs),
-            replaceAbandoned: ports.fs.replaceAbandoned?.bind(ports.fs),
-            createExclusive,
-          },
-          modifiedAt: ports.fs.modifiedAt?.bind(ports.fs),
-          clock: ports.clock,
-          pid: ports.process.pid,
-          isAlive: (pid) => ports.process.isAlive(pid),
-          daemonPid: () => daemon.usable(),
-          ping: (timeoutMs) => daemon.ping(timeoutMs),
-          beat,
-          file: join(parts.paths.recordDir, LIVENESS_FILE),
-          intervalMs: parts.livenessIntervalMs,
-          timeoutMs: parts.queryTimeoutMs,
-        });
-
-  const pidFile =
-    parts.pidFile === null
-      ? null
-      : createPidFileWatch({ fs: ports.fs, clock: ports.clock, file: parts.pidFile, everyMs: STORE_LOOK_MS });
+  const local = createLocalAnswers(parts);
 
   let storeLook: { use: Promise<StoreUse>; at: number } | undefined;
-  /**
-   * Whether the store is used (`shared`), or why not; looked at again at most once per `everyMs` (a
-   * second for the daemon's answers; a heartbeat interval for local ones, which read no file otherwise).
-   */
-  const storeUse = (shared: boolean, everyMs = STORE_LOOK_MS): Promise<StoreUse> => {
-    if (!shared || createExclusive === undefined) return Promise.resolve('off');
+  /** Whether the store is used (`shared`), or why not; looked at again at most once a second. */
+  const storeUse = (): Promise<StoreUse> => {
+    if (!parts.shareList || ports.fs.createExclusive === undefined) return Promise.resolve('off');
     const now = monotonicNow(ports.clock);
-    if (storeLook === undefined || !(now - storeLook.at >= 0 && now - storeLook.at < everyMs)) {
+    if (storeLook === undefined || !(now - storeLook.at >= 0 && now - storeLook.at < STORE_LOOK_MS)) {
       const problem = ports.fs.storeProblem?.(parts.paths.recordDir) ?? Promise.resolve(null);
       storeLook = { use: problem.then((found) => found ?? 'shared'), at: now };
     }
     return storeLook.use;
-  };
-
-  /** Whether this process can answer about itself now (else the daemon is asked). */
-  const canAnswerLocally = (identity: ManagedIdentity) =>
-    liveness !== null &&
-    handler &&
-    confirmed !== undefined &&
-    signalledAt === undefined &&
-    !replaced &&
-    isTrackedByPm2(identity.relation) &&
-    identity.source === 'pm2Env' &&
-    identity.restarts !== null;
-
-  /**
-   * The heartbeat's verdict when this process may answer about itself now, else null (the daemon is
-   * asked): not once its pid file names a newer process, nor under a daemon other than the one that
-   * said it is online (a daemon started after the last one died does not know this process).
-   */
-  const localVerdict = async (identity: ManagedIdentity) => {
-    if (!canAnswerLocally(identity) || liveness === null) return null;
-    const [alive, newer] = await Promise.all([
-      liveness.check(),
-      pidFile?.replaced(identity.trackedPid) ?? false,
-    ]);
-    if (newer) replaced = true;
-    else if (alive.ok && alive.daemonPid !== confirmed?.daemonPid) confirmed = undefined;
-    else return alive;
-    return null;
   };
 
   const selfFacts = (): SelfFacts => ({
@@ -179,35 +85,19 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
     memoryBytes: ports.process.residentMemoryBytes(),
   });
 
-  /**
-   * This process's facts for a local answer: its resident memory measured at most once per
-   * `livenessIntervalMs` (Node reads it from `/proc/self/stat`, the dearest step of a local answer).
-   */
-  let memory: { bytes: number; at: number } | undefined;
-  const localFacts = (): SelfFacts => {
-    const now = monotonicNow(ports.clock);
-    const age = memory === undefined ? Infinity : now - memory.at;
-    if (memory === undefined || !(age >= 0 && age < parts.livenessIntervalMs))
-      memory = { bytes: ports.process.residentMemoryBytes(), at: now };
-    return {
-      pid: ports.process.pid,
-      uptimeMs: Math.round(ports.process.uptimeSeconds() * 1000),
-      memoryBytes: memory.bytes,
-    };
-  };
-
+  /** The daemon's list; when it says this process is online, local answers may follow. */
   const daemonList = async (identity: ManagedIdentity) => {
     const list = await daemon.list({ askedAfter: signalledAt });
     const live = entryOf(identity, list);
     if (list.ok && 'entry' in live && live.entry && ownStatus(live.entry.status, identity) === 'online') {
       const { settings, restarts, unstableRestarts } = live.entry;
-      confirmed = {
+      local.confirm({
         settings,
         restarts: restarts ?? identity.restarts,
         unstableRestarts: unstableRestarts ?? identity.unstableRestarts,
         askedAt: list.askedAt,
         daemonPid: await daemon.daemonPid(),
-      };
+      });
     }
     return list;
   };
@@ -237,37 +127,15 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
 
   return {
     async status(identity) {
-      const alive = await localVerdict(identity);
-      if (alive !== null) return alive.ok ? 'online' : null;
+      const own = await local.status(identity);
+      if (own !== undefined) return own;
       const live = entryOf(identity, await daemonList(identity));
       return 'entry' in live && live.entry ? ownStatus(live.entry.status, identity) : null;
     },
     async info(identity, name, source) {
-      const alive = source === true ? await localVerdict(identity) : null;
-      if (alive !== null && confirmed !== undefined) {
-        const newer = counters.due()
-          ? await counters.changed(identity.pmId, identity.trackedPid, confirmed.askedAt)
-          : null;
-        if (newer !== null) confirmed = { ...confirmed, ...newer };
-        const said = confirmed;
-        const now = ports.clock.now();
-        const store = await storeUse(true, Math.max(STORE_LOOK_MS, parts.livenessIntervalMs));
-        if (alive.ok) {
-          const same =
-            local?.identity === identity &&
-            local.nameSource === name.source &&
-            local.at === alive.at &&
-            local.said === said &&
-            local.parts.daemon?.store === store;
-          if (!same || local === undefined) {
-            const parts = localParts(identity, name, said, alive.at, store);
-            local = { identity, nameSource: name.source, at: alive.at, said, parts };
-          }
-          return buildLocalInfo(identity, name, localFacts(), local.parts, now);
-        }
-        return freezeInfo(buildInfo(identity, name, selfFacts(), { problem: alive.problem, store }));
-      }
-      const [list, store] = await Promise.all([daemonList(identity), storeUse(parts.shareList)]);
+      const own = source === true ? await local.info(identity, name) : undefined;
+      if (own !== undefined) return own;
+      const [list, store] = await Promise.all([daemonList(identity), storeUse()]);
       // Callers served by the same daemon answer (shared query or cache) share one frozen snapshot.
       const same =
         shared?.list === list &&
@@ -278,11 +146,20 @@ export function createLiveAnswers(parts: LiveAnswersParts): LiveAnswers {
       shared = { list, identity, info: freezeInfo(fromDaemon(identity, name, list, store)) };
       return shared.info;
     },
+    statusNow(identity) {
+      const own = local.statusNow(identity);
+      return own === 'askDaemon' || own === 'lookFirst' ? undefined : own;
+    },
+    infoNow(identity, name) {
+      const own = local.infoNow(identity, name);
+      return own === 'askDaemon' || own === 'lookFirst' ? undefined : own;
+    },
     signalled() {
       signalledAt = instantOf(ports.clock);
+      local.signalled();
     },
     handlerInstalled(installed) {
-      handler = installed;
+      local.handlerInstalled(installed);
     },
     selfFacts,
   };

@@ -64,6 +64,11 @@ export interface DaemonLiveness {
    * daemon (pid alive, no answer) is a `timeout` once its heartbeat is `intervalMs + timeoutMs` old.
    */
   check(): Promise<LivenessVerdict>;
+  /**
+   * The verdict while it is less than `intervalMs` old and its daemon's pid still lives, without a
+   * promise or a file look; undefined when {@link DaemonLiveness.check} would look again.
+   */
+  current(): LivenessVerdict | undefined;
 }
 
 interface Heartbeat {
@@ -156,14 +161,22 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
     return verdict;
   };
 
+  const current = (): LivenessVerdict | undefined => {
+    if (known === undefined) return undefined;
+    // The verdict's age inside this process, on the monotonic clock.
+    const ageMs = monotonicNow(clock) - known.checkedAt;
+    const fresh = ageMs >= 0 && ageMs < options.intervalMs;
+    // A known daemon that died is seen now, not at the next interval.
+    return fresh && (known.daemonPid === null || options.isAlive(known.daemonPid))
+      ? known.verdict
+      : undefined;
+  };
+
   return {
+    current,
     check() {
-      // The verdict's age inside this process, on the monotonic clock.
-      const ageMs = known === undefined ? Infinity : monotonicNow(clock) - known.checkedAt;
-      const fresh = ageMs >= 0 && ageMs < options.intervalMs;
-      // A known daemon that died is seen now, not at the next interval.
-      if (fresh && known !== undefined && (known.daemonPid === null || options.isAlive(known.daemonPid)))
-        return Promise.resolve(known.verdict);
+      const verdict = current();
+      if (verdict !== undefined) return Promise.resolve(verdict);
       return (looking ??= lookAgain().finally(() => {
         looking = undefined;
       }));

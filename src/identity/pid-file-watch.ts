@@ -21,6 +21,8 @@ export interface PidFileWatchOptions {
 export interface PidFileWatch {
   /** True once the pid file names a pid other than `trackedPid` (and from then on). */
   replaced(trackedPid: number): Promise<boolean>;
+  /** What {@link PidFileWatch.replaced} would say without a look; undefined when a look is due. */
+  known(): boolean | undefined;
 }
 
 /** Creates a {@link PidFileWatch}. */
@@ -45,10 +47,16 @@ export function createPidFileWatch(options: PidFileWatchOptions): PidFileWatch {
     return replaced;
   };
 
+  const known = (): boolean | undefined => {
+    const ageMs = monotonicNow(clock) - lookedAt;
+    return replaced || (ageMs >= 0 && ageMs < options.everyMs) ? replaced : undefined;
+  };
+
   return {
+    known,
     replaced(trackedPid) {
-      const ageMs = monotonicNow(clock) - lookedAt;
-      if (replaced || (ageMs >= 0 && ageMs < options.everyMs)) return Promise.resolve(replaced);
+      const now = known();
+      if (now !== undefined) return Promise.resolve(now);
       return (looking ??= look(trackedPid).finally(() => {
         looking = undefined;
       }));

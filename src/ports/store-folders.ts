@@ -98,6 +98,15 @@ async function checkHome(home: string): Promise<StoreProblem | 'missing' | null>
 export async function storeProblem(path: string, create: boolean): Promise<StoreProblem | 'missing' | null> {
   const root = storeRootOf(path);
   if (root === null) return null;
+  if (!create) {
+    // Nothing is made: the home and every folder are looked at at once (one round of the file system's
+    // threads instead of one per level); the first problem from the home down is the answer.
+    const found = await Promise.all([
+      checkHome(dirname(root)),
+      ...foldersFrom(root, dirname(path)).map((folder) => checkFolder(folder, false)),
+    ]);
+    return found.find((problem) => problem !== null) ?? null;
+  }
   const home = await checkHome(dirname(root));
   if (home !== null) return home;
   for (const folder of foldersFrom(root, dirname(path))) {

@@ -11,17 +11,21 @@ import { portsWithStatus } from '../helpers/status-daemon.js';
 
 const HEARTBEAT = '/pm2-self/alive-v1.json';
 
-/** The fork fixture's own entry in the daemon's list (pm_id 0). */
-const OWN_ENTRY = (
-  JSON.parse(jlistFixture('full.json')) as Array<{ pm2_env: Record<string, unknown> }>
-)[0] as {
+const LIST = JSON.parse(jlistFixture('full.json')) as Array<{
   pid: number;
   name: string;
   pm2_env: Record<string, unknown>;
-};
+}>;
+/** The fork fixture's own entry in the daemon's list (pm_id 0). */
+const OWN_ENTRY = LIST[0] as (typeof LIST)[number];
+/** The entry of the `cluster-0` fixture's worker (pm_id 1). */
+const CLUSTER_ENTRY = LIST[1] as (typeof LIST)[number];
 
-function setup(options: { handler?: boolean; cacheTtlMs?: number } = {}) {
-  const { ports, setStatus, setRestarts } = portsWithStatus({ ping: { ok: true, value: { msg: 'pong' } } });
+function setup(options: { handler?: boolean; cacheTtlMs?: number; fixture?: 'fork' | 'cluster-0' } = {}) {
+  const { ports, setStatus, setRestarts } = portsWithStatus(
+    { ping: { ok: true, value: { msg: 'pong' } } },
+    options.fixture,
+  );
   const { cacheTtlMs } = options;
   const self = createPm2Self({
     ports,
@@ -238,13 +242,13 @@ describe('live answers built by the process itself', () => {
   });
 
   it("an old worker whose pid file names the new one (cluster reload, before pm2's signal) says superseded within a second", async () => {
-    const { ports, self } = setup();
+    const { ports, self } = setup({ fixture: 'cluster-0' });
     await self.getStatus();
     ports.clock.advance(1000);
     expect((await self.getInfo({ live: true }))?.relation).toBe('tracked');
-    const newer = { ...OWN_ENTRY, pid: 9999 };
+    const newer = { ...CLUSTER_ENTRY, pid: 9999 };
     ports.daemon.script.getMonitorData = { ok: true, value: [newer] };
-    await ports.fs.writeText(String(OWN_ENTRY.pm2_env.pm_pid_path), '9999');
+    await ports.fs.writeText(String(CLUSTER_ENTRY.pm2_env.pm_pid_path), '9999');
     ports.clock.advance(1000);
     expect(await self.getInfo({ live: true })).toMatchObject({
       relation: 'superseded',
@@ -252,6 +256,58 @@ describe('live answers built by the process itself', () => {
       sources: { status: 'daemon' },
     });
     expect(await self.getStatus()).toBeNull();
+  });
+
+  it('a fork-mode process at 1 Hz: only the calls that fall due for the look of an interval touch a file, the others answer at once', async () => {
+    const { ports, self } = setup();
+    let storeLooks = 0;
+    ports.fs.storeProblem = async () => {
+      storeLooks += 1;
+      return null;
+    };
+    const touches = () => ports.fs.reads.length + ports.fs.looks.length + storeLooks;
+    await self.getInfo({ live: true });
+    let touching = 0;
+    for (let i = 0; i < 60; i += 1) {
+      ports.clock.advance(1000);
+      const before = touches();
+      // An answer that needs no look is there before any other promise settles.
+      let settled = false;
+      const answer = self.getInfo({ live: true }).then((info) => {
+        settled = true;
+        return info;
+      });
+      await Promise.resolve();
+      await Promise.resolve();
+      expect((await answer)?.sources.status).toBe('local');
+      if (touches() > before) touching += 1;
+      else expect(settled).toBe(true);
+    }
+    // One look per livenessIntervalMs (5 s): 12 in a minute, give or take the first.
+    expect(touching).toBeGreaterThanOrEqual(10);
+    expect(touching).toBeLessThanOrEqual(13);
+  });
+
+  it('a cluster worker looks at its pid file at most once a second; a fork-mode process, which pm2 reloads by stopping it first, never', async () => {
+    for (const [fixture, entry] of [
+      ['cluster-0', CLUSTER_ENTRY],
+      ['fork', OWN_ENTRY],
+    ] as const) {
+      const { ports, self } = setup({ fixture });
+      await self.getInfo({ live: true });
+      const file = String(entry.pm2_env.pm_pid_path);
+      const touches = () => [...ports.fs.reads, ...ports.fs.looks].filter((path) => path === file).length;
+      const afterFirst = touches();
+      for (let i = 0; i < 120; i += 1) {
+        ports.clock.advance(500);
+        expect((await self.getInfo({ live: true }))?.sources.status).toBe('local');
+      }
+      if (fixture === 'fork') expect(touches() - afterFirst).toBe(0);
+      else {
+        expect(touches() - afterFirst).toBeGreaterThanOrEqual(50);
+        expect(touches() - afterFirst).toBeLessThanOrEqual(61);
+      }
+    }
   });
 
   it("cacheTtlMs: 0 shares nothing: no heartbeat or counters file, every answer the daemon's, store off", async () => {
