@@ -32,8 +32,8 @@ const NPM_APPS = [
 ] as const;
 
 /**
- * 2 fork instances that send 'ready' 4 s after their start, while pm2 lists them online at their
- * listen_timeout (1.5 s), and take no turns (so only the rollout paces them): with pm2's injection
+ * 2 fork instances that send 'ready' 3 s after their start, while pm2 lists them online at their
+ * listen_timeout (1 s), and take no turns (so only the rollout paces them): with pm2's injection
  * and with `pmx: false`.
  */
 const WAIT_READY_APPS = PMX_VARIANTS.map(({ suffix, pmx }) => ({ name: `wr${suffix}`, pmx }));
@@ -79,13 +79,13 @@ describe('the pm2-self command under a real pm2 daemon', () => {
       exec_mode: 'fork',
       instances: 2,
       wait_ready: true,
-      listen_timeout: 1500,
+      listen_timeout: 1000,
       env: {
         ...env,
         EVENTS_FILE: join(sandbox.home, `${name}.events.jsonl`),
         READY: '1',
         NO_TURNS: '1',
-        READY_DELAY_MS: '4000',
+        READY_DELAY_MS: '3000',
       },
       ...pmx,
     }));
@@ -184,16 +184,24 @@ describe('the pm2-self command under a real pm2 daemon', () => {
       30_000,
     );
     const results = await Promise.all(
-      WAIT_READY_APPS.map(({ name }) => cli(['restart', name, '--settle', '1s'], sandbox.env)),
+      WAIT_READY_APPS.map(({ name }) => cli(['restart', name, '--settle', '0'], sandbox.env)),
     );
     for (const [i, { name }] of WAIT_READY_APPS.entries()) {
       expect(results[i]?.stdout).toMatch(/all 2 came back in /);
       expect(results[i]?.exitCode).toBe(0);
+      const isReady0 = (e: { event: string; instance: string; gen: string }) =>
+        e.event === 'ready-sent' && e.instance === '0' && e.gen === '1';
+      // A rollout that did not wait may end before instance 0 sends its 'ready': wait for it.
+      for (const until = Date.now() + 10_000; Date.now() < until;) {
+        if ((await events(name)).some(isReady0)) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       const all = await events(name);
-      const ready0 = all.find((e) => e.event === 'ready-sent' && e.instance === '0' && e.gen === '1');
+      const ready0 = all.find(isReady0);
       const exit1 = all.find((e) => e.event === 'exit' && e.instance === '1' && e.gen === '0');
       // From the apps' own timestamps: instance 1 went down only after instance 0's new process was ready.
-      expect(exit1?.at).toBeGreaterThan(ready0?.at ?? Infinity);
+      expect(ready0).toBeDefined();
+      expect(exit1?.at).toBeGreaterThan(ready0?.at as number);
     }
   });
 
