@@ -5,6 +5,7 @@
  * claim dated in the future is abandoned at once, as is a claim by a dead process.
  */
 import type { Clock, FileSystem, StampedFile } from '../ports/ports.js';
+import { monotonicNow } from '../ports/monotonic-now.js';
 import { decodeListClaim } from './list-snapshot.js';
 
 /**
@@ -73,4 +74,38 @@ export async function settleClaim(
     else if (!(await fs.replaceAbandoned(path, file.stamp))) return 'held';
   }
   return state;
+}
+
+/** How often a process waiting for a claimant's answer looks at the shared file and the claim again. */
+export const CLAIMANT_POLL_MS = 20;
+
+/** The claim a process waits on, and how it judges it. */
+export interface AwaitedClaim {
+  readonly fs: ClaimFiles;
+  readonly clock: Clock;
+  readonly claimFile: string;
+  /** A claim older than this is abandoned. */
+  readonly expiresMs: number;
+  readonly isAlive: (pid: number) => boolean;
+}
+
+/**
+ * Waits for the answer of the process holding `claim`, looking every {@link CLAIMANT_POLL_MS} until the
+ * monotonic time `until`: the value of `answered()` once it has one (the holder shared its answer),
+ * `released` once the claim is no longer held without one (its holder failed or died), else `late`.
+ */
+export async function awaitClaimant<T>(
+  claim: AwaitedClaim,
+  answered: () => Promise<T | null>,
+  until: number,
+): Promise<T | 'released' | 'late'> {
+  const { fs, clock } = claim;
+  while (monotonicNow(clock) < until) {
+    await new Promise<void>((resolve) => clock.setTimeout(resolve, CLAIMANT_POLL_MS));
+    const answer = await answered();
+    if (answer !== null) return answer;
+    const state = await settleClaim(fs, claim.claimFile, clock.now(), claim.expiresMs, claim.isAlive);
+    if (state !== 'held') return 'released';
+  }
+  return 'late';
 }

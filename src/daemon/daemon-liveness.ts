@@ -1,7 +1,7 @@
 import { parseCount } from '../pm2/parse-values.js';
 import { monotonicNow } from '../ports/monotonic-now.js';
 import type { DaemonProblem } from './daemon-list.js';
-import { type ClaimantOptions, settleClaim } from './claim-state.js';
+import { awaitClaimant, type ClaimantOptions, settleClaim } from './claim-state.js';
 import { encodeListClaim } from './list-snapshot.js';
 import { isRecord, parseJson } from '../common/json-values.js';
 
@@ -61,7 +61,10 @@ export interface DaemonLivenessOptions extends ClaimantOptions {
 export interface DaemonLiveness {
   /**
    * The verdict, at most `intervalMs` old; a daemon whose pid died is seen on the next call. A paused
-   * daemon (pid alive, no answer) is a `timeout` once its heartbeat is `intervalMs + timeoutMs` old.
+   * daemon (pid alive, no answer) is a `timeout` once its heartbeat is `intervalMs + timeoutMs` old and
+   * a ping has gone unanswered: past that age, a caller that finds another process pinging waits for
+   * its heartbeat up to half of `timeoutMs`, then pings itself with the rest, so an old heartbeat alone
+   * (every process idle a while) is never a `timeout`.
    */
   check(): Promise<LivenessVerdict>;
   /**
@@ -126,6 +129,14 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
     return at === null ? null : { daemonPid, at: Math.floor(at) };
   };
 
+  /** The heartbeat of `daemonPid` when one younger than `intervalMs` is there, else null. */
+  const freshBeat = async (daemonPid: number): Promise<Heartbeat | null> => {
+    const beat = await lastBeat(daemonPid);
+    const now = clock.now();
+    const fresh = beat !== null && beat.daemonPid === daemonPid && beat.at <= now;
+    return fresh && now - beat.at < options.intervalMs ? beat : null;
+  };
+
   const look = async (daemonPid: number, attempt = 1): Promise<LivenessVerdict> => {
     const beat = await lastBeat(daemonPid);
     const now = clock.now();
@@ -133,7 +144,8 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
     if (beat !== null && ageMs < options.intervalMs) return { ok: true, daemonPid, at: beat.at };
     if (await fs.createExclusive(claimFile, encodeListClaim({ pid: options.pid, at: now })))
       return refresh(daemonPid, beat?.at ?? null);
-    const state = await settleClaim(fs, claimFile, now, options.timeoutMs + 1_000, options.isAlive);
+    const expiresMs = options.timeoutMs + 1_000;
+    const state = await settleClaim(fs, claimFile, now, expiresMs, options.isAlive);
     if ((state === 'free' || state === 'abandoned') && attempt < 2) return look(daemonPid, attempt + 1);
     // A claim that names no holder (empty, junk, a symlink) until it is abandoned: nobody is pinging,
     // so this process pings itself (a plain ping) rather than call a daemon that answers a timeout.
@@ -141,14 +153,19 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
     // Another process is pinging now: the last heartbeat stands while its ping may still succeed.
     if (beat !== null && ageMs < options.intervalMs + options.timeoutMs)
       return { ok: true, daemonPid, at: beat.at };
-    if (beat !== null && ageMs !== Infinity)
-      return {
-        ok: false,
-        problem: 'timeout',
-        message: `the pm2 daemon has not answered a ping for ${ageMs} ms`,
-      };
-    // No heartbeat of this daemon at all yet: this process asks itself.
-    const pong = await options.ping(options.timeoutMs);
+    // Too old to stand (every process was idle a while): the claimant's heartbeat is due. Wait for it,
+    // up to half the ping's budget; then ping, with the rest (its timeout is the verdict's).
+    let budgetMs = options.timeoutMs;
+    if (state === 'held' && beat !== null && ageMs !== Infinity) {
+      const waitMs = Math.floor(options.timeoutMs / 2);
+      const claim = { fs, clock, claimFile, expiresMs, isAlive: options.isAlive };
+      const awaited = await awaitClaimant(claim, () => freshBeat(daemonPid), monotonicNow(clock) + waitMs);
+      if (awaited === 'released' && attempt < 2) return look(daemonPid, attempt + 1);
+      if (awaited !== 'released' && awaited !== 'late') return { ok: true, daemonPid, at: awaited.at };
+      budgetMs -= waitMs;
+    }
+    // No heartbeat of this daemon at all yet, or none came: this process asks itself.
+    const pong = await options.ping(budgetMs);
     return pong.ok ? { ok: true, daemonPid, at: clock.now() } : pong;
   };
 

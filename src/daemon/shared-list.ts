@@ -1,5 +1,5 @@
 import { monotonicNow } from '../ports/monotonic-now.js';
-import { type ClaimantOptions, settleClaim } from './claim-state.js';
+import { awaitClaimant, type ClaimantOptions, settleClaim } from './claim-state.js';
 import type { DaemonListResult } from './daemon-list.js';
 import {
   decodeListSnapshot,
@@ -10,8 +10,6 @@ import {
 
 /** Name of the snapshot file in `$PM2_HOME/pm2-self/`; the claim file adds `.lock`. */
 export const SHARED_LIST_FILE = 'list-v1.json';
-/** How often a process waiting for the claimant's answer looks at the snapshot and the claim again. */
-export const CLAIMANT_POLL_MS = 20;
 
 /** Settings of a {@link SharedList}. */
 export interface SharedListOptions extends ClaimantOptions {
@@ -81,23 +79,12 @@ export function createSharedList(options: SharedListOptions): SharedList {
     }
   };
 
-  /**
-   * Waits for the answer of the process holding the claim, looking every {@link CLAIMANT_POLL_MS} until
-   * the monotonic time `until`: its answer, `released` once the claim is no longer held, or `late`.
-   */
-  const awaitClaimant = async (
-    daemonPid: number,
-    askedAfter: number,
-    until: number,
-  ): Promise<DaemonListResult | 'released' | 'late'> => {
-    while (monotonicNow(clock) < until) {
-      await new Promise<void>((resolve) => clock.setTimeout(resolve, CLAIMANT_POLL_MS));
-      const { snapshot, ageMs } = await read(daemonPid, askedAfter);
-      if (snapshot && ageMs < options.ttlMs) return snapshot.answer;
-      const state = await settleClaim(fs, claimFile, clock.now(), options.claimExpiresMs, options.isAlive);
-      if (state !== 'held') return 'released';
-    }
-    return 'late';
+  const claimed = { fs, clock, claimFile, expiresMs: options.claimExpiresMs, isAlive: options.isAlive };
+
+  /** The claimant's answer once it is in the file: a snapshot younger than `ttlMs`, else null. */
+  const freshAnswer = async (daemonPid: number, askedAfter: number) => {
+    const { snapshot, ageMs } = await read(daemonPid, askedAfter);
+    return snapshot && ageMs < options.ttlMs ? snapshot.answer : null;
   };
 
   const get = async (daemonPid: number, askedAfter: number, deadline: number): Promise<DaemonListResult> => {
@@ -123,7 +110,8 @@ export function createSharedList(options: SharedListOptions): SharedList {
       // Too old to stand (every process was idle): the claimant's answer is due. Wait for it, up to
       // half of what is left of this caller's budget; then ask, with the rest, and share the answer.
       const waitMs = Math.max(0, (deadline - clock.now()) / 2);
-      const awaited = await awaitClaimant(daemonPid, askedAfter, monotonicNow(clock) + waitMs);
+      const answered = () => freshAnswer(daemonPid, askedAfter);
+      const awaited = await awaitClaimant(claimed, answered, monotonicNow(clock) + waitMs);
       if (awaited === 'released') continue;
       if (awaited === 'late') return askAndShare(daemonPid, deadline);
       return awaited;

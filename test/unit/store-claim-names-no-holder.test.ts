@@ -48,7 +48,7 @@ const claims: ReadonlyArray<readonly [string, Plant]> = [
 ];
 
 describe('heartbeat: a claim naming no holder, planted while the heartbeat is old', () => {
-  function liveness() {
+  function liveness(timeoutMs = TIMEOUT) {
     const fs = createNodeFileSystem();
     let pings = 0;
     const check = createDaemonLiveness({
@@ -64,7 +64,7 @@ describe('heartbeat: a claim naming no holder, planted while the heartbeat is ol
       },
       file: join(store, LIVENESS_FILE),
       intervalMs: INTERVAL,
-      timeoutMs: TIMEOUT,
+      timeoutMs,
     });
     return { check: () => check.check(), pings: () => pings };
   }
@@ -95,12 +95,25 @@ describe('heartbeat: a claim naming no holder, planted while the heartbeat is ol
     },
   );
 
-  it('a claim of a live process (a ping under way) still stands for it: an old heartbeat is a timeout', async () => {
+  it("a claim of a live process (a ping under way): the caller waits for the holder's heartbeat and uses it", async () => {
     const file = await oldHeartbeat();
     await writeFile(`${file}.lock`, JSON.stringify({ pid: HOLDER, at: Date.now() }));
-    const { check, pings } = liveness();
-    expect(await check()).toMatchObject({ ok: false, problem: 'timeout' });
+    const { check, pings } = liveness(400);
+    const verdict = check();
+    // The holder's heartbeat, as it writes it 50 ms later (it keeps its claim a moment longer).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const beat = { format: 'pm2-self/alive@1', daemonPid: DAEMON_PID, at: Date.now() };
+    await writeFile(file, JSON.stringify(beat), { mode: 0o600 });
+    expect(await verdict).toMatchObject({ ok: true, daemonPid: DAEMON_PID });
     expect(pings()).toBe(0);
+  });
+
+  it('a claim of a live process whose heartbeat does not come within half the budget: the caller pings itself, never timeout', async () => {
+    const file = await oldHeartbeat();
+    await writeFile(`${file}.lock`, JSON.stringify({ pid: HOLDER, at: Date.now() }));
+    const { check, pings } = liveness(400);
+    expect(await check()).toMatchObject({ ok: true, daemonPid: DAEMON_PID });
+    expect(pings()).toBe(1);
   });
 });
 
