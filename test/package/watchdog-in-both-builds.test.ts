@@ -18,7 +18,8 @@ self.restartWhen({ eventLoopBlockedForMs: 300 });
 spin(700); // a synchronous start-up: the loop has not turned yet
 await new Promise((r) => setTimeout(r, 200));
 console.log('startup-done');
-(function blockedHere() { spin(900); })();
+// Long enough for the watchdog thread to have started and looked, even on a loaded machine.
+(function blockedHere() { spin(3000); })();
 await new Promise((r) => setTimeout(r, 200));
 console.log(JSON.stringify(self.getHealth()));
 `;
@@ -63,7 +64,7 @@ const lib = ${load};
 const spin = (ms) => { const until = Date.now() + ms; while (Date.now() < until) {} };
 const self = lib.createPm2Self();
 self.restartWhen({ eventLoopBlockedForMs: 300 });
-setImmediate(function firstTurn() { spin(1200); });
+setImmediate(function firstTurn() { spin(3000); });
 await new Promise((r) => setTimeout(r, 300));
 `;
     const { stderr, exitCode } = await run(source);
