@@ -91,6 +91,25 @@ async function checkHome(home: string): Promise<StoreProblem | 'missing' | null>
   return (stats.mode & 0o022) !== 0 && !sticky ? report(home, 'homeUnsafe') : null;
 }
 
+/** Read-only looks in flight, by the deepest folder: callers at the same moment share one look. */
+const looking = new Map<string, Promise<StoreProblem | 'missing' | null>>();
+
+/**
+ * The read-only check: the home and every folder are looked at at once (one round of the file system's
+ * threads instead of one per level), and a look already in flight for the same folders is shared; the
+ * first problem from the home down is the answer.
+ */
+function lookAtFolders(root: string, folders: string[]): Promise<StoreProblem | 'missing' | null> {
+  const key = folders.at(-1) as string;
+  const shared = looking.get(key);
+  if (shared !== undefined) return shared;
+  const look = Promise.all([checkHome(dirname(root)), ...folders.map((folder) => checkFolder(folder, false))])
+    .then((found) => found.find((problem) => problem !== null) ?? null)
+    .finally(() => looking.delete(key));
+  looking.set(key, look);
+  return look;
+}
+
 /**
  * Why the store folders holding `path` cannot be used, or null when they can. With `create`, missing
  * folders are made `0700` (chmod after mkdir, whatever the umask) and dead writers' temp files swept.
@@ -98,15 +117,7 @@ async function checkHome(home: string): Promise<StoreProblem | 'missing' | null>
 export async function storeProblem(path: string, create: boolean): Promise<StoreProblem | 'missing' | null> {
   const root = storeRootOf(path);
   if (root === null) return null;
-  if (!create) {
-    // Nothing is made: the home and every folder are looked at at once (one round of the file system's
-    // threads instead of one per level); the first problem from the home down is the answer.
-    const found = await Promise.all([
-      checkHome(dirname(root)),
-      ...foldersFrom(root, dirname(path)).map((folder) => checkFolder(folder, false)),
-    ]);
-    return found.find((problem) => problem !== null) ?? null;
-  }
+  if (!create) return lookAtFolders(root, foldersFrom(root, dirname(path)));
   const home = await checkHome(dirname(root));
   if (home !== null) return home;
   for (const folder of foldersFrom(root, dirname(path))) {
