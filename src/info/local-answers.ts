@@ -3,33 +3,19 @@
  * said it is online, while a shutdown handler listens for pm2's signals and a heartbeat says the daemon
  * still answers.
  */
-import { join } from 'node:path';
-import type { DaemonQuery } from '../daemon/daemon-query.js';
-import { createDaemonLiveness, LIVENESS_FILE, type LivenessVerdict } from '../daemon/daemon-liveness.js';
-import type { Pm2HomePaths } from '../daemon/pm2-home.js';
-import { COUNTERS_FILE, createCountersBeat, createSharedCounters } from '../daemon/shared-counters.js';
+import type { LivenessVerdict } from '../daemon/daemon-liveness.js';
 import type { ManagedIdentity, NameSource } from '../identity/identity.js';
 import { createPidFileWatch } from '../identity/pid-file-watch.js';
 import { isTrackedByPm2 } from '../identity/relation.js';
-import type { Ports } from '../ports/ports.js';
 import { buildInfo, freezeInfo, type Pm2Info, type StoreUse } from './info.js';
 import { buildLocalInfo, type DaemonSaid, type LocalParts, localParts } from './live-view.js';
-
-/** The heartbeat lists the daemon once per this many heartbeats, to share counters no signal tells of. */
-const COUNTERS_EVERY_BEATS = 6;
+import { createLocalHeartbeat, type LocalHeartbeatParts } from './local-heartbeat.js';
 
 /** A cluster worker looks at its pid file at most once per this long (see `PidFileWatch`). */
 const PID_FILE_LOOK_MS = 1_000;
 
 /** What {@link createLocalAnswers} works with. */
-export interface LocalAnswersParts {
-  readonly ports: Ports;
-  readonly paths: Pm2HomePaths;
-  readonly daemon: Pick<DaemonQuery, 'ping' | 'list' | 'usable'>;
-  readonly queryTimeoutMs: number;
-  readonly livenessIntervalMs: number;
-  /** False when nothing is shared (`cacheTtlMs: 0`): no heartbeat, so no local answer. */
-  readonly shareList: boolean;
+export interface LocalAnswersParts extends LocalHeartbeatParts {
   /** The pid file pm2 keeps for this `pm_id` (`pm_pid_path`), when known. */
   readonly pidFile: string | null;
 }
@@ -71,7 +57,7 @@ export interface LocalAnswers {
  * is up.
  */
 export function createLocalAnswers(parts: LocalAnswersParts): LocalAnswers {
-  const { ports, daemon } = parts;
+  const { ports } = parts;
   let signalled = false;
   let handler = false;
   let confirmed: Confirmation | undefined;
@@ -85,47 +71,7 @@ export function createLocalAnswers(parts: LocalAnswersParts): LocalAnswers {
     | { identity: ManagedIdentity; nameSource: NameSource; at: number; said: DaemonSaid; parts: LocalParts }
     | undefined;
 
-  const counters = createSharedCounters({
-    fs: {
-      readText: (path) => ports.fs.readText(path),
-      writeText: (path, text) => ports.fs.writeText(path, text),
-      modifiedAt: ports.fs.modifiedAt?.bind(ports.fs),
-    },
-    clock: ports.clock,
-    file: join(parts.paths.recordDir, COUNTERS_FILE),
-    // The counters change at most once per listing: each process looks as often.
-    lookEveryMs: COUNTERS_EVERY_BEATS * parts.livenessIntervalMs,
-  });
-  const createExclusive = ports.fs.createExclusive?.bind(ports.fs);
-  const liveness =
-    createExclusive === undefined || !parts.shareList
-      ? null
-      : createDaemonLiveness({
-          fs: {
-            readText: (path) => ports.fs.readText(path),
-            writeText: (path, text) => ports.fs.writeText(path, text),
-            remove: (path) => ports.fs.remove(path),
-            readStamped: ports.fs.readStamped?.bind(ports.fs),
-            replaceAbandoned: ports.fs.replaceAbandoned?.bind(ports.fs),
-            createExclusive,
-          },
-          modifiedAt: ports.fs.modifiedAt?.bind(ports.fs),
-          clock: ports.clock,
-          pid: ports.process.pid,
-          isAlive: (pid) => ports.process.isAlive(pid),
-          daemonPid: () => daemon.usable(),
-          ping: (timeoutMs) => daemon.ping(timeoutMs),
-          beat: createCountersBeat({
-            clock: ports.clock,
-            everyMs: COUNTERS_EVERY_BEATS * parts.livenessIntervalMs,
-            ping: (timeoutMs) => daemon.ping(timeoutMs),
-            list: () => daemon.list(),
-            counters,
-          }),
-          file: join(parts.paths.recordDir, LIVENESS_FILE),
-          intervalMs: parts.livenessIntervalMs,
-          timeoutMs: parts.queryTimeoutMs,
-        });
+  const { liveness, counters } = createLocalHeartbeat(parts);
   const pidFile =
     parts.pidFile === null
       ? null
