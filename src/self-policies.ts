@@ -145,17 +145,14 @@ export function createSelfPolicies(parts: SelfPoliciesParts): SelfPolicies {
       stops.push(
         watchHealth(healthPlan, {
           ...common,
-          update(watch, change, lateMs) {
-            const before = health;
+          update(watch, change, lateMs, failedForMs) {
             health = watch;
             loopDelayMs = lateMs;
             const at = watch.lastCheckAt ?? ports.clock.now();
             if (change === 'unhealthy')
               events.emit('unhealthy', { type: 'unhealthy', error: watch.lastError ?? '', at });
-            if (change === 'healthy') {
-              const failedForMs = Math.max(0, at - (before.failingSince ?? at));
-              events.emit('healthy', { type: 'healthy', failedForMs, at });
-            }
+            if (change === 'healthy')
+              events.emit('healthy', { type: 'healthy', failedForMs: failedForMs ?? 0, at });
           },
         }),
       );
@@ -173,7 +170,10 @@ export function createSelfPolicies(parts: SelfPoliciesParts): SelfPolicies {
     restartWhen,
     getHealth: () => ({
       checking: checks > 0,
-      ...health,
+      lastCheckAt: health.lastCheckAt,
+      lastOk: health.lastOk,
+      failingSince: health.failingSince,
+      lastError: health.lastError,
       eventLoopBlockedForMs: watchdog?.limitMs ?? null,
       loopDelayMs: watchdog?.running.loopDelayMs() ?? loopDelayMs,
     }),

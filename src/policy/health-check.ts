@@ -71,18 +71,23 @@ export function planHealth(
   };
 }
 
-/** One check's result, at the time it was known. */
+/**
+ * One check's result, at the time it was known: `at` on the wall clock (epoch ms, to show), `mono` on
+ * the monotonic one (`monotonicNow`, to measure how long the check has failed).
+ */
 export type CheckResult =
-  | { readonly ok: true; readonly at: number }
-  | { readonly ok: false; readonly at: number; readonly error: string };
+  | { readonly ok: true; readonly at: number; readonly mono: number }
+  | { readonly ok: false; readonly at: number; readonly mono: number; readonly error: string };
 
 /** What the checks have shown so far. */
 export interface HealthWatch {
   /** When the last check's result was known (epoch ms), or null before the first. */
   readonly lastCheckAt: number | null;
   readonly lastOk: boolean | null;
-  /** Since when the check has failed without a break (the first failing result), or null. */
+  /** Since when the check has failed without a break (the first failing result, epoch ms), or null. */
   readonly failingSince: number | null;
+  /** The same moment on the monotonic clock: how long the check has failed is measured from it. */
+  readonly failingSinceMono: number | null;
   /** Why the last failing check failed, or null. */
   readonly lastError: string | null;
 }
@@ -92,6 +97,7 @@ export const NO_CHECK_YET: HealthWatch = {
   lastCheckAt: null,
   lastOk: null,
   failingSince: null,
+  failingSinceMono: null,
   lastError: null,
 };
 
@@ -102,23 +108,33 @@ export interface HealthStep {
   readonly change: 'unhealthy' | 'healthy' | null;
   /** `health check failing for N ms: <last error>` once the failure has lasted long enough; else null. */
   readonly reason: string | null;
+  /** With `healthy`: how long the check had failed; else null. */
+  readonly failedForMs: number | null;
 }
 
 /** Takes one result into the watch. Pure. */
 export function recordCheck(plan: HealthPlan, watch: HealthWatch, result: CheckResult): HealthStep {
   if (result.ok) {
-    const next = { lastCheckAt: result.at, lastOk: true, failingSince: null, lastError: null };
-    return { watch: next, change: watch.failingSince === null ? null : 'healthy', reason: null };
+    const next = { ...NO_CHECK_YET, lastCheckAt: result.at, lastOk: true };
+    if (watch.failingSinceMono === null)
+      return { watch: next, change: null, reason: null, failedForMs: null };
+    const failedForMs = Math.max(0, Math.round(result.mono - watch.failingSinceMono));
+    return { watch: next, change: 'healthy', reason: null, failedForMs };
   }
-  const failingSince = watch.failingSince ?? result.at;
-  const next = { lastCheckAt: result.at, lastOk: false, failingSince, lastError: result.error };
-  const change = watch.failingSince === null ? 'unhealthy' : null;
-  const failingMs = result.at - failingSince;
+  const next = {
+    lastCheckAt: result.at,
+    lastOk: false,
+    failingSince: watch.failingSince ?? result.at,
+    failingSinceMono: watch.failingSinceMono ?? result.mono,
+    lastError: result.error,
+  };
+  const change = watch.failingSinceMono === null ? 'unhealthy' : null;
+  const failingMs = Math.round(result.mono - next.failingSinceMono);
   const reason =
     failingMs >= plan.unhealthyForMs + plan.jitterMs
       ? `health check failing for ${failingMs} ms: ${result.error}`
       : null;
-  return { watch: next, change, reason };
+  return { watch: next, change, reason, failedForMs: null };
 }
 
 /** Why a check's answer counts as failing, or null when it is `true`. Pure. */

@@ -97,6 +97,7 @@ export function hasLimits(plan: PolicyPlan): boolean {
 
 /** One look at this process. */
 export interface PolicySample {
+  /** When it was taken, on the monotonic clock (`monotonicNow`): limits held are measured from it. */
   readonly at: number;
   readonly uptimeMs: number;
   readonly rssBytes: number;
@@ -105,7 +106,7 @@ export interface PolicySample {
   readonly minUptimeMs: number;
 }
 
-/** Since when each memory limit has held (epoch ms), or null while it does not. */
+/** Since when each memory limit has held (monotonic, as {@link PolicySample.at}), or null while it does not. */
 export interface PolicyWatch {
   readonly rssAboveSince: number | null;
   readonly heapAboveSince: number | null;

@@ -8,6 +8,7 @@
  */
 import { debug } from '../common/debug.js';
 import type { Clock, TimerHandle } from '../ports/ports.js';
+import { monotonicNow } from '../ports/monotonic-now.js';
 import type { RestartOutcome } from '../restart/restart-outcome.js';
 import { isPermanentRefusal, retryDelayMs } from './refusal-backoff.js';
 import { evaluatePolicy, QUIET, type PolicyPlan, type PolicyWatch } from './restart-policy.js';
@@ -76,7 +77,7 @@ export function watchPolicy(plan: PolicyPlan, target: PolicyTarget): () => void 
     // A limit crossed and refused stays crossed: ask again without waiting for it to hold anew.
     if (retry !== null) return ask(retry.reason);
     const sample = {
-      at: clock.now(),
+      at: monotonicNow(clock),
       uptimeMs: Math.round(target.uptimeSeconds() * 1000),
       rssBytes: target.residentMemoryBytes(),
       heapUsedBytes: target.heapUsedBytes(),

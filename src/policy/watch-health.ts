@@ -10,6 +10,7 @@
 import { debug } from '../common/debug.js';
 import { isPermanentRefusal, retryDelayMs } from './refusal-backoff.js';
 import type { Clock, TimerHandle } from '../ports/ports.js';
+import { monotonicNow } from '../ports/monotonic-now.js';
 import type { RestartOutcome } from '../restart/restart-outcome.js';
 import {
   describeAnswer,
@@ -31,10 +32,15 @@ export interface HealthTarget {
   /** Asks for the restart with the policy's restart options and this reason. */
   restart(reason: string): Promise<RestartOutcome>;
   /**
-   * Every new watch, the change it brings (for events and `getHealth()`), and how late the check's
-   * timer fired (the event loop's delay).
+   * Every new watch, the change it brings (for events and `getHealth()`), how late the check's timer
+   * fired (the event loop's delay), and with `healthy` how long the check had failed (else null).
    */
-  update(watch: HealthWatch, change: 'unhealthy' | 'healthy' | null, lateMs: number): void;
+  update(
+    watch: HealthWatch,
+    change: 'unhealthy' | 'healthy' | null,
+    lateMs: number,
+    failedForMs: number | null,
+  ): void;
 }
 
 /** Runs the check once; settles with its result, never rejects. */
@@ -46,7 +52,8 @@ export function runCheck(plan: HealthPlan, clock: Clock): Promise<CheckResult> {
       settled = true;
       clock.clearTimeout(timer);
       const at = clock.now();
-      resolve(error === null ? { ok: true, at } : { ok: false, at, error });
+      const mono = monotonicNow(clock);
+      resolve(error === null ? { ok: true, at, mono } : { ok: false, at, mono, error });
     };
     const timer: TimerHandle = clock.setTimeout(
       () => finish(`no answer within ${plan.checkTimeoutMs} ms`),
@@ -76,9 +83,9 @@ export function watchHealth(plan: HealthPlan, target: HealthTarget): () => void 
 
   const schedule = () => {
     if (stopped) return;
-    const setAt = clock.now();
+    const setAt = monotonicNow(clock);
     timer = clock.setTimeout(
-      () => void check(Math.max(0, clock.now() - setAt - plan.checkEveryMs)),
+      () => void check(Math.max(0, Math.round(monotonicNow(clock) - setAt - plan.checkEveryMs))),
       plan.checkEveryMs,
     );
   };
@@ -90,9 +97,9 @@ export function watchHealth(plan: HealthPlan, target: HealthTarget): () => void 
     if (stopped) return;
     const step = recordCheck(plan, watch, result);
     watch = step.watch;
-    target.update(watch, step.change, lateMs);
+    target.update(watch, step.change, lateMs, step.failedForMs);
     const early = target.uptimeSeconds() * 1000 < target.minUptimeMs();
-    const backingOff = clock.now() < retryAt;
+    const backingOff = monotonicNow(clock) < retryAt;
     if (step.reason === null || refused || early || backingOff || target.hasPendingRestart())
       return schedule();
     debug('health: %s', step.reason);
@@ -108,8 +115,9 @@ export function watchHealth(plan: HealthPlan, target: HealthTarget): () => void 
       return;
     }
     refusals += 1;
-    retryAt = clock.now() + retryDelayMs(plan.checkEveryMs, refusals);
-    debug('health: refused (%s), asking again from %d', outcome.code, retryAt);
+    const delayMs = retryDelayMs(plan.checkEveryMs, refusals);
+    retryAt = monotonicNow(clock) + delayMs;
+    debug('health: refused (%s), asking again in %d ms', outcome.code, delayMs);
   };
 
   schedule();

@@ -18,10 +18,10 @@ export interface Instant {
 
 /**
  * The wall clock's time (epoch ms) of `monotonicAt`, a time on {@link monotonicNow}: to show people,
- * or write for another process, a moment this process measured on its monotonic clock.
+ * or write for another process, a moment this process measured on its monotonic clock (whole ms).
  */
 export function wallTimeOf(clock: Clock, monotonicAt: number): number {
-  return clock.now() + (monotonicAt - monotonicNow(clock));
+  return Math.round(clock.now() + (monotonicAt - monotonicNow(clock)));
 }
 
 /** Now, as an {@link Instant}. */

@@ -50,7 +50,7 @@ interface Entry {
 const snapshotOf = (task: Entry, now: number): TaskSnapshot => ({
   label: task.label,
   startedAt: task.startedAt,
-  runningMs: Math.max(0, now - task.begunAt),
+  runningMs: Math.max(0, Math.round(now - task.begunAt)),
   stale: task.stale,
 });
 

@@ -165,7 +165,7 @@ export function createTurns(parts: TurnParts): Turns {
       const startedAt = monotonicNow(clock);
       let told = false;
       let list: DaemonListResult = first;
-      const waited = () => (told ? Math.max(0, monotonicNow(clock) - startedAt) : 0);
+      const waited = () => (told ? Math.max(0, Math.round(monotonicNow(clock) - startedAt)) : 0);
       for (;;) {
         if (!stillWanted()) return { taken: false };
         if (!list.ok && NO_LIST_EVER.has(list.problem))
@@ -184,7 +184,7 @@ export function createTurns(parts: TurnParts): Turns {
             return { taken: false };
           }
           held.renew = clock.setTimeout(renew, TURN_RENEW_MS);
-          const waitedMs = Math.max(0, monotonicNow(clock) - startedAt);
+          const waitedMs = Math.max(0, Math.round(monotonicNow(clock) - startedAt));
           debug('turns: took %s after %d ms', name, waitedMs);
           // Only a turn that had to be waited for counts as a wait.
           return { taken: true, waitedMs: told ? waitedMs : 0 };

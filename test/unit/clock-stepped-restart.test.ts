@@ -6,7 +6,9 @@
  * a time is shown (a task's `startedAt`).
  */
 import { describe, expect, it } from 'vitest';
+import { wallTimeOf } from '../../src/ports/monotonic-now.js';
 import { createRestartController } from '../../src/restart/controller.js';
+import { createTaskRegistry } from '../../src/restart/task-registry.js';
 import { restartMachine, type RequestOptions } from '../../src/restart/machine.js';
 import type { ExitHook } from '../../src/restart/run-hooks.js';
 import { PLANNED_EXIT, REQUEST_OPTIONS } from '../helpers/machine-fixtures.js';
@@ -169,5 +171,18 @@ describe.each(STEPS)('the restart machine under %s', (_name, stepMs) => {
     step(stepMs);
     await sim.advance(1_000);
     expect(controller.tasks()).toEqual([{ label: 'import', startedAt: T0, runningMs: 6_000, stale: false }]);
+  });
+});
+
+describe('whole milliseconds from a fractional monotonic clock (performance.now())', () => {
+  it("a task's runningMs and a monotonic time shown as a wall time are whole", () => {
+    const { clock } = createSteppedClock(T0);
+    let mono = 1_000.3;
+    const fractional = { ...clock, monotonicNow: () => mono };
+    const registry = createTaskRegistry(fractional);
+    registry.begin('job', () => undefined);
+    mono += 2_500.45;
+    expect(registry.list()[0]?.runningMs).toBe(2_500);
+    expect(wallTimeOf(fractional, mono + 10_000.2)).toBe(T0 + 10_000);
   });
 });

@@ -49,7 +49,8 @@ describe('recordCheck: a check that flips', () => {
       { ok: false, at: 3_000, error: 'hub still down' },
     ] as const;
     const seen = steps.map((result) => {
-      const step = recordCheck(p, watch, result);
+      // No wall clock step: the monotonic time is the wall time.
+      const step = recordCheck(p, watch, { ...result, mono: result.at });
       watch = step.watch;
       return [step.change, step.reason];
     });
@@ -66,15 +67,16 @@ describe('recordCheck: a check that flips', () => {
       lastCheckAt: 3_000,
       lastOk: false,
       failingSince: 1_500,
+      failingSinceMono: 1_500,
       lastError: 'hub still down',
     });
   });
 
   it("adds this process's jitter to unhealthyForMs", () => {
     const p = plan({ jitterMs: 700 });
-    const first = recordCheck(p, NO_CHECK_YET, { ok: false, at: 0, error: 'x' });
-    expect(recordCheck(p, first.watch, { ok: false, at: 2_199, error: 'x' }).reason).toBeNull();
-    expect(recordCheck(p, first.watch, { ok: false, at: 2_200, error: 'x' }).reason).toBe(
+    const first = recordCheck(p, NO_CHECK_YET, { ok: false, at: 0, mono: 0, error: 'x' });
+    expect(recordCheck(p, first.watch, { ok: false, at: 2_199, mono: 2_199, error: 'x' }).reason).toBeNull();
+    expect(recordCheck(p, first.watch, { ok: false, at: 2_200, mono: 2_200, error: 'x' }).reason).toBe(
       'health check failing for 2200 ms: x',
     );
   });
