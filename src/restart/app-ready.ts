@@ -9,6 +9,7 @@
 import type { DaemonQuery } from '../daemon/daemon-query.js';
 import type { ManagedIdentity } from '../identity/identity.js';
 import type { Clock } from '../ports/ports.js';
+import { monotonicNow } from '../ports/monotonic-now.js';
 import type { ReadyWatch } from '../ports/ready-signal.js';
 import { cancellableDelay } from './cancellable-delay.js';
 import { TURN_POLL_MS } from './turn-lease.js';
@@ -28,16 +29,18 @@ export interface AppReadyParts {
 
 /**
  * Resolves true once the process is ready (at once without `wait_ready`), or false when
- * {@link READY_WAIT_MAX_MS} passed without the app's `'ready'`. Never rejects.
+ * {@link READY_WAIT_MAX_MS} (on the monotonic clock) passed without the app's `'ready'`. Never rejects.
  */
 export async function waitForAppReady(parts: AppReadyParts, identity: ManagedIdentity): Promise<boolean> {
   if (identity.settings.waitReady !== true) return true;
   const watch = parts.watchReady();
   let sent = false;
   void watch.seen.then(() => (sent = true));
-  const until = parts.clock.now() + READY_WAIT_MAX_MS;
+  // Measured on this process's monotonic clock: a wall clock stepped meanwhile neither ends it at
+  // once (the turn handed back before the app is ready) nor an hour late.
+  const until = monotonicNow(parts.clock) + READY_WAIT_MAX_MS;
   try {
-    while (!sent && parts.clock.now() < until) {
+    while (!sent && monotonicNow(parts.clock) < until) {
       const list = await parts.daemon.list({ fresh: true });
       const entry = list.ok
         ? list.entries.find((e) => e.pmId === identity.pmId && e.pid === identity.trackedPid)

@@ -65,9 +65,12 @@ export function planRestart(input: RestartPlanInput): PlannedRestart {
     restarts: identity.restarts,
     lifetimeMs: recordLifetimeMs(settings),
   };
+  // pm2's spawn time is its wall clock, `now` is this process's: never more than min_uptime (+ margin),
+  // so a wall clock behind pm2's (stepped back 1 h) cannot turn this wait into an hour.
+  const longestWaitMs = minUptimeMs + DEFAULTS.minUptimeMarginMs;
   return {
     plan,
-    minUptimeWaitMs: Math.max(0, startedAt + minUptimeMs + DEFAULTS.minUptimeMarginMs - input.now),
+    minUptimeWaitMs: Math.min(longestWaitMs, Math.max(0, startedAt + longestWaitMs - input.now)),
     target,
   };
 }

@@ -128,6 +128,17 @@ describe('planRestart', () => {
     expect(plan({}).minUptimeWaitMs).toBe(0);
   });
 
+  it("a wall clock behind pm2's (stepped back 1 h) waits min_uptime (plus the margin) at most, not an hour", () => {
+    const spawnedByPm2 = NOW + 3_600_000 - 200;
+    expect(
+      plan({ identity: { ...identity, startedAt: spawnedByPm2 }, entry: entry({ min_uptime: 2000 }) })
+        .minUptimeWaitMs,
+    ).toBe(2000 + 100);
+    expect(plan({ identity: { ...identity, startedAt: spawnedByPm2 }, entry: null }).minUptimeWaitMs).toBe(
+      1000 + 100,
+    );
+  });
+
   it('outside pm2 refuses unless a plain exit is allowed', () => {
     const outside = { managed: false as const, reason: 'noDaemon' as const, message: 'no daemon' };
     expect(plan({ identity: outside, entry: undefined }).plan).toMatchObject({
