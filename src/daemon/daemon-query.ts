@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { CommandFailureReason, Ports, RpcFailureReason } from '../ports/ports.js';
-import { instantOf, type Instant } from '../ports/monotonic-now.js';
+import { instantOf, monotonicNow, type Instant } from '../ports/monotonic-now.js';
 import { parseCount } from '../pm2/parse-values.js';
 import { debug } from '../common/debug.js';
 import { parseJlistOutput, readProcessList } from '../pm2/process-list.js';
@@ -105,14 +105,15 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   /**
    * The daemon's pid when a daemon of a supported pm2 runs; otherwise why it must not be used (none
    * runs, its home belongs to another user, or its pm2 is outside `SUPPORTED_PM2`). The version check
-   * spends the caller's budget, which ends at `deadline`.
+   * spends the caller's budget, which ends at `deadline` (on the monotonic clock, as every deadline here:
+   * a wall clock stepped during a query neither ends nor stretches its budget).
    */
   const usableDaemon = async (
     deadline: number,
   ): Promise<number | Extract<DaemonListResult, { ok: false }>> => {
     const pid = await daemonPid();
     if (pid === null) return absent();
-    const verdict = await versions.check(pid, remaining(deadline, ports.clock.now()));
+    const verdict = await versions.check(pid, remaining(deadline, monotonicNow(ports.clock)));
     return verdict.ok ? pid : { ok: false, problem: fromRpc(verdict.reason), message: verdict.message };
   };
 
@@ -131,7 +132,7 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
       'getMonitorData',
       {},
       {
-        timeoutMs: remaining(deadline, ports.clock.now()),
+        timeoutMs: remaining(deadline, monotonicNow(ports.clock)),
         maxReplyBytes: options.maxListBytes,
       },
     );
@@ -145,7 +146,7 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
 
   const viaCli = async (askedAt: number, deadline: number): Promise<DaemonListResult> => {
     // The CLI spawns a daemon when none answers: run it only after the daemon answered a ping.
-    const timeoutMs = () => remaining(deadline, ports.clock.now());
+    const timeoutMs = () => remaining(deadline, monotonicNow(ports.clock));
     const ping = await ports.daemon.call<unknown>(paths.rpcSocket, 'ping', {}, { timeoutMs: timeoutMs() });
     if (!ping.ok) return { ok: false, problem: fromRpc(ping.reason), message: ping.message };
     const command = options.pm2Command();
@@ -188,7 +189,7 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
 
   const query = async (askedAfter: number, fresh: boolean): Promise<DaemonListResult> => {
     // One budget for the whole query: the version check (first query to a daemon) and the question.
-    const deadline = ports.clock.now() + options.timeoutMs;
+    const deadline = monotonicNow(ports.clock) + options.timeoutMs;
     const pid = await usableDaemon(deadline);
     if (typeof pid !== 'number') return pid;
     if (fresh || shared === null) return ask(deadline);
@@ -233,7 +234,7 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   };
 
   const requestRestart = async (pmId: number): Promise<RestartRequestResult> => {
-    const deadline = ports.clock.now() + options.timeoutMs;
+    const deadline = monotonicNow(ports.clock) + options.timeoutMs;
     const pid = await usableDaemon(deadline);
     if (typeof pid !== 'number') return pid;
     const sent = await ports.daemon.call(
@@ -241,7 +242,7 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
       'restartProcessId',
       { id: pmId },
       {
-        timeoutMs: remaining(deadline, ports.clock.now()),
+        timeoutMs: remaining(deadline, monotonicNow(ports.clock)),
         waitForReply: false,
       },
     );
@@ -257,7 +258,7 @@ export function createDaemonQuery(options: DaemonQueryOptions): DaemonQuery {
   return {
     list,
     daemonPid,
-    usable: () => usableDaemon(ports.clock.now() + options.timeoutMs),
+    usable: () => usableDaemon(monotonicNow(ports.clock) + options.timeoutMs),
     ping,
     requestRestart,
   };

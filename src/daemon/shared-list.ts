@@ -23,7 +23,7 @@ export interface SharedListOptions extends ClaimantOptions {
   readonly queryTimeoutMs: number;
   /** A claim older than this is abandoned (its holder hung or died) and taken over. */
   readonly claimExpiresMs: number;
-  /** Asks the daemon itself: one query, ending by `deadline` (epoch ms). */
+  /** Asks the daemon itself: one query, ending by `deadline` (monotonic ms, `monotonicNow`). */
   readonly ask: (deadline: number) => Promise<DaemonListResult>;
 }
 
@@ -38,7 +38,7 @@ export interface SharedList {
    * claimant hung, or the daemon is slow), so it never answers `timeout` while the daemon answers. A
    * process with no usable snapshot at all (its first question, or one after a signal) asks itself,
    * and so does one that finds a claim naming no holder (empty, junk, a symlink) until it is abandoned.
-   * A query this process makes ends by `deadline`, the caller's whole budget (epoch ms).
+   * A query this process makes ends by `deadline`, the caller's whole budget (monotonic ms).
    */
   get(daemonPid: number, askedAfter: number, deadline: number): Promise<DaemonListResult>;
 }
@@ -109,7 +109,7 @@ export function createSharedList(options: SharedListOptions): SharedList {
       if (ageMs === Infinity) return options.ask(deadline);
       // Too old to stand (every process was idle): the claimant's answer is due. Wait for it, up to
       // half of what is left of this caller's budget; then ask, with the rest, and share the answer.
-      const waitMs = Math.max(0, (deadline - clock.now()) / 2);
+      const waitMs = Math.max(0, (deadline - monotonicNow(clock)) / 2);
       const answered = () => freshAnswer(daemonPid, askedAfter);
       const awaited = await awaitClaimant(claimed, answered, monotonicNow(clock) + waitMs);
       if (awaited === 'released') continue;

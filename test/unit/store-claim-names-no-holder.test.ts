@@ -138,7 +138,7 @@ describe('shared list: a claim naming no holder, planted while the snapshot is o
       },
     });
     return {
-      get: (budgetMs = TIMEOUT) => list.get(DAEMON_PID, 0, Date.now() + budgetMs),
+      get: (budgetMs = TIMEOUT) => list.get(DAEMON_PID, 0, performance.now() + budgetMs),
       queries: () => queries,
     };
   }
