@@ -40,8 +40,9 @@ export interface Pm2SelfOptions {
    * How long a daemon answer is reused, in this process and by every process of the same `PM2_HOME`
    * (through `$PM2_HOME/pm2-self/list-v1.json`): N processes asking for live answers cost the daemon one
    * query per `cacheTtlMs` between them. While another process's refresh is under way, the previous answer
-   * stands up to `cacheTtlMs + queryTimeoutMs`, then the reason is `timeout` (a slow daemon never gets N
-   * queries at once). `0` asks the daemon on every call and shares nothing.
+   * stands up to `cacheTtlMs + queryTimeoutMs`; past that the caller waits for that refresh's answer (a
+   * `timeout` is shared too) up to its own `queryTimeoutMs`, and says `timeout` if none came: a slow
+   * daemon never gets N queries at once. `0` asks the daemon on every call and shares nothing.
    * @defaultValue `1000` (DEFAULTS.cacheTtlMs)
    */
   cacheTtlMs?: number;

@@ -45,6 +45,12 @@ export interface ClaimantOptions {
   readonly pid: number;
   /** True when a process with this pid exists. */
   readonly isAlive: (pid: number) => boolean;
+  /**
+   * Holds the process open until the returned release is called (the process port's `keepAlive`):
+   * while a caller waits for another process's answer, only unref'd timers are pending, and a script
+   * with nothing else to do would exit before its answer came. Without it nothing is held.
+   */
+  readonly keepAlive?: () => () => void;
 }
 
 /**
@@ -87,12 +93,15 @@ export interface AwaitedClaim {
   /** A claim older than this is abandoned. */
   readonly expiresMs: number;
   readonly isAlive: (pid: number) => boolean;
+  /** Holds the process open while waiting (see {@link ClaimantOptions.keepAlive}). */
+  readonly keepAlive?: () => () => void;
 }
 
 /**
  * Waits for the answer of the process holding `claim`, looking every {@link CLAIMANT_POLL_MS} until the
  * monotonic time `until`: the value of `answered()` once it has one (the holder shared its answer),
  * `released` once the claim is no longer held without one (its holder failed or died), else `late`.
+ * The process is held open meanwhile, as a pending socket query holds it: the wait is the caller's.
  */
 export async function awaitClaimant<T>(
   claim: AwaitedClaim,
@@ -100,12 +109,17 @@ export async function awaitClaimant<T>(
   until: number,
 ): Promise<T | 'released' | 'late'> {
   const { fs, clock } = claim;
-  while (monotonicNow(clock) < until) {
-    await new Promise<void>((resolve) => clock.setTimeout(resolve, CLAIMANT_POLL_MS));
-    const answer = await answered();
-    if (answer !== null) return answer;
-    const state = await settleClaim(fs, claim.claimFile, clock.now(), claim.expiresMs, claim.isAlive);
-    if (state !== 'held') return 'released';
+  const release = claim.keepAlive?.();
+  try {
+    while (monotonicNow(clock) < until) {
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, CLAIMANT_POLL_MS));
+      const answer = await answered();
+      if (answer !== null) return answer;
+      const state = await settleClaim(fs, claim.claimFile, clock.now(), claim.expiresMs, claim.isAlive);
+      if (state !== 'held') return 'released';
+    }
+    return 'late';
+  } finally {
+    release?.();
   }
-  return 'late';
 }

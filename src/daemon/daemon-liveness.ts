@@ -158,7 +158,14 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
     let budgetMs = options.timeoutMs;
     if (state === 'held' && beat !== null && ageMs !== Infinity) {
       const waitMs = Math.floor(options.timeoutMs / 2);
-      const claim = { fs, clock, claimFile, expiresMs, isAlive: options.isAlive };
+      const claim = {
+        fs,
+        clock,
+        claimFile,
+        expiresMs,
+        isAlive: options.isAlive,
+        keepAlive: options.keepAlive,
+      };
       const awaited = await awaitClaimant(claim, () => freshBeat(daemonPid), monotonicNow(clock) + waitMs);
       if (awaited === 'released' && attempt < 2) return look(daemonPid, attempt + 1);
       if (awaited !== 'released' && awaited !== 'late') return { ok: true, daemonPid, at: awaited.at };

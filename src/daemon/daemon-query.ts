@@ -284,6 +284,7 @@ function sharedListOf(
     clock,
     pid: self.pid,
     isAlive: (pid) => self.isAlive(pid),
+    keepAlive: () => self.keepAlive(),
     file: join(options.paths.recordDir, SHARED_LIST_FILE),
     ttlMs: options.cacheTtlMs,
     // One budget per query, whatever the route.

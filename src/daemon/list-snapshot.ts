@@ -7,16 +7,34 @@ import { isRecord, parseJson } from '../common/json-values.js';
 /** Tag of the snapshot file's format; another tag is ignored (another pm2-self version writes its own file). */
 const FORMAT = 'pm2-self/list@1';
 
+/** A query the daemon did not answer within its budget, shared like an answer: one process asks. */
+export interface DaemonListTimeout {
+  readonly ok: false;
+  readonly problem: 'timeout';
+  readonly message: string;
+  /** When the query gave up (epoch ms). */
+  readonly at: number;
+  /** When the question was sent (epoch ms). */
+  readonly askedAt: number;
+}
+
 /** The daemon's list as one process asked for it, shared with every process of the same `PM2_HOME`. */
 export interface ListSnapshot {
   /** The daemon that answered: a snapshot of another daemon (after `pm2 kill`, a new start) is never used. */
   readonly daemonPid: number;
-  readonly answer: DaemonListAnswer;
+  readonly answer: DaemonListAnswer | DaemonListTimeout;
 }
 
-/** The snapshot file's text: compact entries in pm2's shape, no environment value. */
+/**
+ * The snapshot file's text: compact entries in pm2's shape, no environment value; a timeout has no
+ * list (an older pm2-self reads such a file as unusable).
+ */
 export function encodeListSnapshot(snapshot: ListSnapshot): string {
   const { answer } = snapshot;
+  if (!answer.ok) {
+    const { problem, message, at, askedAt } = answer;
+    return JSON.stringify({ format: FORMAT, daemonPid: snapshot.daemonPid, askedAt, at, problem, message });
+  }
   return JSON.stringify({
     format: FORMAT,
     daemonPid: snapshot.daemonPid,
@@ -38,8 +56,12 @@ export function decodeListSnapshot(text: string | null): ListSnapshot | null {
   const skipped = parseCount(value.skipped);
   const via = value.via === 'rpc' || value.via === 'cli' ? value.via : undefined;
   const reading = readProcessList(value.list);
-  if (daemonPid === undefined || askedAt === undefined || at === undefined || skipped === undefined)
-    return null;
+  if (daemonPid === undefined || askedAt === undefined || at === undefined) return null;
+  if (value.problem === 'timeout' && typeof value.message === 'string') {
+    const message = value.message.slice(0, 500);
+    return { daemonPid, answer: { ok: false, problem: 'timeout', message, at, askedAt } };
+  }
+  if (skipped === undefined) return null;
   if (via === undefined || !reading.ok) return null;
   return {
     daemonPid,

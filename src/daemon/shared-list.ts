@@ -1,4 +1,3 @@
-import { monotonicNow } from '../ports/monotonic-now.js';
 import { awaitClaimant, type ClaimantOptions, settleClaim } from './claim-state.js';
 import type { DaemonListResult } from './daemon-list.js';
 import {
@@ -32,13 +31,15 @@ export interface SharedList {
   /**
    * The list of the daemon `daemonPid`, asked after `askedAfter`: the shared snapshot while it is
    * younger than `ttlMs`; else one query, made by this process when it can claim the refresh and shared
-   * through the file. While another process holds the claim, the snapshot stands until it is
-   * `ttlMs + queryTimeoutMs` old; an older one (every process was idle a while) does not: this process
-   * waits for the claimant's answer, and asks itself if it has not come within half of its budget (the
-   * claimant hung, or the daemon is slow), so it never answers `timeout` while the daemon answers. A
-   * process with no usable snapshot at all (its first question, or one after a signal) asks itself,
-   * and so does one that finds a claim naming no holder (empty, junk, a symlink) until it is abandoned.
-   * A query this process makes ends by `deadline`, the caller's whole budget (monotonic ms).
+   * through the file (a `timeout` too: the daemon did not answer it). While another live process holds
+   * the claim, only that process asks: its previous answer stands until it is `ttlMs + queryTimeoutMs`
+   * old; past that (every process was idle a while, or the daemon is slow or paused) this process
+   * waits for the claimant's answer, whatever it is, and takes it the moment it is in the file, up to
+   * `deadline`: a `timeout` then means no answer came within the caller's whole budget. A claim that is
+   * released without an answer, or abandoned (older than `claimExpiresMs`), is taken over. A process
+   * with no usable snapshot at all (its first question, or one after a signal) asks itself, and so does
+   * one that finds a claim naming no holder (empty, junk, a symlink) until it is abandoned. A query this
+   * process makes ends by `deadline`, the caller's whole budget (monotonic ms).
    */
   get(daemonPid: number, askedAfter: number, deadline: number): Promise<DaemonListResult>;
 }
@@ -57,10 +58,15 @@ export function createSharedList(options: SharedListOptions): SharedList {
     return { snapshot, ageMs: usableAge(snapshot, daemonPid, askedAfter, clock.now()) };
   };
 
-  /** One query of this process's own; a good answer is written for the others. */
+  /** One query of this process's own; its answer, or its timeout, is written for the others. */
   const askAndShare = async (daemonPid: number, deadline: number): Promise<DaemonListResult> => {
+    const askedAt = clock.now();
     const answer = await options.ask(deadline);
     if (answer.ok) await fs.writeText(options.file, encodeListSnapshot({ daemonPid, answer }));
+    else if (answer.problem === 'timeout') {
+      const timedOut = { ...answer, problem: answer.problem, at: clock.now(), askedAt };
+      await fs.writeText(options.file, encodeListSnapshot({ daemonPid, answer: timedOut }));
+    }
     return answer;
   };
 
@@ -72,25 +78,32 @@ export function createSharedList(options: SharedListOptions): SharedList {
     try {
       // The previous holder may have written its answer between this process's read and its claim.
       const { snapshot, ageMs } = await read(daemonPid, askedAfter);
-      if (snapshot && ageMs < options.ttlMs) return snapshot.answer;
+      if (snapshot && ageMs < options.ttlMs) return resultOf(snapshot);
       return await askAndShare(daemonPid, deadline);
     } finally {
       await fs.remove(claimFile);
     }
   };
 
-  const claimed = { fs, clock, claimFile, expiresMs: options.claimExpiresMs, isAlive: options.isAlive };
+  const claimed = {
+    fs,
+    clock,
+    claimFile,
+    expiresMs: options.claimExpiresMs,
+    isAlive: options.isAlive,
+    keepAlive: options.keepAlive,
+  };
 
-  /** The claimant's answer once it is in the file: a snapshot younger than `ttlMs`, else null. */
-  const freshAnswer = async (daemonPid: number, askedAfter: number) => {
-    const { snapshot, ageMs } = await read(daemonPid, askedAfter);
-    return snapshot && ageMs < options.ttlMs ? snapshot.answer : null;
+  /** The claimant's answer once it is in the file (asked after `seenAskedAt`), else null. */
+  const newerAnswer = async (daemonPid: number, askedAfter: number, seenAskedAt: number) => {
+    const { snapshot, ageMs } = await read(daemonPid, Math.max(askedAfter, seenAskedAt));
+    return snapshot && ageMs !== Infinity ? resultOf(snapshot) : null;
   };
 
   const get = async (daemonPid: number, askedAfter: number, deadline: number): Promise<DaemonListResult> => {
     for (let attempt = 1; ; attempt += 1) {
       const { snapshot, ageMs } = await read(daemonPid, askedAfter);
-      if (snapshot && ageMs < options.ttlMs) return snapshot.answer;
+      if (snapshot && ageMs < options.ttlMs) return resultOf(snapshot);
       const now = clock.now();
       if (await claim(now)) return refresh(daemonPid, askedAfter, deadline);
       const state = await settleClaim(fs, claimFile, now, options.claimExpiresMs, options.isAlive);
@@ -104,21 +117,29 @@ export function createSharedList(options: SharedListOptions): SharedList {
       }
       // Another process is asking right now. Never pile on: one slow daemon answer must not turn into
       // N queries. Its previous answer stands while the refresh may still succeed.
-      if (snapshot && ageMs < options.ttlMs + options.queryTimeoutMs) return snapshot.answer;
+      if (snapshot && ageMs < options.ttlMs + options.queryTimeoutMs) return resultOf(snapshot);
       // Nothing this process can use (its first question, or one after a signal): it asks itself.
-      if (ageMs === Infinity) return options.ask(deadline);
-      // Too old to stand (every process was idle): the claimant's answer is due. Wait for it, up to
-      // half of what is left of this caller's budget; then ask, with the rest, and share the answer.
-      const waitMs = Math.max(0, (deadline - monotonicNow(clock)) / 2);
-      const answered = () => freshAnswer(daemonPid, askedAfter);
-      const awaited = await awaitClaimant(claimed, answered, monotonicNow(clock) + waitMs);
+      if (snapshot === null || ageMs === Infinity) return options.ask(deadline);
+      // Too old to stand (idle a while, or a slow or paused daemon): the claimant's answer is due. Wait
+      // for it, whatever it is, up to this caller's whole budget; a claim let go without one is retried.
+      const answered = () => newerAnswer(daemonPid, askedAfter, snapshot.answer.askedAt);
+      const awaited = await awaitClaimant(claimed, answered, deadline);
       if (awaited === 'released') continue;
-      if (awaited === 'late') return askAndShare(daemonPid, deadline);
+      if (awaited === 'late') {
+        const message = `no daemon answer within ${options.queryTimeoutMs} ms (another process of this PM2_HOME is asking it)`;
+        return { ok: false, problem: 'timeout', message };
+      }
       return awaited;
     }
   };
 
   return { get };
+}
+
+/** What a snapshot tells a caller: the list, or that the daemon did not answer in time. */
+function resultOf(snapshot: ListSnapshot): DaemonListResult {
+  const { answer } = snapshot;
+  return answer.ok ? answer : { ok: false, problem: answer.problem, message: answer.message };
 }
 
 /** The snapshot's age, or Infinity when it cannot answer this question at all. */

@@ -66,6 +66,7 @@ export function createLocalHeartbeat(parts: LocalHeartbeatParts): {
     clock: ports.clock,
     pid: ports.process.pid,
     isAlive: (pid) => ports.process.isAlive(pid),
+    keepAlive: () => ports.process.keepAlive(),
     daemonPid: () => daemon.usable(),
     ping: (timeoutMs) => daemon.ping(timeoutMs),
     beat: createCountersBeat({
