@@ -63,6 +63,8 @@ export function createRestartController(context: ControllerContext): RestartCont
   );
   let state = machine.initialState;
   let deadline: TimerHandle | undefined;
+  /** The timer that ends a turn held while tasks run (the machine ignores it once the turn is not held). */
+  let turnHold: TimerHandle | undefined;
   let exited = false;
   /** The caller whose request is being planned waits for its outcome here. */
   let waiter: ((outcome: RestartOutcome) => void) | undefined;
@@ -95,11 +97,17 @@ export function createRestartController(context: ControllerContext): RestartCont
     deadline = undefined;
   };
 
+  const clearTurnHold = () => {
+    if (turnHold !== undefined) clock.clearTimeout(turnHold);
+    turnHold = undefined;
+  };
+
   /** Exits once. The exit port may return (a test spy, a custom exit): then nothing else acts after it. */
   const exitProcess = (code: number): void => {
     if (exited) return;
     exited = true;
     clearDeadline();
+    clearTurnHold();
     // A drain in flight starts no further hook.
     drainRun?.stop();
     debug('restart: exit(%d)', code);
@@ -138,6 +146,17 @@ export function createRestartController(context: ControllerContext): RestartCont
       case 'cancelDeadlineTimer':
         clearDeadline();
         return;
+      case 'startTurnHoldTimer': {
+        clearTurnHold();
+        const { requestId, delayMs } = effect;
+        const at = now() + delayMs;
+        const fire = () => {
+          turnHold = undefined;
+          dispatch({ type: 'turnHoldEnded', at: Math.max(now(), at), requestId });
+        };
+        turnHold = clock.setTimeout(fire, delayMs);
+        return;
+      }
       case 'notify': {
         const { notice } = effect;
         debug('restart: %s %j', notice.type, notice);

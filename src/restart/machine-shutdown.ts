@@ -69,7 +69,7 @@ export function onShutdownRequested(
     hardStopAt: budgetAt,
     recordAs: event.recordAs,
     // pm2 is stopping the process already: a shutdown never waits for a turn.
-    turn: base.turn === 'needed' ? 'none' : base.turn,
+    turn: base.turn === 'held' ? 'held' : 'none',
     waitingTurnSince: null,
   };
   const next = { ...state, nextId: current === null ? state.nextId + 1 : state.nextId };

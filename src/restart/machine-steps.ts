@@ -16,7 +16,8 @@ export const idle = (state: RestartState): RestartState => ({ ...state, phase: '
  * True when a task begun now is accepted. `refuseNewTasks` applies once the request waits for tasks:
  * while it is only being planned (a few milliseconds), a task may still begin, so a task loop never
  * races the plan into a refusal. While it waits for its turn the instance still serves, unless a
- * deadline already forced the restart (the task would be cut).
+ * deadline already forced the restart (the task would be cut). Once it holds its turn it takes no
+ * new work: the tasks already running end with the turn held.
  */
 export function acceptsTasks(state: RestartState): boolean {
   switch (state.phase) {
@@ -24,7 +25,7 @@ export function acceptsTasks(state: RestartState): boolean {
     case 'exiting':
       return false;
     case 'deferred':
-      return state.request?.refuseNewTasks !== true;
+      return state.request?.refuseNewTasks !== true && state.request?.turn !== 'held';
     case 'waitingTurn':
       return state.request?.forced !== true;
     default:
@@ -65,11 +66,14 @@ export function deadlineTimer(request: PendingRequest, at: number): RestartEffec
 /**
  * The request moves towards the exit: a turn is taken first when one is needed and the instance is
  * about to stop taking work (no task runs, `refuseNewTasks`, or a forcing deadline); else it waits
- * for tasks, holding no turn, or drains.
+ * for tasks, holding no turn, or drains. A turn given back after `TURN_HOLD_MS` is asked again only
+ * when no task runs (or a deadline forces it), so an endless task never makes it ask again and again.
  */
 export function proceed(state: RestartState, request: PendingRequest, at: number, before: RestartEffect[]) {
-  const stopsTakingWork = state.tasks === 0 || request.refuseNewTasks || request.forced;
-  if (request.turn === 'needed' && stopsTakingWork) {
+  const { turn } = request;
+  const stopsTakingWork =
+    state.tasks === 0 || request.forced || (request.refuseNewTasks && turn === 'needed');
+  if ((turn === 'needed' || turn === 'givenBack') && stopsTakingWork) {
     return {
       state: { ...state, phase: 'waitingTurn' as const, request: { ...request, waitingTurnSince: at } },
       effects: [

@@ -8,8 +8,9 @@ import type { ExitHook } from './run-hooks.js';
 
 /**
  * Phases: nothing pending; a restart request being planned (it is pending already); waiting for
- * tasks (no turn held, unless one was taken first); waiting for a turn among the app's instances
- * (tasks still accepted); hooks running; the exit under way.
+ * tasks (no turn held, unless one was taken with tasks running: then new tasks are refused, for
+ * `TURN_HOLD_MS` at most); waiting for a turn among the app's instances (tasks still accepted); hooks
+ * running; the exit under way.
  */
 export type RestartPhase = 'idle' | 'planning' | 'deferred' | 'waitingTurn' | 'draining' | 'exiting';
 
@@ -66,6 +67,8 @@ export type RestartEvent =
       readonly turnsEnabled: boolean;
     }
   | { readonly type: 'turnTaken'; readonly at: number; readonly requestId: number }
+  /** The timer of `startTurnHoldTimer` fired: the turn has been held `TURN_HOLD_MS`. */
+  | { readonly type: 'turnHoldEnded'; readonly at: number; readonly requestId: number }
   | {
       readonly type: 'turnFailed';
       readonly at: number;
@@ -139,6 +142,11 @@ export type MachineNotice =
 export type RestartEffect =
   | { readonly type: 'plan'; readonly requestId: number; readonly allowPlainExit: boolean }
   | { readonly type: 'takeTurn'; readonly requestId: number }
+  /**
+   * The turn was taken while tasks run: answer `turnHoldEnded` for `requestId` after `delayMs` (the
+   * machine ignores it once the request no longer holds the turn).
+   */
+  | { readonly type: 'startTurnHoldTimer'; readonly requestId: number; readonly delayMs: number }
   | { readonly type: 'startDeadlineTimer'; readonly delayMs: number }
   | { readonly type: 'cancelDeadlineTimer' }
   | { readonly type: 'drain' }

@@ -6,8 +6,14 @@
  * stop in `machine-shutdown.ts`, the steps they share in `machine-steps.ts`.
  */
 import type { PendingRequest } from './request.js';
-import type { RestartEvent, RestartMachine, RestartState, Transition } from './machine-types.js';
-import { acceptsTasks, endWithout, idle, notify, proceed, stay, waitOrDrain } from './machine-steps.js';
+import type {
+  RestartEffect,
+  RestartEvent,
+  RestartMachine,
+  RestartState,
+  Transition,
+} from './machine-types.js';
+import { acceptsTasks, endWithout, idle, notify, proceed, stay } from './machine-steps.js';
 import { onPlanned, onRestartRequested } from './machine-request.js';
 import { onShutdownRequested } from './machine-shutdown.js';
 
@@ -17,21 +23,55 @@ export { mergeDeadlines } from './request.js';
 export type { DeadlinePolicy, PendingRequest, RequestKind, RequestOptions } from './request.js';
 export type * from './machine-types.js';
 
+/**
+ * How long an instance holds its turn while the tasks that ran when it came end (it refuses new ones
+ * meanwhile). Past it, unless a deadline forced the restart, the turn goes back and the instance is
+ * `deferred` again, taking work, until its tasks reach 0: one endless task never blocks the other
+ * instances, and a busy worker takes the turn at most once per hold.
+ */
+export const TURN_HOLD_MS = 10_000;
+
 function onTurnTaken(state: RestartState, event: Extract<RestartEvent, { type: 'turnTaken' }>) {
   const request = state.request;
   if (state.phase !== 'waitingTurn' || request === null || request.id !== event.requestId) return stay(state);
   // The wait for other instances does not count against the deadline.
   const waitedMs = event.at - (request.waitingTurnSince ?? event.at);
   const deadlineAt = request.deadlineAt === null ? null : request.deadlineAt + waitedMs;
-  if (state.tasks > 0 && !request.refuseNewTasks && !request.forced) {
-    // A task began while it waited: the instance keeps taking work, so it holds no turn. The turn
-    // goes back at once, and is asked again when the last task ends (or a forcing deadline comes).
-    const giveBack: PendingRequest = { ...request, turn: 'needed', waitingTurnSince: null, deadlineAt };
-    return waitOrDrain(state, giveBack, event.at, [{ type: 'releaseTurn' }]);
+  const held: PendingRequest = {
+    ...request,
+    turn: 'held',
+    waitingTurnSince: null,
+    turnTakenAt: event.at,
+    deadlineAt,
+  };
+  // With no task running it drains; else it stops taking work and waits for the running tasks, for
+  // TURN_HOLD_MS at most (a task that began while it waited: a queue worker's next job).
+  const hold: RestartEffect[] =
+    state.tasks > 0 && !request.forced
+      ? [{ type: 'startTurnHoldTimer', requestId: request.id, delayMs: TURN_HOLD_MS }]
+      : [];
+  return proceed(state, held, event.at, hold);
+}
+
+/** The turn was held TURN_HOLD_MS with tasks still running: it goes back; the request is deferred again. */
+function onTurnHoldEnded(
+  state: RestartState,
+  event: Extract<RestartEvent, { type: 'turnHoldEnded' }>,
+): Transition {
+  const request = state.request;
+  if (
+    state.phase !== 'deferred' ||
+    request?.id !== event.requestId ||
+    request.kind !== 'restart' ||
+    request.turn !== 'held' ||
+    request.forced ||
+    event.at < (request.turnTakenAt ?? event.at) + TURN_HOLD_MS
+  ) {
+    return stay(state);
   }
-  // No task runs, or the instance is stopping (refuseNewTasks, forced): it drains with the turn held.
-  const held: PendingRequest = { ...request, turn: 'held', waitingTurnSince: null, deadlineAt };
-  return proceed(state, held, event.at, []);
+  const givenBack: PendingRequest = { ...request, turn: 'givenBack', turnTakenAt: null };
+  const deferred = notify({ type: 'deferred', reason: request.reason, tasks: state.tasks });
+  return { state: { ...state, request: givenBack }, effects: [{ type: 'releaseTurn' }, deferred] };
 }
 
 function onTurnFailed(state: RestartState, event: Extract<RestartEvent, { type: 'turnFailed' }>) {
@@ -129,6 +169,8 @@ export function transition(state: RestartState, event: RestartEvent): Transition
       return onTaskEnded(state, event.at);
     case 'turnTaken':
       return onTurnTaken(state, event);
+    case 'turnHoldEnded':
+      return onTurnHoldEnded(state, event);
     case 'turnFailed':
       return onTurnFailed(state, event);
     case 'cancelRequested':

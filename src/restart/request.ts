@@ -59,10 +59,15 @@ export interface PendingRequest {
   readonly plannedAt: number | null;
   /** The pm_id and restart count to record a pm2 stop under (no plan is made for one). */
   readonly recordAs: RecordTarget | null;
-  /** `needed`: a turn must be taken before the instance stops taking work; `held`: taken; `none`: not needed. */
-  readonly turn: 'none' | 'needed' | 'held';
+  /**
+   * `needed`: a turn must be taken before the instance stops taking work; `held`: taken; `givenBack`:
+   * held past `TURN_HOLD_MS` while tasks ran, given back, asked again once no task runs; `none`: not needed.
+   */
+  readonly turn: 'none' | 'needed' | 'held' | 'givenBack';
   /** Since when the request waits for its turn (monotonic); null when it does not. */
   readonly waitingTurnSince: number | null;
+  /** When the turn was taken (monotonic), while it is held; null otherwise. */
+  readonly turnTakenAt: number | null;
 }
 
 type Deadline = Pick<PendingRequest, 'deadlineAt' | 'onDeadline'>;
@@ -110,6 +115,7 @@ export function openRequest(id: number, at: number, wallAt: number, options: Req
     recordAs: null,
     turn: 'none',
     waitingTurnSince: null,
+    turnTakenAt: null,
   };
 }
 

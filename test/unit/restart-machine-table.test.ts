@@ -33,6 +33,7 @@ const EVENT_TYPES = {
   restartRequested: true,
   planned: true,
   turnTaken: true,
+  turnHoldEnded: true,
   turnFailed: true,
   shutdownRequested: true,
   taskStarted: true,
@@ -95,6 +96,8 @@ const EVENTS: { [K in EventType]: Extract<RestartEvent, { type: K }> } = {
     turnsEnabled: false,
   },
   turnTaken: { type: 'turnTaken', at: AT, requestId: 1 },
+  // Only a deferred request holding its turn for TURN_HOLD_MS answers it (restart-machine-turns.test.ts).
+  turnHoldEnded: { type: 'turnHoldEnded', at: T0 + 20_000, requestId: 1 },
   turnFailed: { type: 'turnFailed', at: AT, requestId: 1, message: 'disk gone' },
   shutdownRequested: {
     type: 'shutdownRequested',
@@ -125,6 +128,7 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
     restartRequested: { phase: 'planning', tasks: 1, effects: ['notify:requested', 'plan'] },
     planned: null,
     turnTaken: null,
+    turnHoldEnded: null,
     turnFailed: null,
     shutdownRequested: {
       phase: 'deferred',
@@ -146,6 +150,7 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
       effects: ['startDeadlineTimer', 'notify:deferred'],
     },
     turnTaken: null,
+    turnHoldEnded: null,
     turnFailed: null,
     shutdownRequested: {
       phase: 'deferred',
@@ -163,6 +168,7 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
     restartRequested: { phase: 'deferred', tasks: 2, effects: ['notify:requested', 'startDeadlineTimer'] },
     planned: null,
     turnTaken: null,
+    turnHoldEnded: null,
     turnFailed: null,
     shutdownRequested: {
       phase: 'deferred',
@@ -183,13 +189,14 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
   waitingTurn: {
     restartRequested: { phase: 'waitingTurn', tasks: 1, effects: ['notify:requested'] },
     planned: null,
-    // Had its turn after 1 s with a task running (no refuseNewTasks): it keeps serving, so it gives
-    // the turn back at once and waits for the task, its deadline moved by the wait.
+    // Had its turn after 1 s with a task running: it keeps the turn, takes no new task and waits
+    // for the running one (TURN_HOLD_MS at most), its deadline moved by the wait.
     turnTaken: {
       phase: 'deferred',
       tasks: 1,
-      effects: ['releaseTurn', 'startDeadlineTimer', 'notify:deferred'],
+      effects: ['startTurnHoldTimer', 'startDeadlineTimer', 'notify:deferred'],
     },
+    turnHoldEnded: null,
     turnFailed: { phase: 'idle', tasks: 1, effects: ['notify:failed', 'releaseTurn'] },
     shutdownRequested: {
       phase: 'deferred',
@@ -211,6 +218,7 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
     restartRequested: { phase: 'draining', tasks: 1, effects: ['notify:requested'] },
     planned: null,
     turnTaken: null,
+    turnHoldEnded: null,
     turnFailed: null,
     shutdownRequested: { phase: 'draining', tasks: 1, effects: ['notify:requested', 'hurryDrain'] },
     taskStarted: { phase: 'draining', tasks: 1, effects: ['refuseTask'] },
@@ -224,6 +232,7 @@ const TABLE: Record<RestartPhase, Record<EventType, Expected>> = {
     restartRequested: { phase: 'exiting', tasks: 0, effects: ['notify:requested'] },
     planned: null,
     turnTaken: null,
+    turnHoldEnded: null,
     turnFailed: null,
     shutdownRequested: { phase: 'exiting', tasks: 0, effects: ['exitNow'] },
     taskStarted: { phase: 'exiting', tasks: 0, effects: ['refuseTask'] },

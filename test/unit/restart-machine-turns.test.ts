@@ -1,7 +1,8 @@
 /**
  * The machine's turns: a restart takes its turn when the instance is about to stop taking work, not
- * while it is deferred; with `refuseNewTasks` the turn comes first, then the refusal; the wait for the
- * turn does not count against the deadline; a shutdown never waits for a turn.
+ * while it is deferred; once it holds its turn it refuses new tasks, and holds it TURN_HOLD_MS at most
+ * while the running ones end; with `refuseNewTasks` the turn comes first, then the refusal; the wait
+ * for the turn does not count against the deadline; a shutdown never waits for a turn.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,7 +12,7 @@ import {
   type RestartEvent,
   type RestartState,
 } from '../../src/restart/machine.js';
-import { needsTurn, restartMachine } from '../../src/restart/machine.js';
+import { needsTurn, restartMachine, TURN_HOLD_MS } from '../../src/restart/machine.js';
 import type { PlannedRestart } from '../../src/restart/plan-restart.js';
 import { PLANNED_EXIT, REQUEST_OPTIONS } from '../helpers/machine-fixtures.js';
 
@@ -51,6 +52,7 @@ const planned: RestartEvent = {
   turnsEnabled: true,
 };
 const taken = (at: number): RestartEvent => ({ type: 'turnTaken', at, requestId: 1 });
+const holdEnded = (at: number): RestartEvent => ({ type: 'turnHoldEnded', at, requestId: 1 });
 
 describe('restart machine: turns', () => {
   it('a deferred instance holds no turn and keeps serving; the turn is asked when its last task ends', () => {
@@ -76,27 +78,98 @@ describe('restart machine: turns', () => {
     expect(transition(had.state, task(T0 + 1_400)).effects).toEqual([{ type: 'refuseTask' }]);
   });
 
-  it('a task begun while it waited: the turn is given back at once, the instance stays deferred and asks again when its tasks end (review B1)', () => {
-    // Asked with no task running: it waits for its turn, serving meanwhile (a queue worker).
+  it("a task begun while it waited (a queue worker's next job): it keeps the turn, refuses new tasks and drains when the running ones end, taking the turn once (review T1)", () => {
+    // Asked with no task running: it waits for its turn, serving meanwhile; its next job begins.
     const waiting = run(asked(), planned, task(T0 + 100));
     expect(waiting.state).toMatchObject({ phase: 'waitingTurn', tasks: 1 });
-    // The turn comes while that task runs: holding it while deferred would block every other instance.
+    // The turn comes while that job runs: it holds it and stops taking work (on main: given back,
+    // asked again at the job's end, given back again as the next job began: forever).
     const had = transition(waiting.state, taken(T0 + 1_300));
-    expect(had.state).toMatchObject({ phase: 'deferred', tasks: 1, request: { turn: 'needed' } });
-    expect(types(had.effects)).toEqual(['releaseTurn', 'startDeadlineTimer', 'notify:deferred']);
-    // It keeps serving: overlapping tasks are accepted and never bring the turn back while one runs.
-    const busy = transition(had.state, task(T0 + 1_400));
+    expect(had.state).toMatchObject({ phase: 'deferred', tasks: 1, request: { turn: 'held' } });
+    expect(types(had.effects)).toEqual(['startTurnHoldTimer', 'startDeadlineTimer', 'notify:deferred']);
+    expect(had.effects).toContainEqual({ type: 'startTurnHoldTimer', requestId: 1, delayMs: TURN_HOLD_MS });
+    const next = transition(had.state, task(T0 + 1_350));
+    expect(next.effects).toEqual([{ type: 'refuseTask' }]);
+    // The job ends: it drains with the turn it has, asking for no other.
+    const drained = transition(next.state, ended(T0 + 1_400));
+    expect(drained.state).toMatchObject({ phase: 'draining', request: { turn: 'held' } });
+    expect(types(drained.effects)).not.toContain('takeTurn');
+    expect(types(drained.effects)).not.toContain('releaseTurn');
+  });
+
+  it('a back-to-back worker (each job begins as the last ends) restarts after its current job: one takeTurn, no releaseTurn (review T1)', () => {
+    let { state, effects } = run(asked(), planned);
+    let at = T0;
+    // The worker's loop: a job of 100 ms, the next one begun in the same tick as the last ends;
+    // the turn comes 50 ms after each ask (a daemon round trip).
+    state = transition(state, task(at)).state;
+    for (let step = 0; step < 50 && state.phase !== 'draining'; step++) {
+      at += 50;
+      if (state.phase === 'waitingTurn') {
+        const next = transition(state, taken(at));
+        state = next.state;
+        effects = [...effects, ...next.effects];
+      }
+      at += 50;
+      const endedNow = transition(state, ended(at));
+      const begun = transition(endedNow.state, task(at));
+      state = begun.state;
+      effects = [...effects, ...endedNow.effects, ...begun.effects];
+    }
+    expect(state.phase).toBe('draining');
+    expect(types(effects).filter((type) => type === 'takeTurn')).toHaveLength(1);
+    expect(types(effects)).not.toContain('releaseTurn');
+    expect(at - T0).toBeLessThanOrEqual(100);
+  });
+
+  it('the hold is bounded: tasks still running TURN_HOLD_MS after the turn came, it goes back; the instance takes work again and asks anew at 0 (review B1)', () => {
+    const had = transition(run(asked(), planned, task(T0 + 100)).state, taken(T0 + 1_300));
+    expect(had.state).toMatchObject({ phase: 'deferred', request: { turn: 'held' } });
+    // A stale or early timer changes nothing.
+    const early = transition(had.state, holdEnded(T0 + 1_300 + TURN_HOLD_MS - 1));
+    expect(early.state).toBe(had.state);
+    const back = transition(had.state, holdEnded(T0 + 1_300 + TURN_HOLD_MS));
+    expect(back.state).toMatchObject({ phase: 'deferred', tasks: 1, request: { turn: 'givenBack' } });
+    expect(types(back.effects)).toEqual(['releaseTurn', 'notify:deferred']);
+    // Serving again: overlapping tasks are accepted and never bring the turn back while one runs.
+    const busy = transition(back.state, task(T0 + 11_400));
     expect(busy.effects).toEqual([{ type: 'acceptTask' }]);
-    const oneLeft = transition(busy.state, ended(T0 + 1_500));
-    expect(oneLeft.state.phase).toBe('deferred');
-    expect(types(oneLeft.effects)).not.toContain('takeTurn');
-    // The last task ends: it asks for the turn again, and drains once it has it with nothing running.
-    const last = transition(oneLeft.state, ended(T0 + 1_600));
+    const oneLeft = transition(busy.state, ended(T0 + 11_500));
+    expect(types(oneLeft.effects)).toEqual([]);
+    // The last task ends: it asks again, and drains once it has the turn with nothing running.
+    const last = transition(oneLeft.state, ended(T0 + 11_600));
     expect(last.state.phase).toBe('waitingTurn');
     expect(types(last.effects)).toEqual(['cancelDeadlineTimer', 'takeTurn']);
-    const drained = transition(last.state, taken(T0 + 1_700));
+    const drained = transition(last.state, taken(T0 + 11_700));
     expect(drained.state).toMatchObject({ phase: 'draining', request: { turn: 'held' } });
-    expect(types(drained.effects)).not.toContain('releaseTurn');
+  });
+
+  it('refuseNewTasks and an endless task: the turn goes back after TURN_HOLD_MS, tasks stay refused, and the turn is asked again only when the task ends (review T2)', () => {
+    const waiting = run(task(), asked({ refuseNewTasks: true, deadlineMs: null }), planned);
+    expect(waiting.state.phase).toBe('waitingTurn');
+    const had = transition(waiting.state, taken(T0 + 200));
+    expect(had.state).toMatchObject({ phase: 'deferred', request: { turn: 'held' } });
+    const back = transition(had.state, holdEnded(T0 + 200 + TURN_HOLD_MS));
+    expect(back.state).toMatchObject({ phase: 'deferred', request: { turn: 'givenBack' } });
+    expect(types(back.effects)).toEqual(['releaseTurn', 'notify:deferred']);
+    expect(transition(back.state, task(T0 + 20_000)).effects).toEqual([{ type: 'refuseTask' }]);
+    // A second caller adding refuseNewTasks again does not make it ask while the task runs.
+    const joined = transition(back.state, asked({ refuseNewTasks: true, deadlineMs: null }));
+    expect(joined.state.phase).toBe('deferred');
+    expect(types(joined.effects)).not.toContain('takeTurn');
+    // The endless task ends after all: the turn is asked again, and it drains with it.
+    const last = transition(joined.state, ended(T0 + 60_000));
+    expect(last.state.phase).toBe('waitingTurn');
+    expect(types(last.effects)).toContain('takeTurn');
+    expect(transition(last.state, taken(T0 + 60_100)).state.phase).toBe('draining');
+  });
+
+  it('a deadline that comes while the turn is held forces the drain with it; the hold timer then changes nothing', () => {
+    const had = transition(run(asked(), planned, task(T0 + 100)).state, taken(T0 + 1_300));
+    // Asked at T0 with 3 s, the 1.3 s wait moves the deadline to T0 + 4.3 s.
+    const forced = transition(had.state, { type: 'deadlineReached', at: T0 + 4_300 });
+    expect(forced.state).toMatchObject({ phase: 'draining', request: { forced: true, turn: 'held' } });
+    expect(transition(forced.state, holdEnded(T0 + 1_300 + TURN_HOLD_MS)).state).toBe(forced.state);
   });
 
   it('a caller that adds refuseNewTasks while the instance is deferred without a turn: the turn comes first, then the refusal', () => {
@@ -111,27 +184,33 @@ describe('restart machine: turns', () => {
     expect(transition(had.state, task(T0 + 600)).effects).toEqual([{ type: 'refuseTask' }]);
   });
 
-  it('never deferred while holding a turn, unless it refuses new tasks (it is stopping): any order of events', () => {
-    const at = (n: number) => T0 + n * 100;
+  it('deferred with a turn held only while refusing new tasks, and never past TURN_HOLD_MS: any order of events', () => {
+    const at = (n: number) => T0 + n * 4_000;
     const pool = (n: number): RestartEvent[] => [
       task(at(n)),
       ended(at(n)),
       taken(at(n)),
+      holdEnded(at(n)),
       asked({ refuseNewTasks: n % 2 === 1 }),
       { type: 'deadlineReached', at: T0 + 3_000 + at(n) },
     ];
-    // Every sequence of 5 events from the pool (5^5), after a request planned with no task running.
+    // Every sequence of 5 events from the pool (6^5), after a request planned with or without a task.
     let checked = 0;
-    const walk = (state: RestartState, depth: number): void => {
+    const walk = (state: RestartState, depth: number, clock: number): void => {
       const { phase, request } = state;
-      if (phase === 'deferred' && request?.turn === 'held') expect(request.refuseNewTasks).toBe(true);
+      if (phase === 'deferred' && request?.turn === 'held') {
+        expect(transition(state, task(clock)).effects).toEqual([{ type: 'refuseTask' }]);
+        // Its hold timer, due TURN_HOLD_MS after the turn came, gives it back.
+        const due = (request.turnTakenAt as number) + TURN_HOLD_MS;
+        expect(transition(state, holdEnded(due)).state.request?.turn).toBe('givenBack');
+      }
       checked += 1;
       if (depth === 5) return;
-      for (const event of pool(depth)) walk(transition(state, event).state, depth + 1);
+      for (const event of pool(depth)) walk(transition(state, event).state, depth + 1, at(depth));
     };
-    walk(run(asked(), planned).state, 0);
-    walk(run(task(), asked(), planned).state, 0);
-    expect(checked).toBeGreaterThan(6_000);
+    walk(run(asked({ deadlineMs: null }), planned).state, 0, T0);
+    walk(run(task(), asked(), planned).state, 0, T0);
+    expect(checked).toBeGreaterThan(15_000);
   });
 
   it('the wait for the turn does not count against the deadline', () => {

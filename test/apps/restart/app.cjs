@@ -31,13 +31,13 @@
  *              hook of HOOK_MS (default 300), recording the outcome and the turn events.
  * - endless-defer: (generation 0) waits for GO_FILE; instance 0 begins a task that never ends and asks
  *              for a restart (deferred); the others ask 1 s later, with a hook of HOOK_MS.
- * - busy-turn: (instance 1 in generations 0 to 2, instance 0 in generation 0) waits for GO_FILE;
- *              instance 1 asks with a hook of HOOK_MS (it holds the turn), its next process asks
- *              again once instance 0 recorded `turn-taken` (at most 10 s after it starts), the one
- *              after writes GO_FILE.again; instance 0 asks 300 ms
- *              after GO and, once told `waitingTurn`, begins a 1 s task every 400 ms (overlapping:
- *              never 0) until GO_FILE.again exists or BUSY_MS (20 s) passed, recording `busy-over`
- *              and why when its last task ends.
+ * - busy-turn: (generation 0) waits for GO_FILE; instance 1 asks with a hook of HOOK_MS (it holds
+ *              the turn); instance 0 asks 300 ms after GO and, once told `waitingTurn`, begins a 1 s
+ *              task every 400 ms (overlapping: never 0) until one is refused (`task-refused`) or
+ *              BUSY_MS (20 s) passed.
+ * - queue-worker: (generation 0) waits for GO_FILE, then runs a concurrency-1 job loop (a 100 ms
+ *              job, the next begun in the tick the last ends; refused, it retries 100 ms later) and
+ *              asks for a restart 300 ms later (no refuseNewTasks, no deadline).
  * BOOT_MS: a synchronous wait at the very start of every generation (a slow boot).
  * NO_KEEPALIVE=1: nothing of the app's own keeps the process alive (as in a script that only waits
  * for the library). Every generation records `up` at the end of its synchronous start-up, then
@@ -170,42 +170,48 @@ const scenarios = {
   },
   async 'busy-turn'() {
     const instance = env.NODE_APP_INSTANCE;
-    const backAgain = `${env.GO_FILE}.again`;
     const ask = async (reason, hooks) => {
       const outcome = await lib.gracefulRestart({ reason, ...hooks });
       record('outcome', { outcome });
       return outcome;
     };
-    if (instance === '1' && gen === '2') return fs.writeFileSync(backAgain, 'back');
-    if (instance === '1' && gen === '1') {
-      // Asks once instance 0 has had the turn (with its tasks running), at most 10 s after start.
-      const turnTaken = () => fs.readFileSync(eventsFile, 'utf8').includes('"event":"turn-taken"');
-      for (const until = Date.now() + 10_000; !turnTaken() && Date.now() < until;) await sleep(50);
-      return ask('again');
-    }
-    if (gen !== '0') return;
     while (!fs.existsSync(env.GO_FILE)) await sleep(20);
     self.on('waitingTurn', (event) => record('waiting-turn', { holders: event.holders }));
     self.on('turnTaken', (event) => record('turn-taken', { waitedMs: event.waitedMs }));
     if (instance === '1') return ask('first', { beforeExit: () => sleep(number('HOOK_MS', 1500)) });
     await sleep(300);
     // Waiting for the turn (instance 1 holds it), it serves as a queue worker with concurrency does:
-    // a 1 s task every 400 ms, so two or three always run, until instance 1 is back a second time.
+    // a 1 s task every 400 ms, so two or three always run, until a task is refused.
     if ((await ask('busy')).status !== 'waitingTurn') return;
-    let running = 0;
     const until = Date.now() + number('BUSY_MS', 20_000);
-    const over = () => (fs.existsSync(backAgain) ? 'other back' : Date.now() >= until ? 'timeout' : null);
     const loop = setInterval(() => {
-      if (over() !== null) return clearInterval(loop);
+      if (Date.now() >= until) return clearInterval(loop);
       const task = self.tryBeginTask('job');
-      if (task === null) return record('task-refused');
-      running += 1;
+      if (task === null) {
+        clearInterval(loop);
+        return record('task-refused');
+      }
+      record('task-begun', { label: 'job' });
       setTimeout(() => {
+        record('task-ended', { label: 'job' });
         task.end();
-        running -= 1;
-        if (running === 0) record('busy-over', { why: over() });
       }, 1000);
     }, 400);
+  },
+  async 'queue-worker'() {
+    while (!fs.existsSync(env.GO_FILE)) await sleep(20);
+    self.on('turnTaken', (event) => record('turn-taken', { waitedMs: event.waitedMs }));
+    const job = () => {
+      const task = self.tryBeginTask('job');
+      if (task === null) return setTimeout(job, 100);
+      setTimeout(() => {
+        task.end();
+        require('node:timers').setImmediate(job);
+      }, 100);
+    };
+    job();
+    await sleep(300);
+    record('outcome', { outcome: await lib.gracefulRestart({ reason: 'rollout' }) });
   },
   async 'cancel-planning'() {
     const pending = lib.gracefulRestart({ reason: 'to-be-cancelled' });
@@ -274,13 +280,21 @@ async function main() {
   }
   if (scenario === 'spawn-worker') return scenarios['spawn-worker']();
   if (scenario === 'uptime-policy') return scenarios['uptime-policy']();
-  if (scenario === 'busy-turn') return scenarios['busy-turn']();
   if (scenario !== 'refuse' && gen !== '0') return;
   const delay = number(
     'START_DELAY_MS',
     scenario === 'early'
       ? 200
-      : ['tasks', 'refuse', 'handler-twice', 'memory-policy', 'turns', 'endless-defer'].includes(scenario)
+      : [
+            'tasks',
+            'refuse',
+            'handler-twice',
+            'memory-policy',
+            'turns',
+            'endless-defer',
+            'busy-turn',
+            'queue-worker',
+          ].includes(scenario)
         ? 0
         : 1200,
   );
