@@ -60,8 +60,20 @@ export function describeResult(result: InstanceResult, oldPid: number): string {
     case 'crashed':
       return `crashed after its restart: ${result.why}`;
     case 'timedOut':
-      return `timed out (pm2 shows it ${result.status}); a pending restart stays pending, \`pm2-self cancel\` drops it`;
+      return describeTimedOut(result);
   }
+}
+
+/** What had happened when `--timeout` ran out: not restarted yet, or restarted and not (yet) ready. */
+function describeTimedOut(result: Extract<InstanceResult, { kind: 'timedOut' }>): string {
+  const within = `within --timeout ${formatDuration(result.timeoutMs)}`;
+  if (result.newPid === null) {
+    return `not restarted ${within} (pm2 shows it ${result.status}); its restart stays pending, \`pm2-self cancel\` drops it`;
+  }
+  if (result.ready) {
+    return `restarted: its new process ${result.newPid} said it is ready but had not stayed up the settle time ${within}`;
+  }
+  return `restarted: its new process ${result.newPid} has not said it is ready ${within} (pm2 shows it ${result.status}, \`pm2-self ready\` not yes)`;
 }
 
 /** Results after which the next instances are not asked: this one is (or may be) down. */

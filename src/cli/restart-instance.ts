@@ -20,7 +20,15 @@ export type InstanceResult =
   | { readonly kind: 'dropped'; readonly cause: string; readonly message: string | null }
   | { readonly kind: 'notBack'; readonly status: string }
   | { readonly kind: 'crashed'; readonly why: string }
-  | { readonly kind: 'timedOut'; readonly status: string };
+  | {
+      readonly kind: 'timedOut';
+      readonly status: string;
+      /** The new process seen online; null when the old one had not restarted yet. */
+      readonly newPid: number | null;
+      /** True when that new process said it is ready (it had not stayed up the settle time). */
+      readonly ready: boolean;
+      readonly timeoutMs: number;
+    };
 
 /** What the instance answered before it went down (restarting, deferred, alreadyPending). */
 export type AcceptedOutcome = Exclude<RestartOutcome, { status: 'refused' } | { status: 'cancelled' }>;
@@ -123,5 +131,5 @@ export async function restartInstance(
     return { ...verdict, afterMs: ports.clock.now() - startedAt };
   }
   dropWait.cancel();
-  return { kind: 'timedOut', status };
+  return { kind: 'timedOut', status, newPid: follow.newPid, ready: follow.readySince !== null, timeoutMs };
 }

@@ -21,7 +21,11 @@ type Behaviour =
   /** A wait_ready app: pm2 lists the new process online at listen_timeout; it is ready 3 s later. */
   | 'readyLater'
   /** The new release exits 2 s after it started, and pm2 restarts it (a new pid, one restart more). */
-  | 'crashesAfterStart';
+  | 'crashesAfterStart'
+  /** A wait_ready app whose new process never sends 'ready' (pm2 lists it online at listen_timeout). */
+  | 'neverReady'
+  /** Answers deferred and never restarts (its task never ends). */
+  | 'staysDeferred';
 
 interface SimInstance {
   pmId: number;
@@ -95,6 +99,7 @@ function createSimPm2(clock: SimClock, specs: Partial<SimInstance>[], options: {
     if (instance.behaviour === 'refuses')
       return reply({ outcome: { status: 'refused', code: 'ERR_PM2SELF_NOT_TRACKED', why: 'a descendant' } });
     reply({ outcome: { status: 'deferred', tasks: 1 } });
+    if (instance.behaviour === 'staysDeferred') return;
     const oldPid = instance.pid;
     if (instance.behaviour === 'drops')
       return clock.setTimeout(
@@ -122,6 +127,7 @@ function createSimPm2(clock: SimClock, specs: Partial<SimInstance>[], options: {
         clock.setTimeout(crash, 2000);
       }
       if (instance.behaviour === 'comesBackUnexposed') instance.exposed = false;
+      if (instance.behaviour === 'neverReady') instance.ready = 'no';
       if (instance.behaviour === 'readyLater') {
         instance.ready = 'no';
         clock.setTimeout(() => {
@@ -242,6 +248,26 @@ describe('pm2-self restart (simulated daemon)', () => {
     expect(await pm2.run(['restart', 'web', '--settle', '0'])).toBe(0);
     const at = (event: string) => Number(pm2.log.find((l) => l.endsWith(event))?.split(' ')[0]);
     expect(at('ask 1') - at('back 0')).toBeLessThan(1_000);
+  });
+
+  it('--timeout with a new process that never said ready: says it restarted and which process has not said ready (review T4)', async () => {
+    const pm2 = createSimPm2(createSimClock(0), [{ behaviour: 'neverReady' }, {}]);
+    expect(await pm2.run(['restart', 'web', '--timeout', '10s'])).toBe(1);
+    const text = pm2.out.join(' ').replace(/\s+/g, ' ');
+    expect(text).toContain(
+      'web 0 restarted: its new process 1100 has not said it is ready within --timeout 10.0 s (pm2 shows it online, `pm2-self ready` not yes)',
+    );
+    expect(text).not.toContain('pending');
+    expect(pm2.log.filter((l) => l.includes('ask'))).toEqual(['0 ask 0']);
+  });
+
+  it('--timeout with the old process still deferred: not restarted, the restart stays pending', async () => {
+    const pm2 = createSimPm2(createSimClock(0), [{ behaviour: 'staysDeferred' }]);
+    expect(await pm2.run(['restart', 'web', '--timeout', '10s'])).toBe(1);
+    const text = pm2.out.join(' ').replace(/\s+/g, ' ');
+    expect(text).toContain(
+      'web 0 not restarted within --timeout 10.0 s (pm2 shows it online); its restart stays pending, `pm2-self cancel` drops it',
+    );
   });
 
   it('an instance that stays stopped is reported as not back', async () => {
