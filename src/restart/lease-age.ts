@@ -23,13 +23,14 @@ export interface LeaseSighting {
   readonly modifiedAt: number;
   /** The reader's monotonic time at that first sighting. */
   readonly seenAt: number;
-  /** The age the file's time vouched for then: from 0 (a time in the future) to {@link LEASE_TRUSTED_AGE_MS}. */
+  /** The age the file's time vouched for then: from 0 (a time in the future) to the trusted bound. */
   readonly ageThen: number;
 }
 
 /**
  * The sighting of `file`, whose time is `modifiedAt`, seen at wall time `wallNow` and monotonic time
- * `monoNow`: the previous one while the file and its time are unchanged, else a new one.
+ * `monoNow`: the previous one while the file and its time are unchanged, else a new one. The file's
+ * time vouches for an age of `trustedAgeMs` at most (the hand-back grace uses its own bound).
  */
 export function sightLease(
   previous: LeaseSighting | undefined,
@@ -37,9 +38,10 @@ export function sightLease(
   modifiedAt: number,
   wallNow: number,
   monoNow: number,
+  trustedAgeMs = LEASE_TRUSTED_AGE_MS,
 ): LeaseSighting {
   if (previous !== undefined && previous.file === file && previous.modifiedAt === modifiedAt) return previous;
-  const ageThen = Math.min(LEASE_TRUSTED_AGE_MS, Math.max(0, wallNow - modifiedAt));
+  const ageThen = Math.min(trustedAgeMs, Math.max(0, wallNow - modifiedAt));
   return { file, modifiedAt, seenAt: monoNow, ageThen };
 }
 

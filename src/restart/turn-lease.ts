@@ -62,6 +62,11 @@ export interface HolderFacts {
   readonly alive: boolean;
   /** How long the lease has gone without renewal, as this reader judges it (`leaseAgeMs`). */
   readonly ageMs: number;
+  /**
+   * How long the holder's next process `next` has been online, as this reader judges it on its own
+   * monotonic clock (holder-watch.ts); null when unknown.
+   */
+  onlineMs(next: ProcessEntry): number | null;
 }
 
 /**
@@ -69,14 +74,13 @@ export interface HolderFacts {
  * holder, or by its next process once that is ready), or when the daemon's list shows a holder that
  * will not give it back: its instance deleted, stopped for good or errored, restarted more than once since the
  * claim (a crash loop), or online under a new process for {@link TURN_HANDBACK_GRACE_MS} without a
- * hand-back. A lease unrenewed for {@link TURN_LEASE_MS} is over only while the holder's process is alive (it hung):
+ * hand-back (as the reader judges it: `holder.onlineMs`, never pm2's wall clock against the reader's). A lease unrenewed for {@link TURN_LEASE_MS} is over only while the holder's process is alive (it hung):
  * a holder that exited is waiting for pm2 (`waiting restart`, `launching`, its `restart_delay`),
  * which no fixed clock may cut short.
  */
 export function leaseOver(
   lease: TurnLease,
   entries: readonly ProcessEntry[] | null,
-  now: number,
   holder: HolderFacts,
 ): string | null {
   if (lease.released) return 'given back';
@@ -88,7 +92,7 @@ export function leaseOver(
   if (lease.restarts !== null && entry.restarts !== null && entry.restarts > lease.restarts + 1)
     return 'restarted again (a crash loop)';
   const newProcess = entry.pid > 0 && entry.pid !== lease.trackedPid && entry.status === 'online';
-  if (newProcess && entry.startedAt !== null && now - entry.startedAt >= TURN_HANDBACK_GRACE_MS)
+  if (newProcess && (holder.onlineMs(entry) ?? 0) >= TURN_HANDBACK_GRACE_MS)
     return 'back online without a hand-back';
   return null;
 }

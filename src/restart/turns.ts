@@ -11,8 +11,8 @@ import type { IdentityCache } from '../identity/identity-cache.js';
 import type { ManagedIdentity } from '../identity/identity.js';
 import type { Ports, TimerHandle } from '../ports/ports.js';
 import { monotonicNow } from '../ports/monotonic-now.js';
-import { leaseAgeMs, sightLease, type LeaseSighting } from './lease-age.js';
 import { cancellableDelay } from './cancellable-delay.js';
+import { createHolderWatch } from './holder-watch.js';
 import { nextGeneration, slotFile, slotGenerations } from './turn-slots.js';
 import {
   instancesOf,
@@ -58,8 +58,8 @@ export function createTurns(parts: TurnParts): Turns {
   const { clock, fs, process } = parts.ports;
   let held: { dir: string; name: string; renew: TimerHandle | undefined } | undefined;
   const unreadable = new Set<string>();
-  /** The current lease of each slot folder and slot, as this process first saw its time. */
-  const sightings = new Map<string, LeaseSighting>();
+  /** The current lease of each slot folder and slot, and its holder's next process, as this process first saw them. */
+  const watch = createHolderWatch(clock);
 
   const lease = (released = false) => {
     const now = clock.now();
@@ -76,13 +76,8 @@ export function createTurns(parts: TurnParts): Turns {
   };
 
   /** How long the lease at `path` has gone without renewal (lease-age.ts): the file's time, else `claimedAt`. */
-  const ageOf = async (slotKey: string, path: string, reading: TurnLease): Promise<number> => {
-    const modifiedAt = (await fs.modifiedAt?.(path)) ?? reading.claimedAt;
-    const mono = monotonicNow(clock);
-    const sighting = sightLease(sightings.get(slotKey), path, modifiedAt, clock.now(), mono);
-    sightings.set(slotKey, sighting);
-    return leaseAgeMs(sighting, mono);
-  };
+  const ageOf = async (slotKey: string, path: string, reading: TurnLease): Promise<number> =>
+    watch.leaseAgeMs(slotKey, path, (await fs.modifiedAt?.(path)) ?? reading.claimedAt);
 
   const renew = () => {
     if (held === undefined) return;
@@ -118,12 +113,14 @@ export function createTurns(parts: TurnParts): Turns {
         return 'held';
       }
       unreadable.delete(path);
+      const slotKey = join(dir, String(slot));
       const over =
         reading === null
           ? 'unreadable'
-          : leaseOver(reading, entries, clock.now(), {
+          : leaseOver(reading, entries, {
               alive: process.isAlive(reading.pid),
-              ageMs: await ageOf(join(dir, String(slot)), path, reading),
+              ageMs: await ageOf(slotKey, path, reading),
+              onlineMs: (next) => watch.onlineMs(slotKey, next),
             });
       if (over === null) return 'held';
       debug('turns: %s is over (%s)', path, over);

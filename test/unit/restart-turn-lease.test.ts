@@ -113,8 +113,14 @@ describe('leaseOver', () => {
     ['no list, expired, the holder alive', null, 40_000, ALIVE, 'expired (the holder hung)'],
   ] as const)('%s', (title, entries, now, holder, expected) => {
     const reading = title.startsWith('given back') ? { ...lease, released: true } : lease;
-    // The lease has gone unrenewed since its claim (its age by lease-age.ts, the clock never stepped).
-    expect(leaseOver(reading, entries, now, { ...holder, ageMs: now - lease.claimedAt })).toBe(expected);
+    // The lease has gone unrenewed since its claim and the next process has been online since pm2
+    // spawned it (the reader's ages, holder-watch.ts, with the clock never stepped).
+    const facts = {
+      ...holder,
+      ageMs: now - lease.claimedAt,
+      onlineMs: (next: ProcessEntry) => (next.startedAt === null ? null : now - next.startedAt),
+    };
+    expect(leaseOver(reading, entries, facts)).toBe(expected);
   });
 });
 
