@@ -14,8 +14,11 @@ export function createCliPorts(): CliPorts {
     env: process.env,
     platform: process.platform,
     homedir,
+    // Waits and ages are measured on monotonicNow (a wall clock stepped meanwhile changes none);
+    // now() is for the times of day it prints.
     clock: {
       now: () => Date.now(),
+      monotonicNow: () => performance.now(),
       setTimeout: (callback, delayMs) => setTimeout(callback, Math.max(0, delayMs)),
       clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
     },

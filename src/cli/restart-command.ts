@@ -2,6 +2,7 @@ import type { AppInstance } from './app-instances.js';
 import type { CliPorts } from './daemon-link.js';
 import { withTargets } from './with-targets.js';
 import { EXIT } from './exit-codes.js';
+import { monotonicNow } from '../ports/monotonic-now.js';
 import { formatDuration } from './parse-duration.js';
 import {
   restartInstance,
@@ -97,7 +98,7 @@ export async function runRestart(ports: CliPorts, command: RestartCommand): Prom
       ports.out('no apps to restart');
       return EXIT.failed;
     }
-    const startedAt = ports.clock.now();
+    const startedAt = monotonicNow(ports.clock);
     const print = (text: string, style: Style, indent = 0) => {
       for (const line of wrap(text, LINE_WIDTH, indent)) ports.out(paint(line, style, ports.color));
     };
@@ -134,7 +135,7 @@ export async function runRestart(ports: CliPorts, command: RestartCommand): Prom
 
     const failed = instances.filter((i) => results.get(i)?.kind !== 'back');
     const back = instances.filter((i) => results.get(i)?.kind === 'back').length;
-    const took = formatDuration(ports.clock.now() - startedAt);
+    const took = formatDuration(monotonicNow(ports.clock) - startedAt);
     if (failed.length === 0 && back > 0) {
       print(`all ${back} came back in ${took}`, 'green');
       return EXIT.ok;

@@ -1,4 +1,5 @@
 import { OPERATOR_ACTIONS } from '../operator/action-protocol.js';
+import { monotonicNow } from '../ports/monotonic-now.js';
 import type { DeadlinePolicy } from '../restart/machine.js';
 import type { RestartOutcome } from '../restart/restart-outcome.js';
 import { describeNotExposed, type AppInstance } from './app-instances.js';
@@ -73,7 +74,10 @@ export async function restartInstance(
   if (!instance.exposed) return { kind: 'notExposed', why: describeNotExposed(instance) };
 
   report.asking(instance);
-  const startedAt = ports.clock.now();
+  // Every wait here is on the monotonic clock: a wall clock stepped meanwhile neither times the
+  // instance out at once nor an hour late, nor changes its settle time.
+  const clockNow = () => monotonicNow(ports.clock);
+  const startedAt = clockNow();
   const oldPid = instance.entry.pid;
   const dropWait = link.waitForEvent((message) => restartDroppedOf(message, pmId, oldPid), ask.timeoutMs);
   const { timeoutMs, reason, deadlineMs, onDeadline } = ask;
@@ -107,7 +111,7 @@ export async function restartInstance(
   void dropWait.promise.then((value) => (dropped = value));
   let status = instance.entry.status;
   let follow = startFollow(oldPid, instance.entry.restarts);
-  while (ports.clock.now() - startedAt < timeoutMs) {
+  while (clockNow() - startedAt < timeoutMs) {
     await sleep(ports, POLL_MS);
     if (dropped !== null)
       return { kind: 'dropped', ...(dropped as { cause: string; message: string | null }) };
@@ -122,13 +126,13 @@ export async function restartInstance(
     status = entry.status;
     const { exposed, ready } = fresh;
     const seen = { pid: entry.pid, status: entry.status, restarts: entry.restarts, exposed, ready };
-    const look = followLook(follow, seen, ports.clock.now(), ask.settleMs);
+    const look = followLook(follow, seen, clockNow(), ask.settleMs);
     follow = look.state;
     const { verdict } = look;
     if (verdict.kind === 'waiting') continue;
     dropWait.cancel();
     if (verdict.kind !== 'back') return verdict;
-    return { ...verdict, afterMs: ports.clock.now() - startedAt };
+    return { ...verdict, afterMs: Math.round(clockNow() - startedAt) };
   }
   dropWait.cancel();
   return { kind: 'timedOut', status, newPid: follow.newPid, ready: follow.readySince !== null, timeoutMs };

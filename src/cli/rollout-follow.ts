@@ -64,7 +64,7 @@ export function startFollow(oldPid: number, restarts: number | null): FollowStat
   };
 }
 
-/** Judges one look at `now`. Pure. */
+/** Judges one look at `now`, a time on the caller's monotonic clock (every span here is measured on it). Pure. */
 export function followLook(
   state: FollowState,
   seen: Sighting,

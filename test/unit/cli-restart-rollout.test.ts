@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import type { CliPorts } from '../../src/cli/daemon-link.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import type { BusMessage } from '../../src/ports/bus-subscriber.js';
-import type { RpcResult } from '../../src/ports/ports.js';
+import type { Clock, RpcResult } from '../../src/ports/ports.js';
 import { createSimClock, type SimClock } from '../helpers/sim-clock.js';
+import { createSteppedClock } from '../helpers/stepped-clock.js';
 
 /** How a simulated instance answers `pm2-self:restart`. */
 type Behaviour =
@@ -41,7 +42,11 @@ interface SimInstance {
   execPath: string;
 }
 
-function createSimPm2(clock: SimClock, specs: Partial<SimInstance>[], options: { daemon?: boolean } = {}) {
+function createSimPm2(
+  clock: SimClock,
+  specs: Partial<SimInstance>[],
+  options: { daemon?: boolean; portClock?: Clock } = {},
+) {
   const instances: SimInstance[] = specs.map((spec, i) => ({
     pmId: i,
     name: 'web',
@@ -146,7 +151,7 @@ function createSimPm2(clock: SimClock, specs: Partial<SimInstance>[], options: {
     env: { PM2_HOME: '/sim/home' },
     platform: 'linux',
     homedir: () => '/sim',
-    clock,
+    clock: options.portClock ?? clock,
     readText: async (path) => (options.daemon !== false && path === '/sim/home/pm2.pid' ? '99' : null),
     isAlive: (pid) => pid === 99,
     daemon: {
@@ -226,6 +231,31 @@ describe('pm2-self restart (simulated daemon)', () => {
     expect(pm2.out.join('\n')).toContain('no reply');
     expect(pm2.out.join('\n')).toMatch(/not asked after that: web 1, web 2/);
   });
+
+  it.each([
+    ['forward', 3_600_000],
+    ['back', -3_600_000],
+  ])(
+    'a wall clock stepped %s 1 h mid-rollout changes no wait: every instance comes back, settled, as with no step',
+    async (_direction, stepMs) => {
+      const { sim, clock, step } = createSteppedClock(0);
+      const pm2 = createSimPm2(sim, [{}, {}], { portClock: clock });
+      // Instance 0 is back (600 ms) and ready; the step comes while it settles.
+      sim.setTimeout(() => step(stepMs), 1_000);
+      expect(await pm2.run(['restart', 'web', '--settle', '1s', '--timeout', '20s'])).toBe(0);
+      expect(pm2.log.map((line) => line.split(' ').slice(1).join(' '))).toEqual([
+        'ask 0',
+        'back 0',
+        'ask 1',
+        'back 1',
+      ]);
+      const [, back0 = 0, ask1 = 0] = pm2.log.map((line) => Number(line.split(' ')[0]));
+      // Asked once the first was back and settled for 1 s, on the monotonic clock.
+      expect(ask1 - back0).toBeGreaterThanOrEqual(1_000);
+      expect(ask1 - back0).toBeLessThan(1_500);
+      expect(pm2.out.at(-1)).toMatch(/^all 2 came back in \d+\.\d s$/);
+    },
+  );
 
   it('a new process that does not expose itself again is back only after the bounded wait', async () => {
     const clock = createSimClock(0);
