@@ -50,7 +50,9 @@ export interface Pm2SelfOptions {
    * How old the daemon's heartbeat (`$PM2_HOME/pm2-self/alive-v1.json`) may be before a live answer
    * built by this process itself stops trusting it: one process of the `PM2_HOME` pings the daemon
    * once per interval. A paused daemon is reported as `timeout` within `livenessIntervalMs +
-   * queryTimeoutMs`; a daemon whose pid died, on the next call.
+   * queryTimeoutMs` of the last heartbeat, plus the gap between a process's calls (the unanswered ping
+   * is shared, so a resumed daemon may read `timeout` up to one interval more); a daemon whose pid
+   * died, on the next call.
    * @defaultValue `5000` (DEFAULTS.livenessIntervalMs)
    */
   livenessIntervalMs?: number;

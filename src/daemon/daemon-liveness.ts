@@ -8,6 +8,9 @@ import { isRecord, parseJson } from '../common/json-values.js';
 /** Name of the heartbeat file in `$PM2_HOME/pm2-self/`; the claim to refresh it adds `.lock`. */
 export const LIVENESS_FILE = 'alive-v1.json';
 
+/** Beside the heartbeat: when a ping of the daemon last went unanswered (its `timeout`, shared). */
+const MISSED_SUFFIX = '.missed';
+
 /** Tag of the heartbeat's format; another tag is ignored. */
 const FORMAT = 'pm2-self/alive@1';
 
@@ -60,11 +63,13 @@ export interface DaemonLivenessOptions extends ClaimantOptions {
  */
 export interface DaemonLiveness {
   /**
-   * The verdict, at most `intervalMs` old; a daemon whose pid died is seen on the next call. A paused
-   * daemon (pid alive, no answer) is a `timeout` once its heartbeat is `intervalMs + timeoutMs` old and
-   * a ping has gone unanswered: past that age, a caller that finds another process pinging waits for
-   * its heartbeat up to half of `timeoutMs`, then pings itself with the rest, so an old heartbeat alone
-   * (every process idle a while) is never a `timeout`.
+   * The verdict, at most `intervalMs` old, and an `ok` one only while its heartbeat is younger than
+   * `intervalMs`; a daemon whose pid died is seen on the next call. A paused daemon (pid alive, no
+   * answer) is a `timeout` once a ping has gone unanswered: the one process that pings (once the
+   * heartbeat is `intervalMs` old) shares its `timeout` beside the heartbeat, and every process takes it
+   * for `intervalMs` without pinging. Meanwhile the last heartbeat stands up to `intervalMs + timeoutMs`;
+   * past that, a caller that finds another process pinging waits for its outcome, up to `timeoutMs`, so
+   * an old heartbeat alone (every process idle a while) is never a `timeout`.
    */
   check(): Promise<LivenessVerdict>;
   /**
@@ -92,7 +97,9 @@ function decodeHeartbeat(text: string | null): Heartbeat | null {
 export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLiveness {
   const { fs, clock } = options;
   const claimFile = `${options.file}.lock`;
-  let known: { verdict: LivenessVerdict; checkedAt: number; daemonPid: number | null } | undefined;
+  const missedFile = `${options.file}${MISSED_SUFFIX}`;
+  /** The last verdict; it is reused until `until` (monotonic). */
+  let known: { verdict: LivenessVerdict; until: number; daemonPid: number | null } | undefined;
   let looking: Promise<LivenessVerdict> | undefined;
 
   /** Asks the daemon (`ask`) and writes the heartbeat (by atomic rename: a write needs no claim). */
@@ -101,7 +108,12 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
     ask: () => Promise<PingResult>,
   ): Promise<LivenessVerdict> => {
     const pong = await ask();
-    if (!pong.ok) return pong;
+    if (!pong.ok) {
+      // Every process takes this timeout for an interval instead of pinging the paused daemon itself.
+      const missed = JSON.stringify({ format: FORMAT, daemonPid, at: clock.now() });
+      if (pong.problem === 'timeout') await fs.writeText(missedFile, missed);
+      return pong;
+    }
     const at = clock.now();
     await fs.writeText(options.file, JSON.stringify({ format: FORMAT, daemonPid, at }));
     return { ok: true, daemonPid, at };
@@ -123,10 +135,21 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
    * daemon of this home within the interval vouches for it: a daemon replaced since is pinged at the next
    * interval, the bound a heartbeat gives anyway), else from its text, which names the daemon's pid.
    */
-  const lastBeat = async (daemonPid: number): Promise<Heartbeat | null> => {
-    if (options.modifiedAt === undefined) return decodeHeartbeat(await fs.readText(options.file));
-    const at = await options.modifiedAt(options.file);
+  const lastBeat = async (daemonPid: number, file = options.file): Promise<Heartbeat | null> => {
+    if (options.modifiedAt === undefined) return decodeHeartbeat(await fs.readText(file));
+    const at = await options.modifiedAt(file);
     return at === null ? null : { daemonPid, at: Math.floor(at) };
+  };
+
+  /** A ping unanswered after the heartbeat `beatAt` and less than `intervalMs` ago: its timeout. */
+  const recentMiss = async (daemonPid: number, beatAt: number): Promise<LivenessVerdict | null> => {
+    const missed = await lastBeat(daemonPid, missedFile);
+    const now = clock.now();
+    if (missed === null || missed.daemonPid !== daemonPid || missed.at <= beatAt || missed.at > now)
+      return null;
+    if (now - missed.at >= options.intervalMs) return null;
+    const message = `the daemon did not answer a ping ${now - missed.at} ms ago (shared by this PM2_HOME)`;
+    return { ok: false, problem: 'timeout', message };
   };
 
   /** The heartbeat of `daemonPid` when one younger than `intervalMs` is there, else null. */
@@ -142,6 +165,9 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
     const now = clock.now();
     const ageMs = beat !== null && beat.daemonPid === daemonPid && beat.at <= now ? now - beat.at : Infinity;
     if (beat !== null && ageMs < options.intervalMs) return { ok: true, daemonPid, at: beat.at };
+    const beatAt = ageMs === Infinity ? -Infinity : (beat?.at ?? -Infinity);
+    const missed = await recentMiss(daemonPid, beatAt);
+    if (missed !== null) return missed;
     if (await fs.createExclusive(claimFile, encodeListClaim({ pid: options.pid, at: now })))
       return refresh(daemonPid, beat?.at ?? null);
     const expiresMs = options.timeoutMs + 1_000;
@@ -153,11 +179,9 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
     // Another process is pinging now: the last heartbeat stands while its ping may still succeed.
     if (beat !== null && ageMs < options.intervalMs + options.timeoutMs)
       return { ok: true, daemonPid, at: beat.at };
-    // Too old to stand (every process was idle a while): the claimant's heartbeat is due. Wait for it,
-    // up to half the ping's budget; then ping, with the rest (its timeout is the verdict's).
-    let budgetMs = options.timeoutMs;
+    // Too old to stand (every process idle a while, or a paused daemon): the claimant's outcome is due.
+    // Wait for it, up to the ping's budget: its heartbeat, or its timeout (shared; seen on a look again).
     if (state === 'held' && beat !== null && ageMs !== Infinity) {
-      const waitMs = Math.floor(options.timeoutMs / 2);
       const claim = {
         fs,
         clock,
@@ -166,13 +190,15 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
         isAlive: options.isAlive,
         keepAlive: options.keepAlive,
       };
-      const awaited = await awaitClaimant(claim, () => freshBeat(daemonPid), monotonicNow(clock) + waitMs);
+      const until = monotonicNow(clock) + options.timeoutMs;
+      const awaited = await awaitClaimant(claim, () => freshBeat(daemonPid), until);
       if (awaited === 'released' && attempt < 2) return look(daemonPid, attempt + 1);
       if (awaited !== 'released' && awaited !== 'late') return { ok: true, daemonPid, at: awaited.at };
-      budgetMs -= waitMs;
+      const message = `no heartbeat within ${options.timeoutMs} ms of another process's ping`;
+      return { ok: false, problem: 'timeout', message };
     }
-    // No heartbeat of this daemon at all yet, or none came: this process asks itself.
-    const pong = await options.ping(budgetMs);
+    // No heartbeat of this daemon at all yet: this process asks itself.
+    const pong = await options.ping(options.timeoutMs);
     return pong.ok ? { ok: true, daemonPid, at: clock.now() } : pong;
   };
 
@@ -181,15 +207,18 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
     const alive = known?.daemonPid != null && options.isAlive(known.daemonPid) ? known.daemonPid : null;
     const pid = alive ?? (await options.daemonPid());
     const verdict = typeof pid === 'number' ? await look(pid) : pid;
-    known = { verdict, checkedAt: monotonicNow(clock), daemonPid: typeof pid === 'number' ? pid : null };
+    // An ok verdict stands only while its heartbeat is younger than the interval; then a look is due.
+    const forMs = verdict.ok ? options.intervalMs - (clock.now() - verdict.at) : options.intervalMs;
+    const until = monotonicNow(clock) + Math.min(options.intervalMs, Math.max(0, forMs));
+    known = { verdict, until, daemonPid: typeof pid === 'number' ? pid : null };
     return verdict;
   };
 
   const current = (): LivenessVerdict | undefined => {
     if (known === undefined) return undefined;
-    // The verdict's age inside this process, on the monotonic clock.
-    const ageMs = monotonicNow(clock) - known.checkedAt;
-    const fresh = ageMs >= 0 && ageMs < options.intervalMs;
+    // The verdict's term inside this process, on the monotonic clock.
+    const leftMs = known.until - monotonicNow(clock);
+    const fresh = leftMs > 0 && leftMs <= options.intervalMs;
     // A known daemon that died is seen now, not at the next interval.
     return fresh && (known.daemonPid === null || options.isAlive(known.daemonPid))
       ? known.verdict
