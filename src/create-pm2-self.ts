@@ -3,6 +3,7 @@
  * parts (daemon query, identity cache, live answers, restart controller, shutdown handler, policies)
  * behind the {@link Pm2Self} methods, checked at run time for JavaScript callers.
  */
+import { join } from 'node:path';
 import { checkCreateOptions, withRuntimeChecks } from './checked-calls.js';
 import { DEFAULTS, PM2_DEFAULTS } from './common/defaults.js';
 import { createWarn } from './common/warnings.js';
@@ -29,6 +30,7 @@ import { createLastRestart } from './last-restart.js';
 import { handBackWhenReady } from './restart/hand-back.js';
 import { waitForAppReady } from './restart/app-ready.js';
 import { watchReadySignal } from './ports/ready-signal.js';
+import { DAEMON_LOG_TAIL_BYTES, readFileTail } from './ports/read-file-tail.js';
 import { parseDurationMs } from './pm2/parse-values.js';
 import { exposeToPm2 } from './operator/expose-to-pm2.js';
 import { createRestartContext } from './restart-context.js';
@@ -86,6 +88,7 @@ export function createPm2Self(options: Pm2SelfOptions = {}): Pm2Self {
         clock: ports.clock,
         watchReady: watchReadySignal,
         listenTimeoutMs: parseDurationMs(env.listen_timeout) ?? PM2_DEFAULTS.listenTimeoutMs,
+        readDaemonLog: () => readFileTail(join(paths.home, 'pm2.log'), DAEMON_LOG_TAIL_BYTES),
       },
       identity,
     ));

@@ -33,7 +33,7 @@ const NONBLOCK = constants.O_NONBLOCK ?? 0;
 const CHUNK_BYTES = 64 * 1024;
 
 /** Resolves `fallback` when `work` takes longer than `budgetMs`; the late result is dropped. */
-function withinBudget<T>(work: Promise<T>, budgetMs: number, fallback: T): Promise<T> {
+export function withinBudget<T>(work: Promise<T>, budgetMs: number, fallback: T): Promise<T> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(fallback), budgetMs);
     timer.unref();
