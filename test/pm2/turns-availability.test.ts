@@ -11,8 +11,9 @@
  * - `restart_delay: 35000`: the first holder is `waiting restart` past any fixed lease, and keeps its turn;
  * - an instance deferred by an endless task holds no turn: another, asked 1 s later, goes at once;
  * - an instance that keeps taking overlapping tasks while it waits for its turn refuses new tasks once
- *   it has the turn, and restarts when the running ones end (the 10 s bound on that hold, review B1
- *   and T2, is tested on the machine and controller: test/unit/restart-controller-turns.test.ts);
+ *   it has the turn, and restarts when the running ones end;
+ * - an instance whose turn comes during a long task holds it 10 s at most (review B1): then the turn
+ *   goes back, the other instance restarts again meanwhile, and the busy one goes after its task;
  * - 2 back-to-back queue workers (a 100 ms job, the next begun as the last ends) asked together both
  *   restart, one at a time (review T1: they gave the turn back and took it again forever).
  * One daemon for the file; the cases run concurrently.
@@ -85,6 +86,12 @@ describe('turns keep availability as the app sees it', () => {
         pm2: { instances: 2, ...pmx },
       },
       {
+        name: `hold${suffix}`,
+        scenario: 'hold-bound',
+        env: { GO_FILE: go(`hold${suffix}`), HOOK_MS: '2000' },
+        pm2: { instances: 2, ...pmx },
+      },
+      {
         name: `queue${suffix}`,
         scenario: 'queue-worker',
         env: { GO_FILE: go(`queue${suffix}`) },
@@ -153,6 +160,30 @@ describe('turns keep availability as the app sees it', () => {
       expect(down).toHaveLength(2);
       expect(mostAtOnce(down)).toBe(1);
     }, 90_000);
+
+    it('a long task when the turn comes: the turn is held 10 s, then goes back; the other restarts meanwhile, the busy one after its task (review B1)', async () => {
+      const name = `hold${suffix}`;
+      await go0(name, 2);
+      const startedAs = (instance: string, gen: string) => (e: AppEvent) =>
+        e.event === 'started' && e.instance === instance && e.gen === gen;
+      const events = await waitForEvents(
+        file(name),
+        (all) => all.some(startedAs('1', '2')) && all.some(startedAs('0', '1')),
+        75_000,
+      );
+      const zero = events.filter(
+        (e) => e.gen === '0' && e.pid === findEvent(events, startedAs('0', '0')).pid,
+      );
+      const turnAt = findEvent(zero, (e) => e.event === 'turn-taken').at;
+      const givenBackAt = findEvent(zero, (e) => e.event === 'given-back').at;
+      // Held the bound (10 s on the monotonic clock; the events carry wall times), not given back at once.
+      expect(givenBackAt - turnAt).toBeGreaterThanOrEqual(9_500);
+      expect(givenBackAt - turnAt).toBeLessThan(20_000);
+      const longEnded = findEvent(zero, (e) => e.event === 'long-ended').at;
+      expect(findEvent(events, startedAs('1', '2')).at).toBeLessThan(longEnded);
+      expect(findEvent(events, startedAs('0', '1')).at).toBeGreaterThan(longEnded);
+      expect(mostAtOnce(downIntervals(events))).toBe(1);
+    }, 120_000);
 
     it('2 back-to-back queue workers asked together both restart after their current job, one at a time (review T1)', async () => {
       const events = await rollout(`queue${suffix}`, 2, 45_000);

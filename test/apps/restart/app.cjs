@@ -35,6 +35,12 @@
  *              the turn); instance 0 asks 300 ms after GO and, once told `waitingTurn`, begins a 1 s
  *              task every 400 ms (overlapping: never 0) until one is refused (`task-refused`) or
  *              BUSY_MS (20 s) passed.
+ * - hold-bound: (instance 1 in generations 0 to 2, instance 0 in generation 0) waits for GO_FILE;
+ *              instance 1 asks with a hook of HOOK_MS (it holds the turn); instance 0 asks 300 ms
+ *              after GO and, told `waitingTurn`, begins a long task, recording `given-back` at its
+ *              second `deferred` after its turn came (the first: waiting with the turn held); instance 1's next process asks again once
+ *              `given-back` is recorded (at most 30 s after it starts), the one after writes
+ *              GO_FILE.again; instance 0's task ends (`long-ended`) when that file exists (or 40 s).
  * - queue-worker: (generation 0) waits for GO_FILE, then runs a concurrency-1 job loop (a 100 ms
  *              job, the next begun in the tick the last ends; refused, it retries 100 ms later) and
  *              asks for a restart 300 ms later (no refuseNewTasks, no deadline).
@@ -198,6 +204,41 @@ const scenarios = {
       }, 1000);
     }, 400);
   },
+  async 'hold-bound'() {
+    const instance = env.NODE_APP_INSTANCE;
+    const backAgain = `${env.GO_FILE}.again`;
+    const ask = async (reason, hooks) => {
+      const outcome = await lib.gracefulRestart({ reason, ...hooks });
+      record('outcome', { outcome });
+      return outcome;
+    };
+    if (instance === '1' && gen === '2') return fs.writeFileSync(backAgain, 'back');
+    if (instance === '1' && gen === '1') {
+      const givenBack = () => fs.readFileSync(eventsFile, 'utf8').includes('"event":"given-back"');
+      for (const until = Date.now() + 30_000; !givenBack() && Date.now() < until;) await sleep(50);
+      return ask('again');
+    }
+    if (gen !== '0') return;
+    while (!fs.existsSync(env.GO_FILE)) await sleep(20);
+    self.on('turnTaken', (event) => record('turn-taken', { waitedMs: event.waitedMs }));
+    if (instance === '1') return ask('first', { beforeExit: () => sleep(number('HOOK_MS', 2000)) });
+    await sleep(300);
+    if ((await ask('long')).status !== 'waitingTurn') return;
+    const task = self.beginTask('long');
+    // After the turn: a first `deferred` (waiting for the task with the turn held), a second when the
+    // turn goes back.
+    let sinceTurn = -1;
+    self.on('turnTaken', () => (sinceTurn = 0));
+    self.on('deferred', () => {
+      if (sinceTurn < 0) return;
+      sinceTurn += 1;
+      if (sinceTurn === 2) record('given-back');
+    });
+    const until = Date.now() + 40_000;
+    while (!fs.existsSync(backAgain) && Date.now() < until) await sleep(50);
+    record('long-ended');
+    task.end();
+  },
   async 'queue-worker'() {
     while (!fs.existsSync(env.GO_FILE)) await sleep(20);
     self.on('turnTaken', (event) => record('turn-taken', { waitedMs: event.waitedMs }));
@@ -279,6 +320,7 @@ async function main() {
     return scenarios.measure();
   }
   if (scenario === 'spawn-worker') return scenarios['spawn-worker']();
+  if (scenario === 'hold-bound') return scenarios['hold-bound']();
   if (scenario === 'uptime-policy') return scenarios['uptime-policy']();
   if (scenario !== 'refuse' && gen !== '0') return;
   const delay = number(
