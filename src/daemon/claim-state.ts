@@ -16,6 +16,12 @@ import { decodeListClaim } from './list-snapshot.js';
  */
 export type ClaimState = 'free' | 'held' | 'unowned' | 'abandoned';
 
+/**
+ * How far ahead of a reader's clock a claim's times may be and still count as written now: a claim
+ * made between the reader's failed claim and its read is dated a few ms after the reader's `now`.
+ */
+export const CLAIM_CLOCK_SLACK_MS = 1_000;
+
 /** Judges a claim as read. Pure. */
 export function judgeClaim(
   file: Pick<StampedFile, 'text' | 'modifiedAt'> | null,
@@ -26,8 +32,10 @@ export function judgeClaim(
   if (file === null) return 'free';
   const holder = file.text === null ? null : decodeListClaim(file.text);
   if (holder !== null && !isAlive(holder.pid)) return 'abandoned';
-  // A time in the future is invalid: no age can be told from it.
-  if (file.modifiedAt > now || (holder !== null && holder.at > now)) return 'abandoned';
+  // A time in the future is invalid: no age can be told from it. A claim made a moment after the
+  // reader's `now` (another process, a file time finer than the clock) is not in the future.
+  const future = now + CLAIM_CLOCK_SLACK_MS;
+  if (file.modifiedAt > future || (holder !== null && holder.at > future)) return 'abandoned';
   const since = Math.min(file.modifiedAt, holder?.at ?? file.modifiedAt);
   if (now - since > expiresMs) return 'abandoned';
   return holder === null ? 'unowned' : 'held';

@@ -171,7 +171,7 @@ export function createDaemonLiveness(options: DaemonLivenessOptions): DaemonLive
     if (await fs.createExclusive(claimFile, encodeListClaim({ pid: options.pid, at: now })))
       return refresh(daemonPid, beat?.at ?? null);
     const expiresMs = options.timeoutMs + 1_000;
-    const state = await settleClaim(fs, claimFile, now, expiresMs, options.isAlive);
+    const state = await settleClaim(fs, claimFile, clock.now(), expiresMs, options.isAlive);
     if ((state === 'free' || state === 'abandoned') && attempt < 2) return look(daemonPid, attempt + 1);
     // A claim that names no holder (empty, junk, a symlink) until it is abandoned: nobody is pinging,
     // so this process pings itself (a plain ping) rather than call a daemon that answers a timeout.

@@ -106,7 +106,7 @@ export function createSharedList(options: SharedListOptions): SharedList {
       if (snapshot && ageMs < options.ttlMs) return resultOf(snapshot);
       const now = clock.now();
       if (await claim(now)) return refresh(daemonPid, askedAfter, deadline);
-      const state = await settleClaim(fs, claimFile, now, options.claimExpiresMs, options.isAlive);
+      const state = await settleClaim(fs, claimFile, clock.now(), options.claimExpiresMs, options.isAlive);
       // A claim that names no holder (empty, junk, a symlink) until it is abandoned: nobody is asking,
       // so this process asks itself and shares its answer (by atomic rename: a write needs no claim).
       if (state === 'unowned') return askAndShare(daemonPid, deadline);

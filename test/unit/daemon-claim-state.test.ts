@@ -35,6 +35,11 @@ describe('judgeClaim', () => {
       'abandoned',
     ],
     [
+      'made 3 ms after the reader looked at its clock (another process claiming meanwhile)',
+      { text: `{"pid":42,"at":${NOW + 3}}`, modifiedAt: NOW + 3.7 },
+      'held',
+    ],
+    [
       'a file time in the future',
       { text: `{"pid":42,"at":${NOW}}`, modifiedAt: NOW + 3_600_000 },
       'abandoned',
