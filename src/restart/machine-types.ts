@@ -67,7 +67,7 @@ export type RestartEvent =
       readonly turnsEnabled: boolean;
     }
   | { readonly type: 'turnTaken'; readonly at: number; readonly requestId: number }
-  /** The timer of `startTurnHoldTimer` fired: the turn has been held `TURN_HOLD_MS`. */
+  /** The timer of `startTurnHoldTimer` fired: the turn has been held one hold (`turnHoldMs`). */
   | { readonly type: 'turnHoldEnded'; readonly at: number; readonly requestId: number }
   | {
       readonly type: 'turnFailed';

@@ -24,12 +24,22 @@ export type { DeadlinePolicy, PendingRequest, RequestKind, RequestOptions } from
 export type * from './machine-types.js';
 
 /**
- * How long an instance holds its turn while the tasks that ran when it came end (it refuses new ones
- * meanwhile). Past it, unless a deadline forced the restart, the turn goes back and the instance is
+ * How long an instance first holds its turn while the tasks that ran when it came end (it refuses new
+ * ones meanwhile). Past it, unless a deadline forced the restart, the turn goes back and the instance is
  * `deferred` again, taking work, until its tasks reach 0: one endless task never blocks the other
- * instances, and a busy worker takes the turn at most once per hold.
+ * instances, and a busy worker takes the turn at most once per hold. Each later hold of the same request
+ * lasts twice the one before ({@link turnHoldMs}), so a worker whose next job always starts while it
+ * waits for its turn still restarts once a hold outlasts its job.
  */
 export const TURN_HOLD_MS = 10_000;
+
+/** The longest a hold grows to (jobs longer than this, back to back, need a deadline). */
+export const TURN_HOLD_MAX_MS = 320_000;
+
+/** How long the next hold of a request lasts: {@link TURN_HOLD_MS}, doubled per turn given back. */
+export function turnHoldMs(turnsGivenBack: number): number {
+  return Math.min(TURN_HOLD_MS * 2 ** Math.min(turnsGivenBack, 16), TURN_HOLD_MAX_MS);
+}
 
 function onTurnTaken(state: RestartState, event: Extract<RestartEvent, { type: 'turnTaken' }>) {
   const request = state.request;
@@ -45,15 +55,15 @@ function onTurnTaken(state: RestartState, event: Extract<RestartEvent, { type: '
     deadlineAt,
   };
   // With no task running it drains; else it stops taking work and waits for the running tasks, for
-  // TURN_HOLD_MS at most (a task that began while it waited: a queue worker's next job).
+  // one hold at most (a task that began while it waited: a queue worker's next job).
   const hold: RestartEffect[] =
     state.tasks > 0 && !request.forced
-      ? [{ type: 'startTurnHoldTimer', requestId: request.id, delayMs: TURN_HOLD_MS }]
+      ? [{ type: 'startTurnHoldTimer', requestId: request.id, delayMs: turnHoldMs(request.turnsGivenBack) }]
       : [];
   return proceed(state, held, event.at, hold);
 }
 
-/** The turn was held TURN_HOLD_MS with tasks still running: it goes back; the request is deferred again. */
+/** The turn was held one hold with tasks still running: it goes back; the request is deferred again. */
 function onTurnHoldEnded(
   state: RestartState,
   event: Extract<RestartEvent, { type: 'turnHoldEnded' }>,
@@ -65,11 +75,16 @@ function onTurnHoldEnded(
     request.kind !== 'restart' ||
     request.turn !== 'held' ||
     request.forced ||
-    event.at < (request.turnTakenAt ?? event.at) + TURN_HOLD_MS
+    event.at < (request.turnTakenAt ?? event.at) + turnHoldMs(request.turnsGivenBack)
   ) {
     return stay(state);
   }
-  const givenBack: PendingRequest = { ...request, turn: 'givenBack', turnTakenAt: null };
+  const givenBack: PendingRequest = {
+    ...request,
+    turn: 'givenBack',
+    turnTakenAt: null,
+    turnsGivenBack: request.turnsGivenBack + 1,
+  };
   const deferred = notify({ type: 'deferred', reason: request.reason, tasks: state.tasks });
   return { state: { ...state, request: givenBack }, effects: [{ type: 'releaseTurn' }, deferred] };
 }

@@ -61,13 +61,15 @@ export interface PendingRequest {
   readonly recordAs: RecordTarget | null;
   /**
    * `needed`: a turn must be taken before the instance stops taking work; `held`: taken; `givenBack`:
-   * held past `TURN_HOLD_MS` while tasks ran, given back, asked again once no task runs; `none`: not needed.
+   * held past its hold (`turnHoldMs`) while tasks ran, given back, asked again once no task runs; `none`: not needed.
    */
   readonly turn: 'none' | 'needed' | 'held' | 'givenBack';
   /** Since when the request waits for its turn (monotonic); null when it does not. */
   readonly waitingTurnSince: number | null;
   /** When the turn was taken (monotonic), while it is held; null otherwise. */
   readonly turnTakenAt: number | null;
+  /** How often the turn was given back after a hold ran out; each hold lasts twice the last one. */
+  readonly turnsGivenBack: number;
 }
 
 type Deadline = Pick<PendingRequest, 'deadlineAt' | 'onDeadline'>;
@@ -116,6 +118,7 @@ export function openRequest(id: number, at: number, wallAt: number, options: Req
     turn: 'none',
     waitingTurnSince: null,
     turnTakenAt: null,
+    turnsGivenBack: 0,
   };
 }
 

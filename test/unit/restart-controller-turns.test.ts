@@ -119,6 +119,42 @@ describe('turns through the controller: an instance holding its turn stops takin
     expect(slot.holder()).toBe('zero');
   });
 
+  it('a back-to-back worker whose jobs outlast the first hold (15 s jobs): each hold doubles, so it restarts after its third job, the other instance restarting meanwhile (review re-probe)', async () => {
+    const { clock, slot, one, zero } = twoInstances();
+    const job = (): void => {
+      const task = zero.controller.tryBeginTask('job');
+      if (task === null) {
+        clock.setTimeout(job, 100);
+        return;
+      }
+      clock.setTimeout(() => {
+        task.end();
+        job();
+      }, 15_000);
+    };
+    job();
+    const askedAt = clock.now();
+    void zero.controller.request(options);
+    // Deferred during job 1, holding no turn; job 2 begins as job 1 ends, before the turn comes (15 s).
+    await clock.advance(15_500);
+    expect(slot.holder()).toBe('zero');
+    expect(zero.controller.acceptsTasks()).toBe(false);
+    // Held TURN_HOLD_MS with job 2 running: given back (25 s); the other instance restarts meanwhile.
+    await clock.advance(TURN_HOLD_MS);
+    expect(slot.holder()).toBeNull();
+    void one.controller.request(options);
+    await clock.advance(10);
+    expect(one.exits).toHaveLength(1);
+    slot.handBack('one');
+    // Job 2 ends (30 s) and job 3 begins before the turn comes again; this hold lasts 2 x TURN_HOLD_MS,
+    // so job 3 ends inside it (45 s), no job 4 begins, and it restarts.
+    await clock.advance(20_000);
+    expect(zero.exits).toHaveLength(1);
+    expect(slot.takes('zero')).toBe(2);
+    expect((zero.exits[0] ?? 0) - askedAt).toBeGreaterThanOrEqual(45_000);
+    expect((zero.exits[0] ?? 0) - askedAt).toBeLessThan(46_000);
+  });
+
   it('overlapping tasks when the turn comes: no new task, the running ones end within the hold, then it restarts', async () => {
     const { clock, slot, one, zero } = twoInstances();
     void one.controller.request(options);
